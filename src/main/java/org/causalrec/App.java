@@ -1,0 +1,29 @@
+package org.causalrec;
+
+import org.causalrec.cli.DemoCommand;
+import org.causalrec.cli.ImportCommand;
+import org.causalrec.cli.ServeCommand;
+import org.causalrec.cli.SimulateCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code causalrec} command line: one jar, one subcommand per job. */
+@Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
+    description = "Self-hosted causal recommendation server.",
+    subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class})
+public final class App implements Runnable {
+
+  /** Entry point of the shaded jar. */
+  public static void main(String[] args) {
+    System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    int code = new CommandLine(new App()).execute(args);
+    if (code != 0 || !Boolean.getBoolean("causalrec.keepAlive")) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

@@ -1,0 +1,143 @@
+package org.causalrec.api;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Function;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.store.CatalogRepository;
+
+/** Items and users: single and batch upserts, reads, pages, and item deletion. */
+final class CatalogRoutes {
+
+  private static final int MAX_PAGE = 1_000;
+
+  private final IngestService ingest;
+  private final CatalogRepository catalog;
+
+  CatalogRoutes(IngestService ingest, CatalogRepository catalog) {
+    this.ingest = ingest;
+    this.catalog = catalog;
+  }
+
+  void mount(Router router) {
+    router.post("/v1/items").handler(this::postItems);
+    router.get("/v1/items").handler(this::listItems);
+    router.put("/v1/items/:id").handler(this::putItem);
+    router.get("/v1/items/:id").handler(this::getItem);
+    router.delete("/v1/items/:id").handler(this::deleteItem);
+    router.post("/v1/users").handler(this::postUsers);
+    router.get("/v1/users").handler(this::listUsers);
+    router.put("/v1/users/:id").handler(this::putUser);
+    router.get("/v1/users/:id").handler(this::getUser);
+  }
+
+  private void postItems(RoutingContext ctx) {
+    JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "items");
+    ingest.upsertItems(records)
+        .onSuccess(n -> Errors.send(ctx, 200, new JsonObject().put("upserted", n)))
+        .onFailure(ctx::fail);
+  }
+
+  private void putItem(RoutingContext ctx) {
+    ingest.upsertItem(ctx.pathParam("id"), bodyObject(ctx))
+        .onSuccess(item -> Errors.send(ctx, 200, item.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private void getItem(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    catalog.item(id)
+        .onSuccess(item -> {
+          if (item == null) {
+            ctx.fail(notFound("item", id));
+          } else {
+            Errors.send(ctx, 200, item.toJson());
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void deleteItem(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    catalog.deleteItem(id)
+        .onSuccess(found -> {
+          if (found) {
+            ctx.response().setStatusCode(204).end();
+          } else {
+            ctx.fail(notFound("item", id));
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void listItems(RoutingContext ctx) {
+    int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
+    long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
+    catalog.items(limit, offset)
+        .onSuccess(list -> Errors.send(ctx, 200, page("items", list, limit, offset, it -> it.toJson())))
+        .onFailure(ctx::fail);
+  }
+
+  private void postUsers(RoutingContext ctx) {
+    JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "users");
+    ingest.upsertUsers(records)
+        .onSuccess(n -> Errors.send(ctx, 200, new JsonObject().put("upserted", n)))
+        .onFailure(ctx::fail);
+  }
+
+  private void putUser(RoutingContext ctx) {
+    ingest.upsertUser(ctx.pathParam("id"), bodyObject(ctx))
+        .onSuccess(user -> Errors.send(ctx, 200, user.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private void getUser(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    catalog.user(id)
+        .onSuccess(user -> {
+          if (user == null) {
+            ctx.fail(notFound("user", id));
+          } else {
+            Errors.send(ctx, 200, user.toJson());
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void listUsers(RoutingContext ctx) {
+    int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
+    long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
+    catalog.users(limit, offset)
+        .onSuccess(list -> Errors.send(ctx, 200, page("users", list, limit, offset, u -> u.toJson())))
+        .onFailure(ctx::fail);
+  }
+
+  private static <T> JsonObject page(String name, List<T> list, int limit, long offset,
+      Function<T, JsonObject> json) {
+    JsonArray arr = new JsonArray();
+    list.forEach(x -> arr.add(json.apply(x)));
+    Object next = list.size() == limit ? offset + limit : null;
+    return new JsonObject().put(name, arr).put("next", next);
+  }
+
+  private static JsonObject bodyObject(RoutingContext ctx) {
+    try {
+      JsonObject o = ctx.body().asJsonObject();
+      if (o == null) {
+        throw new InvalidInputException(400, "invalid_body", null, null, "the request body is empty");
+      }
+      return o;
+    } catch (DecodeException | ClassCastException e) {
+      throw new InvalidInputException(400, "invalid_json", null, null, "body must be a JSON object");
+    }
+  }
+
+  private static InvalidInputException notFound(String what, String id) {
+    return new InvalidInputException(404, "not_found", "id", null, "no " + what + " with id '" + id + "'");
+  }
+}

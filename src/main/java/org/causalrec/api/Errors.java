@@ -1,0 +1,84 @@
+package org.causalrec.api;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import org.causalrec.ingest.InvalidInputException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns every failure into one JSON shape: {@code {"error", "field", "detail"}}. */
+final class Errors {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+
+  private Errors() {}
+
+  /** The router's failure handler. */
+  static void handle(RoutingContext ctx) {
+    Throwable f = ctx.failure();
+    int status;
+    JsonObject body;
+    if (f instanceof InvalidInputException e) {
+      status = e.status();
+      body = e.toJson();
+    } else if (f instanceof HttpException he) {
+      status = he.getStatusCode();
+      body = plain(status, he.getPayload() != null ? he.getPayload() : he.getMessage());
+    } else if (f == null) {
+      status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      body = plain(status, null);
+    } else if (databaseUnavailable(f)) {
+      status = 503;
+      body = new JsonObject().put("error", "database_unavailable").put("field", null)
+          .put("detail", "the database cannot be reached; nothing from this request was stored");
+      LOG.warn("Database unavailable for {} {}: {}", ctx.request().method(), ctx.request().path(), f.toString());
+    } else {
+      status = 500;
+      body = plain(500, "internal error");
+      LOG.error("Unhandled failure for {} {}", ctx.request().method(), ctx.request().path(), f);
+    }
+    send(ctx, status, body);
+  }
+
+  /** Ends the response with a JSON body, unless it has already ended. */
+  static void send(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(body.encode());
+  }
+
+  private static JsonObject plain(int status, String detail) {
+    String error = switch (status) {
+      case 401 -> "unauthorized";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "body_too_large";
+      case 415 -> "unsupported_media_type";
+      default -> status >= 500 ? "internal_error" : "bad_request";
+    };
+    String text = detail != null ? detail : HttpResponseStatus.valueOf(status).reasonPhrase();
+    return new JsonObject().put("error", error).put("field", null).put("detail", text);
+  }
+
+  private static boolean databaseUnavailable(Throwable f) {
+    for (Throwable t = f; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof ClosedConnectionException
+          || t instanceof TimeoutException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+}

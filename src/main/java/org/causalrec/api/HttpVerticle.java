@@ -1,0 +1,85 @@
+package org.causalrec.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.function.Supplier;
+import org.causalrec.config.Config;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.CatalogRepository;
+import org.causalrec.store.EventRepository;
+
+/** The HTTP verticle: wires the routes of {@code /v1} and {@code /health}, one small handler each. */
+public final class HttpVerticle extends VerticleBase {
+
+  private final Config config;
+  private final IngestService ingest;
+  private final CatalogRepository catalog;
+  private final EventRepository events;
+  private final Supplier<Future<JsonObject>> readiness;
+  private HttpServer server;
+
+  /**
+   * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
+   */
+  public HttpVerticle(Config config, IngestService ingest, CatalogRepository catalog, EventRepository events,
+      Supplier<Future<JsonObject>> readiness) {
+    this.config = config;
+    this.ingest = ingest;
+    this.catalog = catalog;
+    this.events = events;
+    this.readiness = readiness;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    new HealthRoutes(readiness).mount(router);
+
+    router.route("/v1/*").handler(this::checkApiKey);
+    // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    new EventRoutes(ingest, events).mount(router);
+    new CatalogRoutes(ingest, catalog).mount(router);
+
+    router.route().failureHandler(Errors::handle);
+    for (int status : new int[] {404, 405, 413, 500}) {
+      router.errorHandler(status, Errors::handle);
+    }
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setCompressionSupported(true)
+        .setMaxInitialLineLength(16 * 1024));
+    return server.requestHandler(router).listen(config.httpPort(), config.httpHost());
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private void checkApiKey(RoutingContext ctx) {
+    HttpMethod m = ctx.request().method();
+    boolean write = !(m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS);
+    if (config.apiKey() == null || !write) {
+      ctx.next();
+      return;
+    }
+    String given = ctx.request().getHeader("X-API-Key");
+    boolean ok = given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+        config.apiKey().getBytes(StandardCharsets.UTF_8));
+    if (ok) {
+      ctx.next();
+    } else {
+      Errors.send(ctx, 401, new JsonObject().put("error", "unauthorized").put("field", "X-API-Key")
+          .put("detail", "writes need a valid X-API-Key header"));
+    }
+  }
+}

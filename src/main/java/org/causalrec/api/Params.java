@@ -1,0 +1,35 @@
+package org.causalrec.api;
+
+import io.vertx.ext.web.RoutingContext;
+import org.causalrec.ingest.InvalidInputException;
+
+/** Query parameters read with bounds, failing with a 400 that names the parameter. */
+final class Params {
+
+  private Params() {}
+
+  static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
+    return (int) longParam(ctx, name, dflt, min, max);
+  }
+
+  static long longParam(RoutingContext ctx, String name, long dflt, long min, long max) {
+    String v = ctx.queryParams().get(name);
+    if (v == null || v.isEmpty()) {
+      return dflt;
+    }
+    long n;
+    try {
+      n = Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw invalid(name, name + " must be an integer, got '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw invalid(name, name + " must be in " + min + ".." + max + ", got " + n);
+    }
+    return n;
+  }
+
+  static InvalidInputException invalid(String name, String detail) {
+    return new InvalidInputException(400, "invalid_parameter", name, null, detail);
+  }
+}

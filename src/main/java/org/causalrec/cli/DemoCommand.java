@@ -1,0 +1,70 @@
+package org.causalrec.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.causalrec.Server;
+import org.causalrec.config.Config;
+import org.causalrec.sim.SimulationRun;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.Sinks;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
+import org.causalrec.store.EventRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code causalrec demo}: embedded store, the small simulated world when empty, and the server. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start the server on the embedded store, generating the small demo world when the store is empty.")
+public final class DemoCommand implements Callable<Integer> {
+
+  static final long DEMO_SEED = 42;
+
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--port", description = "HTTP port (or CAUSALREC_HTTP_PORT)")
+  Integer port;
+
+  @Option(names = "--size", defaultValue = "small", description = "world size when generating: ${DEFAULT-VALUE}")
+  String size;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Config base = common.config();
+    Config config = port != null ? base.withHttpPort(port) : base;
+    ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), DemoCommand::printTryThis);
+    return 0;
+  }
+
+  private void seedIfEmpty(Config config, Server.Store store) {
+    long events = new EventRepository(store.pool()).count().await();
+    if (events > 0) {
+      System.out.println("Store in " + config.dataDir().toAbsolutePath() + " holds " + events
+          + " events: reusing them.");
+      return;
+    }
+    WorldSpec spec = WorldSpec.named(size);
+    System.out.println("Empty store: generating the " + spec.name() + " world (" + spec.users() + " users x "
+        + spec.items() + " items, seed " + DEMO_SEED + ") ...");
+    Path truth = config.dataDir().resolve("sim").resolve(spec.name() + "-" + DEMO_SEED);
+    SimulationRun.Summary s = SimulationRun.run(new Simulator(World.generate(spec, DEMO_SEED)),
+        Sinks.inProcess(store.ingest()), truth, 2_000, msg -> { });
+    System.out.printf("Stored %d events for %d users and %d items in %.1f s (ground truth in %s)%n",
+        s.accepted(), s.users(), s.items(), s.seconds(), truth);
+  }
+
+  private static void printTryThis(Server server) {
+    String url = server.baseUrl();
+    System.out.println();
+    System.out.println("Try:");
+    System.out.println("  curl " + url + "/health/ready");
+    System.out.println("  curl " + url + "/v1/items?limit=3");
+    System.out.println("  curl " + url + "/v1/users/u1");
+    System.out.println("  curl '" + url + "/v1/users/u1/events?limit=5'");
+    System.out.println("  curl -X POST " + url + "/v1/events -H 'content-type: application/json' \\");
+    System.out.println("       -d '[{\"user_id\":\"u1\",\"item_id\":\"i7\",\"type\":\"click\"}]'");
+    System.out.println();
+  }
+}

@@ -1,0 +1,65 @@
+package org.causalrec.cli;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.causalrec.Server;
+import org.causalrec.config.Config;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code causalrec serve}: run the server until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the CausalRec server.")
+public final class ServeCommand implements Callable<Integer> {
+
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--port", description = "HTTP port (or CAUSALREC_HTTP_PORT; 0 picks a free one)")
+  Integer port;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Config config = common.config();
+    if (port != null) {
+      config = config.withHttpPort(port);
+    }
+    runUntilStopped(config, null, null);
+    return 0;
+  }
+
+  /**
+   * Opens the store, runs {@code beforeServing} on it, serves, runs {@code afterStart}, and blocks
+   * until the JVM is stopped.
+   */
+  static void runUntilStopped(Config config, Consumer<Server.Store> beforeServing, Consumer<Server> afterStart)
+      throws InterruptedException {
+    Server.Store store = Server.Store.open(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Server server;
+    try {
+      if (beforeServing != null) {
+        beforeServing.accept(store);
+      }
+      server = Server.start(config, store);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } finally {
+        store.close();
+        stopped.countDown();
+      }
+    }, "causalrec-shutdown"));
+    if (afterStart != null) {
+      afterStart.accept(server);
+    }
+    System.out.println("CausalRec listening on " + server.baseUrl());
+    System.out.flush();
+    stopped.await();
+  }
+}

@@ -1,0 +1,101 @@
+package org.causalrec.config;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The whole configuration tree, immutable and validated once.
+ *
+ * @param httpHost interface the HTTP server binds to
+ * @param httpPort HTTP + WebSocket port; 0 picks a free one
+ * @param dataDir embedded PostgreSQL data, model artifacts, caches
+ * @param pgUrl external PostgreSQL URL, or null for the embedded server
+ * @param device cpu, gpu or auto
+ * @param apiKey when non-null, writes need it in {@code X-API-Key}
+ * @param eventTypes accepted event types and their weights
+ * @param maxEventsPerRequest events in one ingest request, more is 413
+ * @param maxBodyBytes request body limit, more is 413
+ * @param stream the event-stream tailer's settings
+ */
+public record Config(
+    String httpHost,
+    int httpPort,
+    Path dataDir,
+    String pgUrl,
+    String device,
+    String apiKey,
+    EventTypes eventTypes,
+    int maxEventsPerRequest,
+    long maxBodyBytes,
+    StreamConfig stream) {
+
+  /** Settings of the event-stream tailer. */
+  public record StreamConfig(String cursorName, int batchSize, long pollIntervalMs) {
+    public StreamConfig {
+      if (cursorName == null || cursorName.isBlank()) {
+        throw new IllegalArgumentException("stream.cursor must not be blank");
+      }
+      if (batchSize < 1 || batchSize > 100_000) {
+        throw new IllegalArgumentException("stream.batch_size must be in 1..100000: " + batchSize);
+      }
+      if (pollIntervalMs < 10) {
+        throw new IllegalArgumentException("stream.poll_interval_ms must be >= 10: " + pollIntervalMs);
+      }
+    }
+  }
+
+  public Config {
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http port must be in 0..65535: " + httpPort);
+    }
+    if (dataDir == null) {
+      throw new IllegalArgumentException("data_dir must be set");
+    }
+    if (pgUrl != null && pgUrl.isBlank()) {
+      pgUrl = null;
+    }
+    device = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
+    if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
+      throw new IllegalArgumentException("device must be auto, cpu or gpu: " + device);
+    }
+    if (apiKey != null && apiKey.isBlank()) {
+      apiKey = null;
+    }
+    if (maxEventsPerRequest < 1) {
+      throw new IllegalArgumentException("events.max_per_request must be >= 1");
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException("http.max_body_bytes must be >= 1024");
+    }
+  }
+
+  /** The defaults of every setting (DESIGN.md section 5b). */
+  public static Config defaults() {
+    return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
+        10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000));
+  }
+
+  /** A copy with another HTTP port. */
+  public Config withHttpPort(int port) {
+    return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream);
+  }
+
+  /** A copy with another data directory. */
+  public Config withDataDir(Path dir) {
+    return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream);
+  }
+
+  /** A copy with another external database URL (null = embedded). */
+  public Config withPgUrl(String url) {
+    return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream);
+  }
+
+  /** A copy with another API key (null = none). */
+  public Config withApiKey(String key) {
+    return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream);
+  }
+}

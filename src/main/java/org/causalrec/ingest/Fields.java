@@ -1,0 +1,112 @@
+package org.causalrec.ingest;
+
+import io.vertx.core.json.JsonObject;
+
+/** Typed reads of JSON fields that fail with a 400 naming the field. */
+final class Fields {
+
+  private Fields() {}
+
+  static String requiredString(JsonObject o, String field, int maxLength) {
+    String s = optionalString(o, field, maxLength);
+    if (s == null) {
+      throw InvalidInputException.badField(field, field + " is required");
+    }
+    return s;
+  }
+
+  static String optionalString(JsonObject o, String field, int maxLength) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw InvalidInputException.badField(field, field + " must be a string");
+    }
+    if (s.isBlank()) {
+      throw InvalidInputException.badField(field, field + " must not be blank");
+    }
+    if (s.length() > maxLength) {
+      throw InvalidInputException.badField(field, field + " must be at most " + maxLength + " characters");
+    }
+    if (s.indexOf('\0') >= 0) {
+      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
+    }
+    return s;
+  }
+
+  static String text(JsonObject o, String field, int maxLength) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return "";
+    }
+    if (!(v instanceof String s)) {
+      throw InvalidInputException.badField(field, field + " must be a string");
+    }
+    if (s.length() > maxLength) {
+      throw InvalidInputException.badField(field, field + " must be at most " + maxLength + " characters");
+    }
+    if (s.indexOf('\0') >= 0) {
+      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
+    }
+    return s;
+  }
+
+  static Double optionalNumber(JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n)) {
+      throw InvalidInputException.badField(field, field + " must be a number");
+    }
+    double d = n.doubleValue();
+    if (!Double.isFinite(d)) {
+      throw InvalidInputException.badField(field, field + " must be finite");
+    }
+    return d;
+  }
+
+  static Integer optionalInt(JsonObject o, String field, int min, int max) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw InvalidInputException.badField(field, field + " must be an integer");
+    }
+    long l = n.longValue();
+    if (l < min || l > max) {
+      throw InvalidInputException.badField(field, field + " must be in " + min + ".." + max);
+    }
+    return (int) l;
+  }
+
+  static Boolean optionalBoolean(JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw InvalidInputException.badField(field, field + " must be true or false");
+    }
+    return b;
+  }
+
+  static JsonObject optionalObject(JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonObject j)) {
+      throw InvalidInputException.badField(field, field + " must be an object");
+    }
+    return j;
+  }
+
+  /** Prefixes the field of a nested object's error: {@code context} + {@code position}. */
+  static InvalidInputException nested(String parent, InvalidInputException e) {
+    JsonObject j = e.toJson();
+    return InvalidInputException.badField(parent + "." + j.getString("field"), parent + "." + e.getMessage());
+  }
+}

@@ -1,0 +1,201 @@
+package org.causalrec.ingest;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import org.causalrec.config.EventTypes;
+import org.causalrec.store.CatalogRepository;
+import org.causalrec.store.Event;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.Item;
+import org.causalrec.store.User;
+
+/**
+ * The one write path for events, items and users (REST, importers and the simulator all use it):
+ * validates a whole batch first, then stores it in one transaction, so a batch is all or nothing.
+ */
+public final class IngestService {
+
+  /**
+   * What an event batch did.
+   *
+   * @param received events in the request
+   * @param accepted events stored now
+   * @param duplicateEventIds event ids already stored (or repeated in the request)
+   * @param unknownItemEvents stored events whose item is not (yet) in the catalogue
+   */
+  public record EventsResult(int received, int accepted, List<String> duplicateEventIds, int unknownItemEvents) {
+
+    /** The response body of {@code POST /v1/events}. */
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("received", received)
+          .put("accepted", accepted)
+          .put("duplicates", duplicateEventIds.size())
+          .put("duplicate_event_ids", new JsonArray(new ArrayList<Object>(duplicateEventIds)))
+          .put("unknown_item_events", unknownItemEvents);
+    }
+  }
+
+  private final EventRepository events;
+  private final CatalogRepository catalog;
+  private final EventParser eventParser;
+  private final int maxBatch;
+  private final Clock clock;
+  private final AtomicLong acceptedTotal = new AtomicLong();
+  private final AtomicLong duplicatesTotal = new AtomicLong();
+  private final AtomicLong unknownItemTotal = new AtomicLong();
+
+  public IngestService(EventRepository events, CatalogRepository catalog, EventTypes types, int maxBatch,
+      Clock clock) {
+    this.events = events;
+    this.catalog = catalog;
+    this.eventParser = new EventParser(types);
+    this.maxBatch = maxBatch;
+    this.clock = clock;
+  }
+
+  /** Validates every event, then stores them all or none. */
+  public Future<EventsResult> ingestEvents(JsonArray raw) {
+    List<Event> parsed;
+    try {
+      checkSize(raw.size(), "events");
+      Instant now = clock.instant();
+      parsed = parseAll(raw, "invalid_event", (o, k) -> eventParser.parse(o, now));
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+    return events.insert(parsed).map(r -> {
+      acceptedTotal.addAndGet(r.accepted());
+      duplicatesTotal.addAndGet(r.duplicateEventIds().size());
+      unknownItemTotal.addAndGet(r.unknownItemEvents());
+      return new EventsResult(raw.size(), r.accepted(), r.duplicateEventIds(), r.unknownItemEvents());
+    });
+  }
+
+  /** Validates and upserts a batch of items, all or none. */
+  public Future<Integer> upsertItems(JsonArray raw) {
+    try {
+      checkSize(raw.size(), "items");
+      return catalog.upsertItems(parseAll(raw, "invalid_item", (o, k) -> CatalogParser.item(o, null)));
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Validates and upserts one item whose id comes from the path. */
+  public Future<Item> upsertItem(String id, JsonObject raw) {
+    try {
+      Item item = CatalogParser.item(raw, id);
+      return catalog.upsertItems(List.of(item)).compose(n -> catalog.item(id));
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Validates and upserts a batch of users, all or none. */
+  public Future<Integer> upsertUsers(JsonArray raw) {
+    try {
+      checkSize(raw.size(), "users");
+      return catalog.upsertUsers(parseAll(raw, "invalid_user", (o, k) -> CatalogParser.user(o, null)));
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Validates and upserts one user whose id comes from the path. */
+  public Future<User> upsertUser(String id, JsonObject raw) {
+    try {
+      User user = CatalogParser.user(raw, id);
+      return catalog.upsertUsers(List.of(user)).compose(n -> catalog.user(id));
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Events stored, duplicates refused and unknown-item events stored since start. */
+  public JsonObject counters() {
+    return new JsonObject()
+        .put("events_accepted", acceptedTotal.get())
+        .put("duplicates", duplicatesTotal.get())
+        .put("unknown_item_events", unknownItemTotal.get());
+  }
+
+  /** The most records one request may carry. */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  private void checkSize(int n, String what) {
+    if (n > maxBatch) {
+      throw new InvalidInputException(413, "too_many_records", what, null,
+          n + " " + what + " in one request; the limit is " + maxBatch);
+    }
+  }
+
+  private static <T> List<T> parseAll(JsonArray raw, String error, BiFunction<Object, Integer, T> parser) {
+    List<T> out = new ArrayList<>(raw.size());
+    for (int k = 0; k < raw.size(); k++) {
+      try {
+        out.add(parser.apply(raw.getValue(k), k));
+      } catch (InvalidInputException e) {
+        throw e.at(k, error);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads a request body holding records: a JSON array, an object with the array under
+   * {@code arrayField}, or NDJSON (one object a line) when {@code ndjson} is true.
+   */
+  public static JsonArray parseRecords(Buffer body, boolean ndjson, String arrayField) {
+    if (body == null || body.length() == 0) {
+      throw new InvalidInputException(400, "invalid_body", arrayField, null, "the request body is empty");
+    }
+    if (ndjson) {
+      return parseNdjson(body.toString());
+    }
+    Object v;
+    try {
+      v = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new InvalidInputException(400, "invalid_json", null, null, "body is not valid JSON: " + e.getMessage());
+    }
+    if (v instanceof JsonArray a) {
+      return a;
+    }
+    if (v instanceof JsonObject o && o.getValue(arrayField) instanceof JsonArray a) {
+      return a;
+    }
+    throw new InvalidInputException(400, "invalid_body", arrayField, null,
+        "body must be a JSON array or an object with an array '" + arrayField + "'");
+  }
+
+  private static JsonArray parseNdjson(String text) {
+    JsonArray out = new JsonArray();
+    int line = 0;
+    for (String l : text.split("\n", -1)) {
+      line++;
+      if (l.isBlank()) {
+        continue;
+      }
+      try {
+        out.add(new JsonObject(l));
+      } catch (DecodeException e) {
+        throw new InvalidInputException(400, "invalid_json", null, out.size(),
+            "line " + line + " is not a JSON object: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+}

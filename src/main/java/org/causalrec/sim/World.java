@@ -1,0 +1,275 @@
+package org.causalrec.sim;
+
+import java.util.SplittableRandom;
+
+/**
+ * The latent truth of a synthetic world: preferences, item quality and popularity, the confounded
+ * logging policy, and the true outcome model. Deterministic for (spec, seed).
+ *
+ * <p>Truth, for user u and item i (a = cosine of their latent vectors, q = item quality):
+ * <ul>
+ *   <li>relevance r = sigmoid(5a + 0.5q - 3): probability of liking the item once examined;
+ *   <li>awareness w = popularity^0.5: how likely the user knows the item without us;
+ *   <li>organic conversion per session y0 = c * r * w (c makes the expected organic conversions per
+ *       session {@link #ORGANIC_PER_SESSION});
+ *   <li>uplift of recommending tau = 0.15 * r * (1 - w); conversion when recommended y1 = y0 + tau;
+ *   <li>logging policy: softmax over items of log(popularity) + promoted + 3(a + 0.3 noise), drawn
+ *       {@code slateSize} times per session; propensity of showing i = 1 - (1 - pi_i)^slateSize.
+ *       Exposure is thus confounded by popularity and by the "promoted" attribute beyond relevance.
+ * </ul>
+ */
+public final class World {
+
+  static final double ORGANIC_PER_SESSION = 0.3;
+  static final double UPLIFT_SCALE = 0.15;
+
+  private final WorldSpec spec;
+  private final long seed;
+  final float[][] userVec;
+  final float[][] itemVec;
+  final int[] userHome;
+  final int[] userSecond;
+  final boolean[] userRandom;
+  final double[] userActivity;
+  final int[] itemCategory;
+  final int[] itemSecond;
+  final boolean[] promoted;
+  final double[] quality;
+  final double[] popularity;
+  final double[] awareness;
+  final int[] priceTier;
+  final String[] brand;
+  private final double organicScale;
+
+  private World(WorldSpec spec, long seed) {
+    this.spec = spec;
+    this.seed = seed;
+    int d = spec.dim();
+    int nc = Vocabulary.CATEGORIES.size();
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[][] centroids = new float[nc][];
+    for (int k = 0; k < nc; k++) {
+      centroids[k] = normalize(gaussian(rng, d, 1.0));
+    }
+    int ni = spec.items();
+    itemVec = new float[ni][];
+    itemCategory = new int[ni];
+    itemSecond = new int[ni];
+    promoted = new boolean[ni];
+    quality = new double[ni];
+    popularity = new double[ni];
+    awareness = new double[ni];
+    priceTier = new int[ni];
+    brand = new String[ni];
+    double maxLogPop = Double.NEGATIVE_INFINITY;
+    double[] logPop = new double[ni];
+    for (int i = 0; i < ni; i++) {
+      SplittableRandom r = new SplittableRandom(mix(seed, 1, i));
+      itemCategory[i] = r.nextInt(nc);
+      itemSecond[i] = r.nextDouble() < 0.2 ? r.nextInt(nc) : -1;
+      float[] v = gaussian(r, d, 0.5 / Math.sqrt(d));
+      add(v, centroids[itemCategory[i]], 1.0);
+      if (itemSecond[i] >= 0) {
+        add(v, centroids[itemSecond[i]], 0.4);
+      }
+      itemVec[i] = normalize(v);
+      promoted[i] = r.nextDouble() < 0.15;
+      quality[i] = r.nextGaussian();
+      priceTier[i] = 1 + r.nextInt(3);
+      brand[i] = Vocabulary.brand(r);
+      logPop[i] = 0.8 * quality[i] + 1.0 * r.nextGaussian() + (promoted[i] ? 0.8 : 0.0);
+      maxLogPop = Math.max(maxLogPop, logPop[i]);
+    }
+    double awareSum = 0;
+    for (int i = 0; i < ni; i++) {
+      popularity[i] = Math.exp(logPop[i] - maxLogPop);
+      awareness[i] = Math.sqrt(popularity[i]);
+      awareSum += awareness[i];
+    }
+    int nu = spec.users();
+    userVec = new float[nu][];
+    userHome = new int[nu];
+    userSecond = new int[nu];
+    userRandom = new boolean[nu];
+    userActivity = new double[nu];
+    for (int u = 0; u < nu; u++) {
+      SplittableRandom r = new SplittableRandom(mix(seed, 2, u));
+      userHome[u] = r.nextInt(nc);
+      userSecond[u] = r.nextDouble() < 0.5 ? r.nextInt(nc) : -1;
+      float[] w = gaussian(r, d, 0.5 / Math.sqrt(d));
+      add(w, centroids[userHome[u]], 1.0);
+      if (userSecond[u] >= 0) {
+        add(w, centroids[userSecond[u]], 0.5);
+      }
+      userVec[u] = normalize(w);
+      userRandom[u] = r.nextDouble() < spec.randomShare();
+      userActivity[u] = Math.exp(0.5 * r.nextGaussian() - 0.125);
+    }
+    // Scale organic conversion so that, for an average user, sum_i y0 = ORGANIC_PER_SESSION.
+    double meanRelAware = 0;
+    SplittableRandom s = new SplittableRandom(mix(seed, 3, 0));
+    int samples = 20_000;
+    for (int k = 0; k < samples; k++) {
+      int u = s.nextInt(nu);
+      int i = s.nextInt(ni);
+      meanRelAware += relevance(u, i) * awareness[i];
+    }
+    meanRelAware /= samples;
+    organicScale = ORGANIC_PER_SESSION / (meanRelAware * ni);
+    if (!(awareSum > 0)) {
+      throw new IllegalStateException("degenerate world");
+    }
+  }
+
+  /** Builds the world of {@code spec} for {@code seed}. */
+  public static World generate(WorldSpec spec, long seed) {
+    return new World(spec, seed);
+  }
+
+  /** The world's shape. */
+  public WorldSpec spec() {
+    return spec;
+  }
+
+  /** The seed it was generated from. */
+  public long seed() {
+    return seed;
+  }
+
+  /** Number of users. */
+  public int users() {
+    return spec.users();
+  }
+
+  /** Number of items. */
+  public int items() {
+    return spec.items();
+  }
+
+  /** External id of user u. */
+  public static String userId(int u) {
+    return "u" + u;
+  }
+
+  /** External id of item i. */
+  public static String itemId(int i) {
+    return "i" + i;
+  }
+
+  /** Cosine affinity of user u and item i, in [-1, 1]. */
+  public double affinity(int u, int i) {
+    float[] a = userVec[u];
+    float[] b = itemVec[i];
+    double s = 0;
+    for (int k = 0; k < a.length; k++) {
+      s += a[k] * b[k];
+    }
+    return s;
+  }
+
+  /** True relevance: probability that u likes i once examined. */
+  public double relevance(int u, int i) {
+    return sigmoid(5.0 * affinity(u, i) + 0.5 * quality[i] - 3.0);
+  }
+
+  /** Probability that u converts on i in a session when we do not recommend it. */
+  public double organicConversion(int u, int i) {
+    return Math.min(0.5, organicScale * relevance(u, i) * awareness[i]);
+  }
+
+  /** True causal effect on conversion of recommending i to u in a session. */
+  public double uplift(int u, int i) {
+    return UPLIFT_SCALE * relevance(u, i) * (1.0 - awareness[i]);
+  }
+
+  /** Item popularity in (0, 1] (1 for the most popular). */
+  public double popularity(int i) {
+    return popularity[i];
+  }
+
+  /** Whether item i carries the "promoted" attribute that the logging policy favours. */
+  public boolean promoted(int i) {
+    return promoted[i];
+  }
+
+  /** Whether user u belongs to the uniformly random exposure slice. */
+  public boolean randomExposure(int u) {
+    return userRandom[u];
+  }
+
+  /** The logging policy's per-draw distribution over items for user u. */
+  public double[] policy(int u) {
+    int ni = spec.items();
+    double[] p = new double[ni];
+    if (userRandom[u]) {
+      java.util.Arrays.fill(p, 1.0 / ni);
+      return p;
+    }
+    SplittableRandom noise = new SplittableRandom(mix(seed, 4, u));
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < ni; i++) {
+      p[i] = Math.log(popularity[i]) + (promoted[i] ? 1.0 : 0.0) + 3.0 * (affinity(u, i) + 0.3 * noise.nextGaussian());
+      max = Math.max(max, p[i]);
+    }
+    double sum = 0;
+    for (int i = 0; i < ni; i++) {
+      p[i] = Math.exp(p[i] - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < ni; i++) {
+      p[i] /= sum;
+    }
+    return p;
+  }
+
+  /** True propensity that i is shown to u in one session, from the per-draw probability. */
+  public double inclusion(double perDraw) {
+    return 1.0 - Math.pow(1.0 - perDraw, spec.slateSize());
+  }
+
+  /** True exposure propensities of all items for user u in one session. */
+  public double[] propensities(int u) {
+    double[] p = policy(u);
+    for (int i = 0; i < p.length; i++) {
+      p[i] = inclusion(p[i]);
+    }
+    return p;
+  }
+
+  static long mix(long seed, long stream, long index) {
+    long z = seed * 0x9E3779B97F4A7C15L + stream * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  static double sigmoid(double x) {
+    return 1.0 / (1.0 + Math.exp(-x));
+  }
+
+  private static float[] gaussian(SplittableRandom r, int d, double sd) {
+    float[] v = new float[d];
+    for (int k = 0; k < d; k++) {
+      v[k] = (float) (r.nextGaussian() * sd);
+    }
+    return v;
+  }
+
+  private static void add(float[] v, float[] c, double w) {
+    for (int k = 0; k < v.length; k++) {
+      v[k] += (float) (w * c[k]);
+    }
+  }
+
+  private static float[] normalize(float[] v) {
+    double n = 0;
+    for (float x : v) {
+      n += x * x;
+    }
+    n = Math.sqrt(n);
+    for (int k = 0; k < v.length; k++) {
+      v[k] /= (float) n;
+    }
+    return v;
+  }
+}

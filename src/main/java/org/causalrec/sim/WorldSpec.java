@@ -1,0 +1,42 @@
+package org.causalrec.sim;
+
+import java.util.Locale;
+
+/**
+ * The size and shape of a synthetic world.
+ *
+ * @param name tiny, small, ml20m or custom
+ * @param users number of users
+ * @param items number of items
+ * @param dim dimension of the latent preference space
+ * @param sessionsMean mean sessions per user
+ * @param slateSize draws of the logging policy per session (distinct items shown are at most this)
+ * @param randomShare share of users whose slates are uniformly random (the random-exposure slice)
+ * @param browseRate mean organic browsing views per session
+ */
+public record WorldSpec(String name, int users, int items, int dim, double sessionsMean, int slateSize,
+    double randomShare, double browseRate) {
+
+  public WorldSpec {
+    if (users < 1 || items < 2) {
+      throw new IllegalArgumentException("a world needs at least 1 user and 2 items");
+    }
+    if (dim < 2 || sessionsMean < 1 || slateSize < 1 || slateSize > items) {
+      throw new IllegalArgumentException("invalid world shape: dim=" + dim + " sessions=" + sessionsMean
+          + " slate=" + slateSize);
+    }
+    if (randomShare < 0 || randomShare > 1 || browseRate < 0) {
+      throw new IllegalArgumentException("randomShare must be in [0,1] and browseRate >= 0");
+    }
+  }
+
+  /** tiny (tests, ~5k events), small (demo, ~2k users x 1k items) or ml20m (136k x 20k, ~10M events). */
+  public static WorldSpec named(String size) {
+    return switch (size.toLowerCase(Locale.ROOT)) {
+      case "tiny" -> new WorldSpec("tiny", 200, 120, 8, 4, 6, 0.10, 1.0);
+      case "small" -> new WorldSpec("small", 2_000, 1_000, 16, 6, 10, 0.05, 1.5);
+      case "ml20m" -> new WorldSpec("ml20m", 136_000, 20_000, 16, 6, 10, 0.05, 1.5);
+      default -> throw new IllegalArgumentException("unknown world size '" + size + "' (tiny, small, ml20m)");
+    };
+  }
+}

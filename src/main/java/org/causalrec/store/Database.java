@@ -1,0 +1,135 @@
+package org.causalrec.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL server CausalRec stores everything in: an external one named by URL, or an
+ * embedded one whose data directory persists; schema migrations are applied by Flyway.
+ */
+public final class Database implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final EmbeddedPostgres embedded;
+  private final PgConnectOptions connectOptions;
+  private volatile String schemaVersion;
+
+  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions) {
+    this.embedded = embedded;
+    this.connectOptions = connectOptions;
+  }
+
+  /** Connects to {@code pgUrl} when non-null, otherwise starts the embedded server in {@code dataDir/pg}. */
+  public static Database open(String pgUrl, Path dataDir) {
+    return pgUrl != null ? external(pgUrl) : embedded(dataDir.resolve("pg"), false);
+  }
+
+  /** Connects to an external server given as {@code postgresql://user:pass@host:port/db}. */
+  public static Database external(String pgUrl) {
+    PgConnectOptions options;
+    try {
+      options = PgConnectOptions.fromUri(pgUrl);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("CAUSALREC_PG_URL is not a postgresql:// URL: " + e.getMessage(), e);
+    }
+    LOG.info("Using external PostgreSQL at {}:{}/{}", options.getHost(), options.getPort(), options.getDatabase());
+    return new Database(null, options);
+  }
+
+  /**
+   * Starts an embedded PostgreSQL in {@code pgDir}; with {@code throwaway} the directory is wiped
+   * on close (tests), otherwise it persists across restarts.
+   */
+  public static Database embedded(Path pgDir, boolean throwaway) {
+    try {
+      Files.createDirectories(pgDir);
+      long t0 = System.nanoTime();
+      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setDataDirectory(pgDir)
+          .setCleanDataDirectory(throwaway)
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setServerConfig("max_connections", "100")
+          .start();
+      LOG.info("Embedded PostgreSQL started on port {} with data in {} ({} ms)", pg.getPort(), pgDir,
+          (System.nanoTime() - t0) / 1_000_000);
+      PgConnectOptions options = new PgConnectOptions()
+          .setHost("localhost")
+          .setPort(pg.getPort())
+          .setDatabase("postgres")
+          .setUser("postgres")
+          .setPassword("postgres");
+      return new Database(pg, options);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start embedded PostgreSQL in " + pgDir, e);
+    }
+  }
+
+  /** Applies pending migrations from {@code sql/} and returns how many were applied. */
+  public int migrate() {
+    Flyway flyway = Flyway.configure()
+        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
+        .locations("classpath:db/migration")
+        .connectRetries(5)
+        .load();
+    MigrateResult result = flyway.migrate();
+    var current = flyway.info().current();
+    schemaVersion = current == null ? null : current.getVersion().getVersion();
+    LOG.info("Schema at version {} ({} migrations applied now)", schemaVersion, result.migrationsExecuted);
+    return result.migrationsExecuted;
+  }
+
+  /** The schema version after {@link #migrate()}, or null before it. */
+  public String schemaVersion() {
+    return schemaVersion;
+  }
+
+  /** A new connection pool on this database. */
+  public Pool pool(Vertx vertx, int maxSize) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize))
+        .connectingTo(new PgConnectOptions(connectOptions).setPipeliningLimit(16))
+        .using(vertx)
+        .build();
+  }
+
+  /** Options for single connections (LISTEN/NOTIFY subscribers). */
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(connectOptions);
+  }
+
+  /** The JDBC URL of this database (Flyway and tools). */
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/"
+        + connectOptions.getDatabase();
+  }
+
+  /** Whether this is the embedded server. */
+  public boolean isEmbedded() {
+    return embedded != null;
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }
+  }
+}
