@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /** All SQL on the events table. */
 public final class EventRepository {
@@ -58,6 +59,11 @@ public final class EventRepository {
 
   /** Stores the events in one transaction (all or none); users seen for the first time are created. */
   public Future<InsertResult> insert(List<Event> events) {
+    return insert(events, Future::succeededFuture);
+  }
+
+  /** As {@link #insert(List)}, running {@code beforeCommit} inside the transaction (tests hold it open). */
+  Future<InsertResult> insert(List<Event> events, Supplier<Future<Void>> beforeCommit) {
     if (events.isEmpty()) {
       return Future.succeededFuture(new InsertResult(0, List.of(), 0));
     }
@@ -94,7 +100,8 @@ public final class EventRepository {
     return pool.withTransaction(conn -> conn
         .preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(INSERT_LOCK_KEY))
         .compose(v -> conn.preparedQuery(INSERT_USERS).execute(Tuple.of((Object) distinctUsers.toArray(new String[0]))))
-        .compose(v -> conn.preparedQuery(INSERT).execute(insertArgs)))
+        .compose(v -> conn.preparedQuery(INSERT).execute(insertArgs))
+        .compose(rows -> beforeCommit.get().map(rows)))
         .map(rows -> result(events, rows));
   }
 
