@@ -19,8 +19,9 @@ CREATE TABLE items (
 );
 CREATE INDEX items_categories_idx ON items USING gin (categories);
 
--- id: server order (identity). Inserts take a transaction-scoped advisory lock so ids become
--- visible in id order, which is what lets the tailer read "id > cursor" without gaps.
+-- id: server order (identity). Concurrent writers may commit ids out of order; every writer calls
+-- pg_current_xact_id() before inserting, so the tailer can tell a gap still owned by a transaction
+-- in flight from a permanent one (see EventTailer).
 CREATE TABLE events (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     event_id       text UNIQUE,
@@ -37,7 +38,6 @@ CREATE TABLE events (
     received_at    timestamptz      NOT NULL DEFAULT now()
 );
 CREATE INDEX events_user_idx ON events (user_id, id DESC);
-CREATE INDEX events_item_idx ON events (item_id);
 
 -- One row per consumer of the event stream: the last event id it has fully processed.
 CREATE TABLE stream_cursors (

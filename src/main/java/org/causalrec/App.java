@@ -1,5 +1,6 @@
 package org.causalrec;
 
+import org.causalrec.cli.BenchCommand;
 import org.causalrec.cli.DemoCommand;
 import org.causalrec.cli.ImportCommand;
 import org.causalrec.cli.ServeCommand;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 /** The {@code causalrec} command line: one jar, one subcommand per job. */
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
     description = "Self-hosted causal recommendation server.",
-    subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class})
+    subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
+        BenchCommand.class})
 public final class App implements Runnable {
 
   /** Entry point of the shaded jar. */

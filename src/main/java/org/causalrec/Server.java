@@ -1,10 +1,13 @@
 package org.causalrec;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.causalrec.api.HttpVerticle;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventTailer;
@@ -81,11 +84,17 @@ public final class Server implements AutoCloseable {
     CatalogRepository catalog = new CatalogRepository(pool);
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
-    HttpVerticle http = new HttpVerticle(config, store.ingest(), catalog, events,
-        () -> readiness(store, tailer));
     Vertx vertx = store.vertx();
     vertx.deployVerticle(tailer).await();
-    vertx.deployVerticle(http).await();
+    // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
+    // connections over their event loops.
+    List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
+    vertx.deployVerticle(() -> {
+      HttpVerticle v = new HttpVerticle(config, store.ingest(), catalog, events, () -> readiness(store, tailer));
+      instances.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
+    HttpVerticle http = instances.get(0);
     Server server = new Server(config, store.database(), vertx, pool, store.ingest(), tailer, http);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;

@@ -15,12 +15,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tails the events table and publishes {@link EventBatch}es on the event bus.
+ * Tails the events table and publishes {@link EventBatch}es on the event bus, in id order.
  *
  * <p>NOTIFY only wakes it (a periodic poll covers dropped notifications); it reads by event id
  * after its persisted cursor and saves the cursor after each published batch, so a restart
  * resumes after the last published id. A graceful stop finishes the batch in flight: every id is
  * then delivered exactly once; a crash between publish and save re-delivers at most that batch.
+ *
+ * <p>Writers insert concurrently, so a lower id can commit after a higher one. The tailer never
+ * passes a gap in the ids while a transaction that may own it is in flight. Writers take their
+ * transaction id before drawing event ids, so a gap seen in a snapshot belongs to a transaction
+ * whose id is below a transaction id X drawn just after that snapshot. The tailer stops at the gap
+ * until a later snapshot's xmin exceeds X (every such transaction has ended) and re-reads; a gap
+ * that is still there was a rollback or an id burnt by a duplicate, and is skipped.
  */
 public final class EventTailer extends VerticleBase {
 
@@ -30,6 +37,8 @@ public final class EventTailer extends VerticleBase {
   static final String CHANNEL = "causalrec_events";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventTailer.class);
+  /** How soon to look again when stopped at a gap owned by a transaction in flight. */
+  private static final long GAP_RETRY_MS = 10;
 
   private final EventRepository events;
   private final CursorRepository cursors;
@@ -43,6 +52,8 @@ public final class EventTailer extends VerticleBase {
   private boolean draining;
   private boolean wakeAgain;
   private boolean stopping;
+  /** Transaction id drawn after the gap right after the cursor was first seen; -1 when none. */
+  private long gapXid = -1;
   private Future<Void> inFlight = Future.succeededFuture();
 
   public EventTailer(EventRepository events, CursorRepository cursors, PgConnectOptions connectOptions,
@@ -111,14 +122,42 @@ public final class EventTailer extends VerticleBase {
   }
 
   private Future<Void> drain() {
-    return events.after(cursor.get(), config.batchSize()).compose(batch -> {
-      if (batch.isEmpty()) {
-        return Future.succeededFuture();
+    return events.after(cursor.get(), config.batchSize()).compose(page -> {
+      List<Event> ready = contiguous(page);
+      boolean blocked = ready.size() < page.events().size();
+      Future<Void> gapNoted = Future.succeededFuture();
+      if (blocked) {
+        gapNoted = (gapXid >= 0 ? Future.<Void>succeededFuture()
+            : events.newTransactionId().onSuccess(x -> gapXid = x).<Void>mapEmpty())
+            .onSuccess(v -> {
+              if (!stopping) {
+                vertx.setTimer(GAP_RETRY_MS, id -> wake());
+              }
+            });
       }
-      publish(batch);
-      return cursors.save(config.cursorName(), cursor.get())
-          .compose(v -> batch.size() == config.batchSize() && !stopping ? drain() : Future.succeededFuture());
+      if (ready.isEmpty()) {
+        return gapNoted;
+      }
+      publish(ready);
+      boolean more = !blocked && page.events().size() == config.batchSize();
+      return gapNoted.compose(v -> cursors.save(config.cursorName(), cursor.get()))
+          .compose(v -> more && !stopping ? drain() : Future.succeededFuture());
     });
+  }
+
+  /** The events of the page that can be delivered now: up to the first gap a writer may still own. */
+  private List<Event> contiguous(EventRepository.Page page) {
+    long expected = cursor.get() + 1;
+    int k = 0;
+    for (Event e : page.events()) {
+      if (e.id() != expected && !(gapXid >= 0 && page.xmin() > gapXid)) {
+        break;
+      }
+      gapXid = -1;
+      expected = e.id() + 1;
+      k++;
+    }
+    return page.events().subList(0, k);
   }
 
   private void publish(List<Event> batch) {

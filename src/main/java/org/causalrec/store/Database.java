@@ -101,7 +101,7 @@ public final class Database implements AutoCloseable {
   public Pool pool(Vertx vertx, int maxSize) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(maxSize))
-        .connectingTo(new PgConnectOptions(connectOptions).setPipeliningLimit(16))
+        .connectingTo(new PgConnectOptions(connectOptions).setPipeliningLimit(16).setCachePreparedStatements(true))
         .using(vertx)
         .build();
   }

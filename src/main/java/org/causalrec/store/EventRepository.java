@@ -8,36 +8,31 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /** All SQL on the events table. */
 public final class EventRepository {
 
-  /**
-   * Key of the transaction-scoped advisory lock every event insert takes. Holding it while ids are
-   * drawn and until commit makes ids visible in id order, so "id > cursor" never skips a row that
-   * commits late.
-   */
-  static final long INSERT_LOCK_KEY = 0x43617573616c52L; // "CausalR"
-
   private static final String COLUMNS =
       "id, event_id, user_id, item_id, type, value, ts, position, surface, recommended, propensity, model_version";
 
   private static final String INSERT = """
-      WITH ins AS (
-        INSERT INTO events (event_id, user_id, item_id, type, value, ts, position, surface,
-                            recommended, propensity, model_version)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[],
-                             $6::timestamptz[], $7::int4[], $8::text[], $9::bool[], $10::float8[],
-                             $11::text[])
-        ON CONFLICT (event_id) DO NOTHING
-        RETURNING event_id, item_id)
-      SELECT ins.event_id, NOT EXISTS (SELECT 1 FROM items i WHERE i.id = ins.item_id) AS unknown_item
-      FROM ins""";
+      INSERT INTO events (event_id, user_id, item_id, type, value, ts, position, surface,
+                          recommended, propensity, model_version)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[],
+                           $6::timestamptz[], $7::int4[], $8::text[], $9::bool[], $10::float8[],
+                           $11::text[])
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id, item_id""";
+
+  private static final String UNKNOWN_ITEMS =
+      "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = x)";
 
   private static final String INSERT_USERS =
       "INSERT INTO users (id) SELECT u FROM unnest($1::text[]) AS u ORDER BY u ON CONFLICT (id) DO NOTHING";
@@ -51,7 +46,11 @@ public final class EventRepository {
    */
   public record InsertResult(int accepted, List<String> duplicateEventIds, int unknownItemEvents) {}
 
+  /** Users known to exist (committed) need no upsert; the set is emptied when it grows too large. */
+  private static final int KNOWN_USERS_MAX = 500_000;
+
   private final Pool pool;
+  private final Set<String> knownUsers = ConcurrentHashMap.newKeySet();
 
   public EventRepository(Pool pool) {
     this.pool = pool;
@@ -93,19 +92,37 @@ public final class EventRepository {
       recommended[k] = e.recommended();
       propensities[k] = e.propensity();
       models[k] = e.modelVersion();
-      distinctUsers.add(e.userId());
+      if (!knownUsers.contains(e.userId())) {
+        distinctUsers.add(e.userId());
+      }
     }
     Tuple insertArgs = Tuple.of(eventIds, users, items, types, values, ts, positions, surfaces,
         recommended, propensities, models);
-    return pool.withTransaction(conn -> conn
-        .preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(INSERT_LOCK_KEY))
-        .compose(v -> conn.preparedQuery(INSERT_USERS).execute(Tuple.of((Object) distinctUsers.toArray(new String[0]))))
-        .compose(v -> conn.preparedQuery(INSERT).execute(insertArgs))
-        .compose(rows -> beforeCommit.get().map(rows)))
-        .map(rows -> result(events, rows));
+    Set<String> distinctItems = new HashSet<>(Arrays.asList(items));
+    // The statements are pipelined on one connection (sent without waiting for each other). The
+    // first one gives the transaction its id before it draws any event id: the tailer relies on it
+    // to tell a gap left by a transaction still in flight from one left by a rollback or conflict.
+    return pool.withTransaction(conn -> {
+      Future<RowSet<Row>> xid = conn.query("SELECT pg_current_xact_id()").execute();
+      Future<?> newUsers = distinctUsers.isEmpty() ? Future.succeededFuture()
+          : conn.preparedQuery(INSERT_USERS).execute(Tuple.of((Object) distinctUsers.toArray(new String[0])));
+      Future<RowSet<Row>> unknown = conn.preparedQuery(UNKNOWN_ITEMS)
+          .execute(Tuple.of((Object) distinctItems.toArray(new String[0])));
+      Future<RowSet<Row>> inserted = conn.preparedQuery(INSERT).execute(insertArgs);
+      return Future.all(xid, newUsers, unknown, inserted)
+          .compose(all -> beforeCommit.get())
+          .map(v -> result(events, inserted.result(), unknown.result()));
+    }).onSuccess(r -> {
+      if (knownUsers.size() + distinctUsers.size() > KNOWN_USERS_MAX) {
+        knownUsers.clear();
+      }
+      knownUsers.addAll(distinctUsers);
+    });
   }
 
-  private static InsertResult result(List<Event> events, RowSet<Row> rows) {
+  private static InsertResult result(List<Event> events, RowSet<Row> rows, RowSet<Row> unknownRows) {
+    Set<String> unknownItems = new HashSet<>();
+    unknownRows.forEach(r -> unknownItems.add(r.getString(0)));
     Set<String> stored = new HashSet<>();
     int unknown = 0;
     for (Row r : rows) {
@@ -113,7 +130,7 @@ public final class EventRepository {
       if (id != null) {
         stored.add(id);
       }
-      if (r.getBoolean(1)) {
+      if (unknownItems.contains(r.getString(1))) {
         unknown++;
       }
     }
@@ -127,11 +144,39 @@ public final class EventRepository {
     return new InsertResult(rows.rowCount(), duplicates, unknown);
   }
 
-  /** Up to {@code limit} events with id greater than {@code afterId}, in id order. */
-  public Future<List<Event>> after(long afterId, int limit) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+  /**
+   * Events read from one snapshot, with that snapshot's oldest transaction still in progress.
+   *
+   * @param xmin the snapshot's xmin: every transaction with a smaller id had ended when it was taken
+   * @param events events with id above the cursor, in id order
+   */
+  public record Page(long xmin, List<Event> events) {}
+
+  /** Up to {@code limit} events with id greater than {@code afterId}, in id order, with the snapshot horizon. */
+  public Future<Page> after(long afterId, int limit) {
+    return pool.preparedQuery("SELECT pg_snapshot_xmin(s.snap)::text::bigint, e.* FROM (SELECT pg_current_snapshot() AS snap) s LEFT JOIN LATERAL (SELECT " + COLUMNS
+            + " FROM events WHERE id > $1 ORDER BY id LIMIT $2) e ON true")
         .execute(Tuple.of(afterId, limit))
-        .map(EventRepository::toEvents);
+        .map(rows -> {
+          long xmin = 0;
+          List<Event> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            xmin = r.getLong(0);
+            if (r.getValue(1) != null) {
+              out.add(toEvent(r, 1));
+            }
+          }
+          return new Page(xmin, out);
+        });
+  }
+
+  /**
+   * A transaction id assigned now: larger than that of every transaction that had drawn an event
+   * id before this call (writers take their transaction id before drawing event ids).
+   */
+  public Future<Long> newTransactionId() {
+    return pool.query("SELECT pg_current_xact_id()::text::bigint").execute()
+        .map(rs -> rs.iterator().next().getLong(0));
   }
 
   /** A user's most recent events, newest first, optionally only those with id below {@code beforeId}. */
@@ -156,11 +201,14 @@ public final class EventRepository {
   private static List<Event> toEvents(RowSet<Row> rows) {
     List<Event> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
-      OffsetDateTime ts = r.getOffsetDateTime(6);
-      out.add(new Event(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-          r.getDouble(5), ts.toInstant(), r.getInteger(7), r.getString(8), r.getBoolean(9),
-          r.getDouble(10), r.getString(11)));
+      out.add(toEvent(r, 0));
     }
     return out;
+  }
+
+  private static Event toEvent(Row r, int o) {
+    return new Event(r.getLong(o), r.getString(o + 1), r.getString(o + 2), r.getString(o + 3), r.getString(o + 4),
+        r.getDouble(o + 5), r.getOffsetDateTime(o + 6).toInstant(), r.getInteger(o + 7), r.getString(o + 8),
+        r.getBoolean(o + 9), r.getDouble(o + 10), r.getString(o + 11));
   }
 }

@@ -1,0 +1,200 @@
+package org.causalrec.cli;
+
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.causalrec.Server;
+import org.causalrec.config.Config;
+import org.causalrec.ingest.EventBatch;
+import org.causalrec.ingest.EventTailer;
+import org.causalrec.store.CursorRepository;
+import org.causalrec.store.EventRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code causalrec bench ingest}: sustained events/s through the REST API into PostgreSQL, and
+ * events/s through the event-stream tailer (live, and catching up from id 0). Prints figures.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks: 'ingest' measures REST ingest and event-stream throughput on this machine.")
+public final class BenchCommand implements Callable<Integer> {
+
+  @Mixin
+  CommonOptions common;
+
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest")
+  String what;
+
+  @Option(names = "--events", defaultValue = "500000", description = "events to send (default ${DEFAULT-VALUE})")
+  int events;
+
+  @Option(names = "--batch", defaultValue = "1000", description = "events per request (default ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--concurrency", defaultValue = "4", description = "requests in flight (default ${DEFAULT-VALUE})")
+  int concurrency;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!"ingest".equals(what)) {
+      System.err.println("unknown benchmark '" + what + "' (ingest)");
+      return 2;
+    }
+    Config base = common.config();
+    boolean temporary = common.dataDir == null && base.pgUrl() == null && System.getenv("CAUSALREC_DATA_DIR") == null;
+    Path dataDir = temporary ? Files.createTempDirectory("causalrec-bench") : base.dataDir();
+    Config config = base.withDataDir(dataDir).withHttpPort(0);
+    System.out.printf(Locale.ROOT, "bench ingest: %d events, batches of %d, %d in flight, %d cores, store %s%n",
+        events, batch, concurrency, Runtime.getRuntime().availableProcessors(),
+        config.pgUrl() != null ? "external" : "embedded in " + dataDir);
+    try (Server.Store store = Server.Store.open(config)) {
+      Server server = Server.start(config, store);
+      long startId = new EventRepository(store.pool()).maxId().await();
+      List<Buffer> bodies = bodies(events, batch, System.nanoTime());
+      Vertx clientVertx = Vertx.vertx();
+      try {
+        ingest(clientVertx, server, bodies);
+      } finally {
+        clientVertx.close().await();
+      }
+      catchUp(store, startId);
+      server.close();
+    }
+    if (temporary) {
+      deleteTree(dataDir);
+    }
+    return 0;
+  }
+
+  private void ingest(Vertx clientVertx, Server server, List<Buffer> bodies) throws Exception {
+    WebClient client = WebClient.create(clientVertx, new WebClientOptions()
+        .setDefaultHost("127.0.0.1").setDefaultPort(server.port()).setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(concurrency));
+    long deliveredBefore = server.streamStatus().getLong("delivered");
+    long[] latencies = new long[bodies.size()];
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong accepted = new AtomicLong();
+    Promise<Void> done = Promise.promise();
+    AtomicInteger running = new AtomicInteger(concurrency);
+    long t0 = System.nanoTime();
+    for (int c = 0; c < concurrency; c++) {
+      clientVertx.runOnContext(v -> sendNext(client, bodies, next, latencies, accepted, running, done));
+    }
+    done.future().await();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // The live tailer runs during ingest; wait for it to deliver the last event.
+    long target = deliveredBefore + accepted.get();
+    long tailStart = System.nanoTime();
+    while (server.streamStatus().getLong("delivered") < target) {
+      Thread.sleep(5);
+    }
+    double tailLag = (System.nanoTime() - tailStart) / 1e9;
+    Arrays.sort(latencies);
+    System.out.printf(Locale.ROOT, "REST ingest: %d events accepted in %.2f s = %.0f events/s "
+            + "(request latency p50 %.1f ms, p99 %.1f ms)%n",
+        accepted.get(), seconds, accepted.get() / seconds, latencies[latencies.length / 2] / 1e6,
+        latencies[(int) (latencies.length * 0.99)] / 1e6);
+    System.out.printf(Locale.ROOT, "live tailer: delivered all %d events %.0f ms after the last ingest ack "
+        + "(%.0f events/s end to end)%n", accepted.get(), tailLag * 1000, accepted.get() / (seconds + tailLag));
+  }
+
+  private void sendNext(WebClient client, List<Buffer> bodies, AtomicInteger next, long[] latencies,
+      AtomicLong accepted, AtomicInteger running, Promise<Void> done) {
+    int k = next.getAndIncrement();
+    if (k >= bodies.size()) {
+      if (running.decrementAndGet() == 0) {
+        done.tryComplete();
+      }
+      return;
+    }
+    long t = System.nanoTime();
+    client.post("/v1/events").putHeader("content-type", "application/json").sendBuffer(bodies.get(k))
+        .onSuccess(resp -> {
+          latencies[k] = System.nanoTime() - t;
+          if (resp.statusCode() != 200) {
+            done.tryFail("server answered " + resp.statusCode() + ": " + resp.bodyAsString());
+            return;
+          }
+          accepted.addAndGet(resp.bodyAsJsonObject().getInteger("accepted"));
+          sendNext(client, bodies, next, latencies, accepted, running, done);
+        })
+        .onFailure(done::tryFail);
+  }
+
+  private static void catchUp(Server.Store store, long startId) throws Exception {
+    long total = store.pool().query("SELECT count(*) FROM events WHERE id > " + startId).execute().await()
+        .iterator().next().getLong(0);
+    AtomicLong seen = new AtomicLong();
+    MessageConsumer<EventBatch> consumer = store.vertx().eventBus().consumer(EventTailer.ADDRESS,
+        m -> seen.addAndGet(m.body().events().size()));
+    consumer.completion().await();
+    String cursor = "bench-" + System.currentTimeMillis();
+    CursorRepository cursors = new CursorRepository(store.pool());
+    cursors.load(cursor).compose(v -> cursors.save(cursor, startId)).await();
+    long t0 = System.nanoTime();
+    String id = store.vertx().deployVerticle(new EventTailer(new EventRepository(store.pool()), cursors,
+        store.database().connectOptions(), new Config.StreamConfig(cursor, 5_000, 1_000))).await();
+    while (seen.get() < total) {
+      Thread.sleep(2);
+    }
+    double s = (System.nanoTime() - t0) / 1e9;
+    store.vertx().undeploy(id).await();
+    consumer.unregister().await();
+    System.out.printf(Locale.ROOT, "tailer catch-up from the stored log: %d events in %.2f s = %.0f events/s "
+        + "(batches of 5000)%n", total, s, total / s);
+  }
+
+  /** Pre-encoded request bodies of realistic events, so the client spends no time building JSON. */
+  static List<Buffer> bodies(int events, int batch, long salt) {
+    SplittableRandom rng = new SplittableRandom(7);
+    String[] types = {"impression", "impression", "impression", "click", "click", "add_to_cart", "purchase"};
+    List<Buffer> out = new ArrayList<>();
+    JsonArray current = new JsonArray();
+    long t = Instant.parse("2026-06-01T00:00:00Z").getEpochSecond();
+    for (int k = 0; k < events; k++) {
+      JsonObject ctx = new JsonObject().put("position", rng.nextInt(10)).put("surface", "home")
+          .put("recommended", rng.nextBoolean()).put("propensity", 0.01 + 0.99 * rng.nextDouble())
+          .put("model_version", "bench");
+      current.add(new JsonObject()
+          .put("event_id", "bench-" + salt + "-" + k)
+          .put("user_id", "u" + rng.nextInt(100_000))
+          .put("item_id", "i" + rng.nextInt(20_000))
+          .put("type", types[rng.nextInt(types.length)])
+          .put("timestamp", Instant.ofEpochSecond(t + k / 10).toString())
+          .put("context", ctx));
+      if (current.size() == batch) {
+        out.add(current.toBuffer());
+        current = new JsonArray();
+      }
+    }
+    if (!current.isEmpty()) {
+      out.add(current.toBuffer());
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
