@@ -18,10 +18,28 @@ public final class App implements Runnable {
   /** Entry point of the shaded jar. */
   public static void main(String[] args) {
     System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
-    int code = new CommandLine(new App()).execute(args);
+    int code = new CommandLine(new App())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          // One line for people; the stack trace only when asked for.
+          cmd.getErr().println("causalrec " + cmd.getCommandName() + ": " + rootMessage(e));
+          if (System.getenv("CAUSALREC_DEBUG") != null) {
+            e.printStackTrace(cmd.getErr());
+          }
+          return 1;
+        })
+        .execute(args);
     if (code != 0 || !Boolean.getBoolean("causalrec.keepAlive")) {
       System.exit(code);
     }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return t == e ? m : e.getMessage() + " (" + m + ")";
   }
 
   @Override

@@ -105,6 +105,10 @@ public final class BenchCommand implements Callable<Integer> {
     long target = deliveredBefore + accepted.get();
     long tailStart = System.nanoTime();
     while (server.streamStatus().getLong("delivered") < target) {
+      if (System.nanoTime() - tailStart > 120_000_000_000L) {
+        throw new IllegalStateException("the live tailer delivered " + server.streamStatus().getLong("delivered")
+            + " of " + target + " events within 120 s");
+      }
       Thread.sleep(5);
     }
     double tailLag = (System.nanoTime() - tailStart) / 1e9;
@@ -154,6 +158,9 @@ public final class BenchCommand implements Callable<Integer> {
     String id = store.vertx().deployVerticle(new EventTailer(new EventRepository(store.pool()), cursors,
         store.database().connectOptions(), new Config.StreamConfig(cursor, 5_000, 1_000))).await();
     while (seen.get() < total) {
+      if (System.nanoTime() - t0 > 120_000_000_000L) {
+        throw new IllegalStateException("catch-up delivered " + seen.get() + " of " + total + " events within 120 s");
+      }
       Thread.sleep(2);
     }
     double s = (System.nanoTime() - t0) / 1e9;

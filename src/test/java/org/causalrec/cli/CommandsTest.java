@@ -1,0 +1,75 @@
+package org.causalrec.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.causalrec.App;
+import org.causalrec.Server;
+import org.causalrec.TestEnv;
+import org.causalrec.store.Event;
+import org.causalrec.store.EventRepository;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI's import and simulate commands against a real embedded store. */
+class CommandsTest {
+
+  @TempDir
+  Path dir;
+
+  private int run(String... args) {
+    CommandLine cli = new CommandLine(new App());
+    cli.setErr(new PrintWriter(new StringWriter()));
+    return cli.execute(args);
+  }
+
+  @Test
+  void movielensFilesImportOnceEvenWhenImportedTwice() throws Exception {
+    Path udata = dir.resolve("u.data");
+    Files.writeString(udata, "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n");
+    Path csv = dir.resolve("ratings.csv");
+    Files.writeString(csv, "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n");
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, udata.toString()));
+    assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, csv.toString()));
+    assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, udata.toString()));
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      EventRepository events = new EventRepository(store.pool());
+      assertEquals(5L, events.count().await());
+      List<Event> user196 = events.recentByUser("196", 10, null).await();
+      assertEquals(1, user196.size());
+      assertEquals("242", user196.get(0).itemId());
+      assertEquals("rating", user196.get(0).type());
+      assertEquals(3.0, user196.get(0).value());
+      assertEquals(881250949L, user196.get(0).ts().getEpochSecond());
+      assertEquals(2.5, events.recentByUser("1", 10, null).await().get(1).value());
+    }
+  }
+
+  @Test
+  void badImportInputFailsWithoutStoringAnything() throws Exception {
+    Path bad = dir.resolve("bad.ndjson");
+    Files.writeString(bad, "{\"user_id\":\"u\",\"item_id\":\"i\",\"type\":\"click\"}\n{\"user_id\":\"u\",\"type\":\"click\"}\n");
+    String data = dir.resolve("store").toString();
+    assertEquals(1, run("import", "--format", "ndjson", "--data-dir", data, bad.toString()));
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      assertEquals(0L, new EventRepository(store.pool()).count().await());
+    }
+  }
+
+  @Test
+  void simulateWritesTheTinyWorldAndItsTruth() {
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("simulate", "--size", "tiny", "--seed", "3", "--data-dir", data));
+    assertTrue(Files.exists(dir.resolve("store/sim/tiny-3/exposures.tsv.gz")));
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      assertTrue(new EventRepository(store.pool()).count().await() > 3_000);
+    }
+  }
+}
