@@ -1,15 +1,17 @@
 -- CausalRec schema, version 1: the event store and the catalogue.
 -- Events are the source of truth; the tailer reads them by id from a persisted cursor.
+-- Identifiers are compared byte-wise (COLLATE "C"): they are keys, not words, and byte-wise
+-- comparison keeps their indexes fast whatever the database's locale is.
 
 CREATE TABLE users (
-    id          text PRIMARY KEY,
+    id          text COLLATE "C" PRIMARY KEY,
     attributes  jsonb       NOT NULL DEFAULT '{}'::jsonb,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE items (
-    id           text PRIMARY KEY,
+    id           text COLLATE "C" PRIMARY KEY,
     title        text        NOT NULL DEFAULT '',
     description  text        NOT NULL DEFAULT '',
     categories   text[]      NOT NULL DEFAULT '{}',
@@ -24,9 +26,9 @@ CREATE INDEX items_categories_idx ON items USING gin (categories);
 -- in flight from a permanent one (see EventTailer).
 CREATE TABLE events (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id       text UNIQUE,
-    user_id        text             NOT NULL,
-    item_id        text             NOT NULL,
+    event_id       text COLLATE "C" UNIQUE,
+    user_id        text COLLATE "C" NOT NULL,
+    item_id        text COLLATE "C" NOT NULL,
     type           text             NOT NULL,
     value          double precision,
     ts             timestamptz      NOT NULL,
