@@ -90,15 +90,16 @@ public final class Simulator {
   public UserLog simulateUser(int u) {
     SplittableRandom rng = new SplittableRandom(World.mix(world.seed(), 6, u));
     int ni = world.items();
-    double[] policy = world.policy(u);
+    double[] affinity = world.affinities(u);
+    double[] policy = world.policy(u, affinity);
     double[] policyCdf = cumulative(policy);
     double[] y0 = new double[ni];
     double[] tau = new double[ni];
     double[] rel = new double[ni];
     for (int i = 0; i < ni; i++) {
-      rel[i] = world.relevance(u, i);
-      y0[i] = world.organicConversion(u, i);
-      tau[i] = world.uplift(u, i);
+      rel[i] = world.relevanceAt(affinity[i], i);
+      y0[i] = world.organicAt(rel[i], i);
+      tau[i] = world.upliftAt(rel[i], i);
     }
     double organicRate = Arrays.stream(y0).sum();
     double[] organicCdf = cumulative(y0);

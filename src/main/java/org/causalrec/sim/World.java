@@ -36,6 +36,7 @@ public final class World {
   final boolean[] promoted;
   final double[] quality;
   final double[] popularity;
+  final double[] logPopularity;
   final double[] awareness;
   final int[] priceTier;
   final String[] brand;
@@ -58,6 +59,7 @@ public final class World {
     promoted = new boolean[ni];
     quality = new double[ni];
     popularity = new double[ni];
+    logPopularity = new double[ni];
     awareness = new double[ni];
     priceTier = new int[ni];
     brand = new String[ni];
@@ -82,7 +84,8 @@ public final class World {
     }
     double awareSum = 0;
     for (int i = 0; i < ni; i++) {
-      popularity[i] = Math.exp(logPop[i] - maxLogPop);
+      logPopularity[i] = logPop[i] - maxLogPop;
+      popularity[i] = Math.exp(logPopularity[i]);
       awareness[i] = Math.sqrt(popularity[i]);
       awareSum += awareness[i];
     }
@@ -167,19 +170,40 @@ public final class World {
     return s;
   }
 
+  /** Cosine affinities of user u with every item. */
+  double[] affinities(int u) {
+    double[] a = new double[spec.items()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = affinity(u, i);
+    }
+    return a;
+  }
+
   /** True relevance: probability that u likes i once examined. */
   public double relevance(int u, int i) {
-    return sigmoid(5.0 * affinity(u, i) + 0.5 * quality[i] - 3.0);
+    return relevanceAt(affinity(u, i), i);
+  }
+
+  double relevanceAt(double affinity, int i) {
+    return sigmoid(5.0 * affinity + 0.5 * quality[i] - 3.0);
   }
 
   /** Probability that u converts on i in a session when we do not recommend it. */
   public double organicConversion(int u, int i) {
-    return Math.min(0.5, organicScale * relevance(u, i) * awareness[i]);
+    return organicAt(relevance(u, i), i);
+  }
+
+  double organicAt(double relevance, int i) {
+    return Math.min(0.5, organicScale * relevance * awareness[i]);
   }
 
   /** True causal effect on conversion of recommending i to u in a session. */
   public double uplift(int u, int i) {
-    return UPLIFT_SCALE * relevance(u, i) * (1.0 - awareness[i]);
+    return upliftAt(relevance(u, i), i);
+  }
+
+  double upliftAt(double relevance, int i) {
+    return UPLIFT_SCALE * relevance * (1.0 - awareness[i]);
   }
 
   /** Item popularity in (0, 1] (1 for the most popular). */
@@ -199,6 +223,11 @@ public final class World {
 
   /** The logging policy's per-draw distribution over items for user u. */
   public double[] policy(int u) {
+    return policy(u, userRandom[u] ? null : affinities(u));
+  }
+
+  /** The policy given u's affinities with every item (unused for the random cohort). */
+  double[] policy(int u, double[] affinity) {
     int ni = spec.items();
     double[] p = new double[ni];
     if (userRandom[u]) {
@@ -208,7 +237,7 @@ public final class World {
     SplittableRandom noise = new SplittableRandom(mix(seed, 4, u));
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < ni; i++) {
-      p[i] = Math.log(popularity[i]) + (promoted[i] ? 1.0 : 0.0) + 3.0 * (affinity(u, i) + 0.3 * noise.nextGaussian());
+      p[i] = logPopularity[i] + (promoted[i] ? 1.0 : 0.0) + 3.0 * (affinity[i] + 0.3 * noise.nextGaussian());
       max = Math.max(max, p[i]);
     }
     double sum = 0;
