@@ -1,5 +1,6 @@
 package org.causalrec.api;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,15 +52,7 @@ final class CatalogRoutes {
 
   private void getItem(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    catalog.item(id)
-        .onSuccess(item -> {
-          if (item == null) {
-            ctx.fail(notFound("item", id));
-          } else {
-            Errors.send(ctx, 200, item.toJson());
-          }
-        })
-        .onFailure(ctx::fail);
+    catalog.item(id).onComplete(ar -> sendFound(ctx, "item", id, ar.map(it -> it == null ? null : it.toJson())));
   }
 
   private void deleteItem(RoutingContext ctx) {
@@ -98,15 +91,18 @@ final class CatalogRoutes {
 
   private void getUser(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    catalog.user(id)
-        .onSuccess(user -> {
-          if (user == null) {
-            ctx.fail(notFound("user", id));
-          } else {
-            Errors.send(ctx, 200, user.toJson());
-          }
-        })
-        .onFailure(ctx::fail);
+    catalog.user(id).onComplete(ar -> sendFound(ctx, "user", id, ar.map(u -> u == null ? null : u.toJson())));
+  }
+
+  /** 200 with the record, 404 when it is absent, the failure otherwise. */
+  private static void sendFound(RoutingContext ctx, String what, String id, AsyncResult<JsonObject> ar) {
+    if (ar.failed()) {
+      ctx.fail(ar.cause());
+    } else if (ar.result() == null) {
+      ctx.fail(notFound(what, id));
+    } else {
+      Errors.send(ctx, 200, ar.result());
+    }
   }
 
   private void listUsers(RoutingContext ctx) {

@@ -48,7 +48,7 @@ public final class DemoCommand implements Callable<Integer> {
     WorldSpec spec = WorldSpec.named(size);
     System.out.println("Empty store: generating the " + spec.name() + " world (" + spec.users() + " users x "
         + spec.items() + " items, seed " + DEMO_SEED + ") ...");
-    Path truth = config.dataDir().resolve("sim").resolve(spec.name() + "-" + DEMO_SEED);
+    Path truth = SimulationRun.defaultTruthDir(config.dataDir(), spec, DEMO_SEED);
     SimulationRun.Summary s = SimulationRun.run(new Simulator(World.generate(spec, DEMO_SEED)),
         Sinks.inProcess(store.ingest()), truth, 2_000, msg -> { });
     System.out.printf("Stored %d events for %d users and %d items in %.1f s (ground truth in %s)%n",

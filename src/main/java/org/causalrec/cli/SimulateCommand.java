@@ -42,7 +42,7 @@ public final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     Config config = common.config();
     WorldSpec spec = WorldSpec.named(size);
-    Path truth = truthDir != null ? truthDir : config.dataDir().resolve("sim").resolve(spec.name() + "-" + seed);
+    Path truth = truthDir != null ? truthDir : SimulationRun.defaultTruthDir(config.dataDir(), spec, seed);
     Simulator sim = new Simulator(World.generate(spec, seed));
     SimulationRun.Summary s;
     if (url != null) {

@@ -20,26 +20,20 @@ final class Fields {
     if (v == null) {
       return null;
     }
-    if (!(v instanceof String s)) {
-      throw InvalidInputException.badField(field, field + " must be a string");
-    }
+    String s = string(v, field, maxLength);
     if (s.isBlank()) {
       throw InvalidInputException.badField(field, field + " must not be blank");
-    }
-    if (s.length() > maxLength) {
-      throw InvalidInputException.badField(field, field + " must be at most " + maxLength + " characters");
-    }
-    if (s.indexOf('\0') >= 0) {
-      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
     }
     return s;
   }
 
   static String text(JsonObject o, String field, int maxLength) {
     Object v = o.getValue(field);
-    if (v == null) {
-      return "";
-    }
+    return v == null ? "" : string(v, field, maxLength);
+  }
+
+  /** A string of at most {@code maxLength} characters without NULs (PostgreSQL text refuses them). */
+  private static String string(Object v, String field, int maxLength) {
     if (!(v instanceof String s)) {
       throw InvalidInputException.badField(field, field + " must be a string");
     }

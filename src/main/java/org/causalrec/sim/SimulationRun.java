@@ -59,6 +59,11 @@ public final class SimulationRun {
 
   private SimulationRun() {}
 
+  /** Where a world's ground truth goes by default: {@code DATA_DIR/sim/SIZE-SEED}. */
+  public static Path defaultTruthDir(Path dataDir, WorldSpec spec, long seed) {
+    return dataDir.resolve("sim").resolve(spec.name() + "-" + seed);
+  }
+
   /** Simulates the whole world into {@code sink}, writing ground truth under {@code truthDir}. */
   public static Summary run(Simulator sim, Sink sink, Path truthDir, int batchSize, Consumer<String> progress) {
     long t0 = System.nanoTime();
