@@ -179,6 +179,13 @@ public final class EventRepository {
         .map(rs -> rs.iterator().next().getLong(0));
   }
 
+  /** Up to {@code limit} stored events with id above {@code afterId}, in id order (bulk reads). */
+  public Future<List<Event>> scan(long afterId, int limit) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+        .execute(Tuple.of(afterId, limit))
+        .map(EventRepository::toEvents);
+  }
+
   /** A user's most recent events, newest first, optionally only those with id below {@code beforeId}. */
   public Future<List<Event>> recentByUser(String userId, int limit, Long beforeId) {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE user_id = $1 AND id < $2"

@@ -1,0 +1,82 @@
+package org.causalrec.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The Mult-VAE network: L2-normalised multi-hot input, dropout (training only), encoder
+ * I -> hidden -> (mu, log sigma^2) with tanh, a reparameterised sample (training only; mu
+ * otherwise), decoder latent -> hidden -> I logits. Outputs (logits, mu, logvar).
+ */
+final class MultVaeBlock extends AbstractBlock {
+
+  private static final byte VERSION = 1;
+
+  private final int items;
+  private final int hidden;
+  private final int latent;
+  private final float dropout;
+  private final Linear encoder;
+  private final Linear stats;
+  private final Linear decoderHidden;
+  private final Linear decoderOut;
+
+  MultVaeBlock(int items, int hidden, int latent, float dropout) {
+    super(VERSION);
+    this.items = items;
+    this.hidden = hidden;
+    this.latent = latent;
+    this.dropout = dropout;
+    encoder = addChildBlock("encoder", Linear.builder().setUnits(hidden).build());
+    stats = addChildBlock("stats", Linear.builder().setUnits(2L * latent).build());
+    decoderHidden = addChildBlock("decoder_hidden", Linear.builder().setUnits(hidden).build());
+    decoderOut = addChildBlock("decoder_out", Linear.builder().setUnits(items).build());
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+      PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    NDArray norm = x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f);
+    NDArray h = x.div(norm);
+    if (training && dropout > 0) {
+      NDArray keep = h.getManager().randomUniform(0f, 1f, h.getShape()).gte(dropout).toType(DataType.FLOAT32, false);
+      h = h.mul(keep).div(1f - dropout);
+    }
+    h = Activation.tanh(encoder.forward(ps, new NDList(h), training).singletonOrThrow());
+    NDArray st = stats.forward(ps, new NDList(h), training).singletonOrThrow();
+    NDArray mu = st.get(":, :" + latent);
+    NDArray logvar = st.get(":, " + latent + ":");
+    NDArray z = mu;
+    if (training) {
+      NDArray eps = mu.getManager().randomNormal(mu.getShape());
+      z = mu.add(eps.mul(logvar.mul(0.5f).exp()));
+    }
+    NDArray d = Activation.tanh(decoderHidden.forward(ps, new NDList(z), training).singletonOrThrow());
+    NDArray logits = decoderOut.forward(ps, new NDList(d), training).singletonOrThrow();
+    return new NDList(logits, mu, logvar);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    long batch = inputShapes[0].get(0);
+    return new Shape[] {new Shape(batch, items), new Shape(batch, latent), new Shape(batch, latent)};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    long batch = inputShapes[0].get(0);
+    encoder.initialize(manager, dataType, inputShapes[0]);
+    stats.initialize(manager, dataType, new Shape(batch, hidden));
+    decoderHidden.initialize(manager, dataType, new Shape(batch, latent));
+    decoderOut.initialize(manager, dataType, new Shape(batch, hidden));
+  }
+}
