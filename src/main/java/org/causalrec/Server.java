@@ -34,9 +34,11 @@ public final class Server implements AutoCloseable {
   private final IngestService ingest;
   private final EventTailer tailer;
   private final HttpVerticle http;
+  private final String httpDeployment;
+  private final String tailerDeployment;
 
   private Server(Config config, Database database, Vertx vertx, Pool pool, IngestService ingest,
-      EventTailer tailer, HttpVerticle http) {
+      EventTailer tailer, HttpVerticle http, String httpDeployment, String tailerDeployment) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
@@ -44,6 +46,8 @@ public final class Server implements AutoCloseable {
     this.ingest = ingest;
     this.tailer = tailer;
     this.http = http;
+    this.httpDeployment = httpDeployment;
+    this.tailerDeployment = tailerDeployment;
   }
 
   /** The store alone (database migrated, pool, ingest path), for commands that do not serve HTTP. */
@@ -85,17 +89,18 @@ public final class Server implements AutoCloseable {
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
     Vertx vertx = store.vertx();
-    vertx.deployVerticle(tailer).await();
+    String tailerDeployment = vertx.deployVerticle(tailer).await();
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
-    vertx.deployVerticle(() -> {
+    String httpDeployment = vertx.deployVerticle(() -> {
       HttpVerticle v = new HttpVerticle(config, store.ingest(), catalog, events, () -> readiness(store, tailer));
       instances.add(v);
       return v;
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
-    Server server = new Server(config, store.database(), vertx, pool, store.ingest(), tailer, http);
+    Server server = new Server(config, store.database(), vertx, pool, store.ingest(), tailer, http,
+        httpDeployment, tailerDeployment);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
@@ -151,9 +156,10 @@ public final class Server implements AutoCloseable {
     return tailer.status();
   }
 
-  /** Stops HTTP and the tailer (finishing its batch in flight); the store stays open. */
+  /** Stops HTTP first, then the tailer (finishing its batch in flight); the store stays open. */
   @Override
   public void close() {
-    vertx.deploymentIDs().forEach(id -> vertx.undeploy(id).await());
+    vertx.undeploy(httpDeployment).await();
+    vertx.undeploy(tailerDeployment).await();
   }
 }

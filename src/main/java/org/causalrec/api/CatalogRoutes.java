@@ -51,12 +51,12 @@ final class CatalogRoutes {
   }
 
   private void getItem(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
+    String id = Params.pathId(ctx);
     catalog.item(id).onComplete(ar -> sendFound(ctx, "item", id, ar.map(it -> it == null ? null : it.toJson())));
   }
 
   private void deleteItem(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
+    String id = Params.pathId(ctx);
     catalog.deleteItem(id)
         .onSuccess(found -> {
           if (found) {
@@ -90,7 +90,7 @@ final class CatalogRoutes {
   }
 
   private void getUser(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
+    String id = Params.pathId(ctx);
     catalog.user(id).onComplete(ar -> sendFound(ctx, "user", id, ar.map(u -> u == null ? null : u.toJson())));
   }
 

@@ -4,8 +4,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.causalrec.ingest.InvalidInputException;
 import org.slf4j.Logger;
@@ -15,6 +17,8 @@ import org.slf4j.LoggerFactory;
 final class Errors {
 
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  /** Deadlock, serialisation failure, server shutting down: the same request can succeed again. */
+  private static final Set<String> RETRYABLE = Set.of("40P01", "40001", "57P01", "57P02", "57P03");
 
   private Errors() {}
 
@@ -32,7 +36,14 @@ final class Errors {
     } else if (f == null) {
       status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       body = plain(status, null);
-    } else if (databaseUnavailable(f)) {
+    } else if (f instanceof PgException pg && RETRYABLE.contains(pg.getSqlState())) {
+      status = 503;
+      body = new JsonObject().put("error", "retry").put("field", null)
+          .put("detail", "the database aborted the request (" + pg.getSqlState() + "); nothing of it was stored,"
+              + " send it again");
+      ctx.response().putHeader("Retry-After", "1");
+    } else if (f instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("08")
+        || databaseUnavailable(f)) {
       status = 503;
       body = new JsonObject().put("error", "database_unavailable").put("field", null)
           .put("detail", "the database cannot be reached; nothing from this request was stored");

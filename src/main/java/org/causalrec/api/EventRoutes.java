@@ -35,7 +35,7 @@ final class EventRoutes {
   }
 
   private void userEvents(RoutingContext ctx) {
-    String user = ctx.pathParam("id");
+    String user = Params.pathId(ctx);
     int limit = Params.intParam(ctx, "limit", 50, 1, 1_000);
     long before = Params.longParam(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
     events.recentByUser(user, limit, before)

@@ -29,6 +29,15 @@ final class Params {
     return n;
   }
 
+  /** The {@code id} path parameter, refused with a 400 when PostgreSQL could not store it. */
+  static String pathId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null || id.isBlank() || id.length() > 256 || id.indexOf('\0') >= 0) {
+      throw new InvalidInputException(400, "invalid_field", "id", null, "id must be 1..256 characters without NULs");
+    }
+    return id;
+  }
+
   static InvalidInputException invalid(String name, String detail) {
     return new InvalidInputException(400, "invalid_parameter", name, null, detail);
   }

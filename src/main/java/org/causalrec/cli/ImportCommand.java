@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.causalrec.Server;
 import org.causalrec.ingest.IngestService;
+import org.causalrec.ingest.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,21 +52,28 @@ public final class ImportCommand implements Callable<Integer> {
       long accepted = 0;
       long lineNo = 0;
       JsonArray pending = new JsonArray();
+      long[] lines = new long[batch];
       String line;
       while ((line = in.readLine()) != null) {
         lineNo++;
-        JsonObject e = importer.parse(line, lineNo);
+        JsonObject e;
+        try {
+          e = importer.parse(line, lineNo);
+        } catch (RuntimeException ex) {
+          throw failure("line " + lineNo + ": " + ex.getMessage(), accepted);
+        }
         if (e == null) {
           continue;
         }
+        lines[pending.size()] = lineNo;
         pending.add(e);
         read++;
         if (pending.size() == batch) {
-          accepted += flush(store.ingest(), pending);
+          accepted += flush(store.ingest(), pending, lines, accepted);
           pending = new JsonArray();
         }
       }
-      accepted += flush(store.ingest(), pending);
+      accepted += flush(store.ingest(), pending, lines, accepted);
       double s = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "imported %s: %d events read, %d stored, %d duplicates, %.1f s%n",
           path, read, accepted, read - accepted, s);
@@ -73,8 +81,24 @@ public final class ImportCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static long flush(IngestService ingest, JsonArray events) {
-    return events.isEmpty() ? 0 : ingest.ingestEvents(events).await().accepted();
+  /** Stores one batch; a refused record is reported with its line of the file. */
+  private static long flush(IngestService ingest, JsonArray events, long[] lines, long storedBefore) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    try {
+      return ingest.ingestEvents(events).await().accepted();
+    } catch (InvalidInputException e) {
+      JsonObject err = e.toJson();
+      Integer index = err.getInteger("index");
+      String where = index == null ? "lines " + lines[0] + "-" + lines[events.size() - 1] : "line " + lines[index];
+      throw failure(where + ": " + err.getString("field") + ": " + e.getMessage(), storedBefore);
+    }
+  }
+
+  private static IllegalArgumentException failure(String what, long storedBefore) {
+    return new IllegalArgumentException(what + " (" + storedBefore + " events of earlier batches are stored;"
+        + " importing the file again skips those that carry an event_id)");
   }
 
   /** Turns one line of a dataset file into an event, or null for a header or blank line. */

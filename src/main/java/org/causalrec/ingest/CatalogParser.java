@@ -28,14 +28,14 @@ final class CatalogParser {
         throw InvalidInputException.badField("categories", "categories must hold at most 100 entries");
       }
       for (int k = 0; k < arr.size(); k++) {
-        if (!(arr.getValue(k) instanceof String s) || s.isBlank() || s.length() > 128) {
+        if (!(arr.getValue(k) instanceof String s) || s.isBlank() || s.length() > 128 || s.indexOf('\0') >= 0) {
           throw InvalidInputException.badField("categories[" + k + "]",
-              "each category must be a non-blank string of at most 128 characters");
+              "each category must be a non-blank string of at most 128 characters without NULs");
         }
         categories.add(s);
       }
     }
-    JsonObject attributes = Fields.optionalObject(o, "attributes");
+    JsonObject attributes = Fields.optionalJsonb(o, "attributes");
     return new Item(id, title, description, categories, attributes, null);
   }
 
@@ -43,7 +43,7 @@ final class CatalogParser {
   static User user(Object raw, String pathId) {
     JsonObject o = object(raw, "user");
     String id = id(o, pathId);
-    return new User(id, Fields.optionalObject(o, "attributes"), null);
+    return new User(id, Fields.optionalJsonb(o, "attributes"), null);
   }
 
   private static JsonObject object(Object raw, String what) {
@@ -64,9 +64,6 @@ final class CatalogParser {
     if (bodyId != null && !bodyId.equals(pathId)) {
       throw InvalidInputException.badField("id", "id in the body differs from the id in the path");
     }
-    if (pathId.isBlank() || pathId.length() > EventParser.MAX_ID_LENGTH) {
-      throw InvalidInputException.badField("id", "id must be 1.." + EventParser.MAX_ID_LENGTH + " characters");
-    }
-    return pathId;
+    return Fields.pathId(pathId, EventParser.MAX_ID_LENGTH);
   }
 }

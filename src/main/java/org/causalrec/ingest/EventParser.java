@@ -11,8 +11,8 @@ import org.causalrec.store.Event;
 final class EventParser {
 
   static final int MAX_ID_LENGTH = 256;
-  /** Events must fall between 1970 and 2200: anything else is a unit mistake (seconds vs ms). */
-  private static final Instant MIN_TS = Instant.EPOCH;
+  /** Events must fall between 1973 and 2200: anything else is a unit mistake (seconds vs ms). */
+  private static final Instant MIN_TS = Instant.ofEpochMilli(100_000_000_000L);
   private static final Instant MAX_TS = Instant.parse("2200-01-01T00:00:00Z");
 
   private final EventTypes types;
@@ -70,7 +70,12 @@ final class EventParser {
     }
     Instant ts;
     if (v instanceof Number n) {
-      ts = Instant.ofEpochMilli(n.longValue());
+      double ms = n.doubleValue();
+      if (ms != Math.rint(ms) || ms < MIN_TS.toEpochMilli() || ms > MAX_TS.toEpochMilli()) {
+        throw InvalidInputException.badField("timestamp", "a numeric timestamp must be whole epoch milliseconds"
+            + " between 1973 and 2200 (epoch seconds are a common mistake: multiply by 1000)");
+      }
+      ts = Instant.ofEpochMilli((long) ms);
     } else if (v instanceof String s) {
       try {
         ts = OffsetDateTime.parse(s).toInstant();
@@ -82,7 +87,7 @@ final class EventParser {
       throw InvalidInputException.badField("timestamp", "timestamp must be a string or a number");
     }
     if (ts.isBefore(MIN_TS) || ts.isAfter(MAX_TS)) {
-      throw InvalidInputException.badField("timestamp", "timestamp must be between 1970 and 2200");
+      throw InvalidInputException.badField("timestamp", "timestamp must be between 1973 and 2200");
     }
     return ts;
   }

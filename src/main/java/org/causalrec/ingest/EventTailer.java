@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * transaction id before drawing event ids, so a gap seen in a snapshot belongs to a transaction
  * whose id is below a transaction id X drawn just after that snapshot. The tailer stops at the gap
  * until a later snapshot's xmin exceeds X (every such transaction has ended) and re-reads; a gap
- * that is still there was a rollback or an id burnt by a duplicate, and is skipped.
+ * that is still there was a rollback or an id burnt by a duplicate, and is skipped. While it
+ * waits it polls only the xmin, backing off from 5 to 500 ms. A long-open writing transaction
+ * elsewhere on the same server delays delivery past a gap until it ends; it never loses events.
  */
 public final class EventTailer extends VerticleBase {
 
@@ -37,8 +39,9 @@ public final class EventTailer extends VerticleBase {
   static final String CHANNEL = "causalrec_events";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventTailer.class);
-  /** How soon to look again when stopped at a gap owned by a transaction in flight. */
-  private static final long GAP_RETRY_MS = 10;
+  /** How soon to look again when stopped at a gap a transaction in flight may own; doubles while waiting. */
+  private static final long GAP_RETRY_MIN_MS = 5;
+  private static final long GAP_RETRY_MAX_MS = 500;
 
   private final EventRepository events;
   private final CursorRepository cursors;
@@ -54,6 +57,7 @@ public final class EventTailer extends VerticleBase {
   private boolean stopping;
   /** Transaction id drawn after the gap right after the cursor was first seen; -1 when none. */
   private long gapXid = -1;
+  private long gapRetryMs = GAP_RETRY_MIN_MS;
   private Future<Void> inFlight = Future.succeededFuture();
 
   public EventTailer(EventRepository events, CursorRepository cursors, PgConnectOptions connectOptions,
@@ -122,6 +126,20 @@ public final class EventTailer extends VerticleBase {
   }
 
   private Future<Void> drain() {
+    if (gapXid >= 0) {
+      // Waiting at a gap: a one-value query tells whether its possible owners have ended.
+      return events.snapshotXmin().compose(xmin -> {
+        if (xmin > gapXid) {
+          return readAndPublish();
+        }
+        retryGapLater();
+        return Future.succeededFuture();
+      });
+    }
+    return readAndPublish();
+  }
+
+  private Future<Void> readAndPublish() {
     return events.after(cursor.get(), config.batchSize()).compose(page -> {
       List<Event> ready = contiguous(page);
       boolean blocked = ready.size() < page.events().size();
@@ -129,11 +147,9 @@ public final class EventTailer extends VerticleBase {
       if (blocked) {
         gapNoted = (gapXid >= 0 ? Future.<Void>succeededFuture()
             : events.newTransactionId().onSuccess(x -> gapXid = x).<Void>mapEmpty())
-            .onSuccess(v -> {
-              if (!stopping) {
-                vertx.setTimer(GAP_RETRY_MS, id -> wake());
-              }
-            });
+            .onSuccess(v -> retryGapLater());
+      } else {
+        gapRetryMs = GAP_RETRY_MIN_MS;
       }
       if (ready.isEmpty()) {
         return gapNoted;
@@ -143,6 +159,13 @@ public final class EventTailer extends VerticleBase {
       return gapNoted.compose(v -> cursors.save(config.cursorName(), cursor.get()))
           .compose(v -> more && !stopping ? drain() : Future.succeededFuture());
     });
+  }
+
+  private void retryGapLater() {
+    if (!stopping) {
+      vertx.setTimer(gapRetryMs, id -> wake());
+      gapRetryMs = Math.min(GAP_RETRY_MAX_MS, gapRetryMs * 2);
+    }
   }
 
   /** The events of the page that can be delivered now: up to the first gap a writer may still own. */

@@ -98,6 +98,43 @@ final class Fields {
     return j;
   }
 
+  /** A free-form JSON object PostgreSQL's jsonb accepts: no NUL character in any key or string. */
+  static JsonObject optionalJsonb(JsonObject o, String field) {
+    JsonObject j = optionalObject(o, field);
+    if (j != null && containsNul(j)) {
+      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
+    }
+    return j;
+  }
+
+  /** Rejects an identifier taken from a URL path that PostgreSQL could not store. */
+  static String pathId(String id, int maxLength) {
+    if (id == null || id.isBlank() || id.length() > maxLength || id.indexOf('\0') >= 0) {
+      throw InvalidInputException.badField("id", "id must be 1.." + maxLength + " characters without NULs");
+    }
+    return id;
+  }
+
+  private static boolean containsNul(Object v) {
+    if (v instanceof String s) {
+      return s.indexOf('\0') >= 0;
+    }
+    if (v instanceof JsonObject o) {
+      for (var e : o) {
+        if (e.getKey().indexOf('\0') >= 0 || containsNul(e.getValue())) {
+          return true;
+        }
+      }
+    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+      for (Object x : a) {
+        if (containsNul(x)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Prefixes the field of a nested object's error: {@code context} + {@code position}. */
   static InvalidInputException nested(String parent, InvalidInputException e) {
     JsonObject j = e.toJson();

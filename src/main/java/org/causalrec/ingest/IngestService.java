@@ -96,7 +96,7 @@ public final class IngestService {
   public Future<Item> upsertItem(String id, JsonObject raw) {
     try {
       Item item = CatalogParser.item(raw, id);
-      return catalog.upsertItems(List.of(item)).compose(n -> catalog.item(id));
+      return catalog.upsertItem(item);
     } catch (InvalidInputException e) {
       return Future.failedFuture(e);
     }
@@ -116,7 +116,7 @@ public final class IngestService {
   public Future<User> upsertUser(String id, JsonObject raw) {
     try {
       User user = CatalogParser.user(raw, id);
-      return catalog.upsertUsers(List.of(user)).compose(n -> catalog.user(id));
+      return catalog.upsertUser(user);
     } catch (InvalidInputException e) {
       return Future.failedFuture(e);
     }

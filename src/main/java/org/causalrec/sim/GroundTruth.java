@@ -31,14 +31,17 @@ final class GroundTruth {
         .put("formulas", new JsonObject()
             .put("relevance", "sigmoid(5*cos(user,item) + 0.5*quality - 3)")
             .put("awareness", "popularity^0.5")
-            .put("y0", "organic conversion per session = c * relevance * awareness, c: sum_i y0 = "
-                + World.ORGANIC_PER_SESSION + " for an average user")
+            .put("y0", "organic conversion per session = min(0.5, c * relevance * awareness), c: sum_i y0 = "
+                + World.ORGANIC_PER_SESSION + " for an average user; organic conversions in a session are"
+                + " Poisson(sum_i y0) draws of items in proportion to y0")
             .put("uplift", World.UPLIFT_SCALE + " * relevance * (1 - awareness)")
             .put("y1", "y0 + uplift")
             .put("logging_policy", "softmax_i(log popularity + promoted + 3*(cos + 0.3*noise)), "
                 + s.slateSize() + " draws per session; uniform for the explore cohort")
             .put("propensity", "1 - (1 - pi_i)^slate_size")
-            .put("click_on_impression", "examination(position) * relevance, examination = (1/(position+1))^0.7"));
+            .put("click_on_impression", "the user clicks with examination(position) * relevance,"
+                + " examination = (1/(position+1))^0.7, and converts with y1, independently; a click is"
+                + " logged (and 'clicked' is 1 in exposures.tsv.gz) when either happens"));
     Files.writeString(dir.resolve("world.json"), json.encodePrettily());
     try (BufferedWriter out = Files.newBufferedWriter(dir.resolve("items.tsv"))) {
       out.write("item_id\tcategory\tpromoted\tpopularity\tquality\tawareness\tvector\n");

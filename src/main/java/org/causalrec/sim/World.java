@@ -10,12 +10,16 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>relevance r = sigmoid(5a + 0.5q - 3): probability of liking the item once examined;
  *   <li>awareness w = popularity^0.5: how likely the user knows the item without us;
- *   <li>organic conversion per session y0 = c * r * w (c makes the expected organic conversions per
- *       session {@link #ORGANIC_PER_SESSION});
+ *   <li>organic conversion per session y0 = min(0.5, c * r * w) (c makes the expected organic
+ *       conversions per session {@link #ORGANIC_PER_SESSION}); a session's organic conversions are
+ *       Poisson(sum of y0) draws of items in proportion to y0, so for small y0 an item converts with
+ *       probability about y0;
  *   <li>uplift of recommending tau = 0.15 * r * (1 - w); conversion when recommended y1 = y0 + tau;
  *   <li>logging policy: softmax over items of log(popularity) + promoted + 3(a + 0.3 noise), drawn
  *       {@code slateSize} times per session; propensity of showing i = 1 - (1 - pi_i)^slateSize.
- *       Exposure is thus confounded by popularity and by the "promoted" attribute beyond relevance.
+ *       Exposure is thus confounded by popularity and by the "promoted" attribute beyond relevance;
+ *   <li>on an impression at position k the user clicks with probability (1/(k+1))^0.7 * r and
+ *       converts with probability y1, independently; a click is logged when either happens.
  * </ul>
  */
 public final class World {

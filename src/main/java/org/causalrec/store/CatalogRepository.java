@@ -46,6 +46,21 @@ public final class CatalogRepository {
     return pool.withTransaction(c -> c.preparedQuery(UPSERT_ITEM).executeBatch(batch)).map(items.size());
   }
 
+  /** Inserts or replaces one item and returns it as stored. */
+  public Future<Item> upsertItem(Item it) {
+    return pool.preparedQuery(UPSERT_ITEM + " RETURNING " + ITEM_COLUMNS)
+        .execute(Tuple.of(it.id(), it.title(), it.description(), it.categories().toArray(new String[0]),
+            it.attributes()))
+        .map(rs -> toItem(rs.iterator().next()));
+  }
+
+  /** Inserts or replaces one user and returns it as stored. */
+  public Future<User> upsertUser(User u) {
+    return pool.preparedQuery(UPSERT_USER + " RETURNING id, attributes, updated_at")
+        .execute(Tuple.of(u.id(), u.attributes()))
+        .map(rs -> toUser(rs.iterator().next()));
+  }
+
   /** Inserts or replaces the users in one transaction; returns how many were written. */
   public Future<Integer> upsertUsers(List<User> users) {
     if (users.isEmpty()) {

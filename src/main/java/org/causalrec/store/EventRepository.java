@@ -35,7 +35,7 @@ public final class EventRepository {
       "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = x)";
 
   private static final String INSERT_USERS =
-      "INSERT INTO users (id) SELECT u FROM unnest($1::text[]) AS u ORDER BY u ON CONFLICT (id) DO NOTHING";
+      "INSERT INTO users (id) SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE \"C\" ON CONFLICT (id) DO NOTHING";
 
   /**
    * What an insert did.
@@ -155,7 +155,7 @@ public final class EventRepository {
   /** Up to {@code limit} events with id greater than {@code afterId}, in id order, with the snapshot horizon. */
   public Future<Page> after(long afterId, int limit) {
     return pool.preparedQuery("SELECT pg_snapshot_xmin(s.snap)::text::bigint, e.* FROM (SELECT pg_current_snapshot() AS snap) s LEFT JOIN LATERAL (SELECT " + COLUMNS
-            + " FROM events WHERE id > $1 ORDER BY id LIMIT $2) e ON true")
+            + " FROM events WHERE id > $1 ORDER BY id LIMIT $2) e ON true ORDER BY e.id")
         .execute(Tuple.of(afterId, limit))
         .map(rows -> {
           long xmin = 0;
@@ -168,6 +168,12 @@ public final class EventRepository {
           }
           return new Page(xmin, out);
         });
+  }
+
+  /** The current snapshot's xmin: every transaction with a smaller id has ended. */
+  public Future<Long> snapshotXmin() {
+    return pool.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").execute()
+        .map(rs -> rs.iterator().next().getLong(0));
   }
 
   /**

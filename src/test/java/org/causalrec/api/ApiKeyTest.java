@@ -34,6 +34,11 @@ class ApiKeyTest {
           .sendJson(events).await();
       assertEquals(200, allowed.statusCode());
       assertEquals(200, TestEnv.get(client, server.port(), "/v1/users/u1/events").statusCode());
+      var put = client.put(server.port(), "127.0.0.1", "/v1/items/i1")
+          .sendJsonObject(new io.vertx.core.json.JsonObject().put("title", "x")).await();
+      assertEquals(401, put.statusCode());
+      assertEquals(401, client.delete(server.port(), "127.0.0.1", "/v1/items/i1").send().await().statusCode());
+      assertEquals(404, TestEnv.get(client, server.port(), "/v1/items/i1").statusCode(), "the PUT stored nothing");
       server.close();
     }
   }

@@ -130,6 +130,9 @@ class IngestApiTest {
     assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1")).add(click(null, "", "i1"))),
         400, 1, "user_id");
     assertError(post(client, port, "/v1/events", new JsonArray().add("not an object")), 400, 0, "");
+    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1").put("timestamp", 1772360000))),
+        400, 0, "timestamp"); // epoch seconds where milliseconds are expected
+    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob\u0000", "i1"))), 400, 0, "user_id");
     assertEquals(eventsBefore, count("events"));
   }
 
@@ -240,6 +243,13 @@ class IngestApiTest {
     HttpResponse<Buffer> badCats = client.put(port, "127.0.0.1", "/v1/items/tent-2")
         .sendJsonObject(new JsonObject().put("categories", new JsonArray().add(3))).await();
     assertEquals("categories[0]", badCats.bodyAsJsonObject().getString("field"));
+    HttpResponse<Buffer> nulAttr = client.put(port, "127.0.0.1", "/v1/items/tent-2")
+        .sendJsonObject(new JsonObject().put("attributes", new JsonObject().put("note", "a\u0000b"))).await();
+    assertEquals(400, nulAttr.statusCode(), nulAttr.bodyAsString());
+    assertEquals("attributes", nulAttr.bodyAsJsonObject().getString("field"));
+    HttpResponse<Buffer> nulPath = get(client, port, "/v1/items/x%00y");
+    assertEquals(400, nulPath.statusCode(), nulPath.bodyAsString());
+    assertEquals(404, get(client, port, "/v1/items/tent-2").statusCode(), "refused items are not stored");
 
     assertEquals(204, client.delete(port, "127.0.0.1", "/v1/items/tent-1").send().await().statusCode());
     HttpResponse<Buffer> gone = get(client, port, "/v1/items/tent-1");

@@ -64,6 +64,28 @@ class CommandsTest {
   }
 
   @Test
+  void aBadLineInALaterBatchIsReportedWithItsLineNumber() throws Exception {
+    StringBuilder b = new StringBuilder();
+    for (int k = 1; k <= 7; k++) {
+      b.append(k == 6 ? "{\"user_id\":\"u\",\"type\":\"click\"}" : "{\"event_id\":\"e" + k
+          + "\",\"user_id\":\"u\",\"item_id\":\"i\",\"type\":\"click\"}").append('\n');
+    }
+    Path file = dir.resolve("events.ndjson");
+    Files.writeString(file, b);
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new App());
+    cli.setErr(new PrintWriter(err));
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println(e.getMessage());
+      return 1;
+    });
+    String data = dir.resolve("store").toString();
+    assertEquals(1, cli.execute("import", "--format", "ndjson", "--batch", "4", "--data-dir", data, file.toString()));
+    assertTrue(err.toString().contains("line 6: item_id"), err.toString());
+    assertTrue(err.toString().contains("4 events of earlier batches are stored"), err.toString());
+  }
+
+  @Test
   void simulateWritesTheTinyWorldAndItsTruth() {
     String data = dir.resolve("store").toString();
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "3", "--data-dir", data));
