@@ -2,6 +2,7 @@ package org.causalrec;
 
 import org.causalrec.cli.BenchCommand;
 import org.causalrec.cli.DemoCommand;
+import org.causalrec.cli.EvaluateCommand;
 import org.causalrec.cli.ImportCommand;
 import org.causalrec.cli.ServeCommand;
 import org.causalrec.cli.SimulateCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
     description = "Self-hosted causal recommendation server.",
     subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
-        BenchCommand.class})
+        EvaluateCommand.class, BenchCommand.class})
 public final class App implements Runnable {
 
   /** Entry point of the shaded jar. */

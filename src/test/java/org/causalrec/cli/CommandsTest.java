@@ -86,6 +86,31 @@ class CommandsTest {
   }
 
   @Test
+  void evaluatePrintsEveryModelSideBySideAsJson() throws Exception {
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("simulate", "--size", "tiny", "--seed", "4", "--data-dir", data));
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true));
+    try {
+      assertEquals(0, run("evaluate", "--data-dir", data, "--epochs", "3", "--heldout-users", "20", "--json",
+          "--results", dir.resolve("RESULTS.md").toString(), "--label", "tiny"));
+    } finally {
+      System.setOut(stdout);
+    }
+    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(out.toString().trim());
+    assertEquals("strong-generalization", doc.getString("protocol"));
+    assertEquals(3, doc.getJsonArray("results").size());
+    for (Object o : doc.getJsonArray("results")) {
+      io.vertx.core.json.JsonObject r = (io.vertx.core.json.JsonObject) o;
+      double ndcg = r.getJsonObject("metrics").getDouble("ndcg@100");
+      assertTrue(ndcg > 0 && ndcg <= 1, r.encode());
+    }
+    String md = Files.readString(dir.resolve("RESULTS.md"));
+    assertTrue(md.contains("<!-- results:tiny -->") && md.contains("| mult-vae |"), md);
+  }
+
+  @Test
   void simulateWritesTheTinyWorldAndItsTruth() {
     String data = dir.resolve("store").toString();
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "3", "--data-dir", data));

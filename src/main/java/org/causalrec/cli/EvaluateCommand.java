@@ -1,0 +1,117 @@
+package org.causalrec.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.causalrec.Server;
+import org.causalrec.config.Config;
+import org.causalrec.data.Feedback;
+import org.causalrec.eval.StrongGeneralizationRun;
+import org.causalrec.model.Devices;
+import org.causalrec.store.EventRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code causalrec evaluate}: every model and baseline side by side on the stored events. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluate models and baselines on the stored events (strong generalisation).")
+public final class EvaluateCommand implements Callable<Integer> {
+
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--protocol", defaultValue = "strong-generalization",
+      description = "strong-generalization (default)")
+  String protocol;
+
+  @Option(names = "--heldout-users", description = "validation and test users each (default: 10% of users, at most 10,000)")
+  Integer heldOut;
+
+  @Option(names = "--epochs", defaultValue = "200", description = "Mult-VAE epochs (default ${DEFAULT-VALUE}, as the paper)")
+  int epochs;
+
+  @Option(names = "--models", defaultValue = "popularity,ease,mult-vae", split = ",",
+      description = "models to compare (default ${DEFAULT-VALUE})")
+  List<String> models;
+
+  @Option(names = "--seed", defaultValue = "1", description = "split and training seed (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--json", description = "print one JSON document instead of a table")
+  boolean json;
+
+  @Option(names = "--results", description = "also write the table into this Markdown file (e.g. docs/RESULTS.md)")
+  Path results;
+
+  @Option(names = "--label", defaultValue = "store", description = "dataset name for --results (default ${DEFAULT-VALUE})")
+  String label;
+
+  @Override
+  public Integer call() throws IOException {
+    if (!protocol.equals("strong-generalization")) {
+      throw new IllegalArgumentException("unknown --protocol " + protocol + " (strong-generalization)");
+    }
+    Config config = common.config();
+    Feedback feedback;
+    try (Server.Store store = Server.Store.open(config)) {
+      feedback = Feedback.load(new EventRepository(store.pool()), config.eventTypes());
+    }
+    int users = feedback.users().size();
+    int n = heldOut != null ? heldOut : Math.min(10_000, Math.max(1, users / 10));
+    Devices.Choice device = Devices.choose(config.device());
+    System.err.println("device: " + device.device() + " (" + device.reason() + ")");
+    List<StrongGeneralizationRun.Result> rs = StrongGeneralizationRun.run(feedback, n, epochs, device.device(), seed,
+        models, System.err::println);
+    if (json) {
+      System.out.println(StrongGeneralizationRun.toJson(feedback, n, rs).encode());
+    } else {
+      System.out.print(table(rs));
+    }
+    if (results != null) {
+      writeResults(results, feedback, n, rs);
+    }
+    return 0;
+  }
+
+  private static String table(List<StrongGeneralizationRun.Result> rs) {
+    StringBuilder b = new StringBuilder();
+    b.append("| model | Recall@20 | Recall@50 | NDCG@100 | test users | fit (s) | settings |\n");
+    b.append("|---|---|---|---|---|---|---|\n");
+    for (StrongGeneralizationRun.Result r : rs) {
+      Map<String, Double> m = r.metrics();
+      b.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.0f | %.1f | %s |%n", r.model(),
+          m.get("recall@20"), m.get("recall@50"), m.get("ndcg@100"), m.get("users"), r.fitSeconds(),
+          r.params().isEmpty() ? "" : r.params().encode().replace("|", "/")));
+    }
+    return b.toString();
+  }
+
+  /** Replaces (or appends) this label's section of the Markdown file. */
+  private void writeResults(Path file, Feedback feedback, int n, List<StrongGeneralizationRun.Result> rs)
+      throws IOException {
+    String begin = "<!-- results:" + label + " -->";
+    String end = "<!-- /results:" + label + " -->";
+    String section = begin + "\n### " + label + " (strong generalisation)\n\n"
+        + String.format(Locale.ROOT, "%d users, %d items, %d user-item pairs (events up to id %d); %d validation"
+            + " and %d test users, 80/20 fold-in. Measured %s with `causalrec evaluate %s`.%n%n",
+            feedback.users().size(), feedback.items().size(), feedback.matrix().nnz(), feedback.maxEventId(), n, n,
+            LocalDate.now(ZoneOffset.UTC), String.join(" ", Arrays.asList("--epochs", String.valueOf(epochs),
+                "--seed", String.valueOf(seed), "--label", "'" + label + "'")))
+        + table(rs) + end + "\n";
+    String text = Files.exists(file) ? Files.readString(file) : "# Results\n\nWritten by `causalrec evaluate --results`.\n\n";
+    int a = text.indexOf(begin);
+    int z = text.indexOf(end);
+    text = a >= 0 && z > a ? text.substring(0, a) + section + text.substring(z + end.length() + 1)
+        : text + "\n" + section;
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, text);
+  }
+}

@@ -1,0 +1,38 @@
+package org.causalrec.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/** Picks the training and scoring device: the GPU when PyTorch sees one, unless configured otherwise. */
+public final class Devices {
+
+  /**
+   * The chosen device and why, for logs and {@code /health/ready}.
+   *
+   * @param device the DJL device
+   * @param reason a short human-readable reason
+   */
+  public record Choice(Device device, String reason) {}
+
+  private Devices() {}
+
+  /** Resolves {@code setting} (auto, cpu or gpu); gpu without a visible GPU is an error. */
+  public static Choice choose(String setting) {
+    Engine engine = Engine.getEngine("PyTorch");
+    int gpus = engine.getGpuCount();
+    String flavor = "PyTorch " + engine.getVersion();
+    return switch (setting) {
+      case "cpu" -> new Choice(Device.cpu(), "CAUSALREC_DEVICE=cpu (" + gpus + " GPU(s) visible, " + flavor + ")");
+      case "gpu" -> {
+        if (gpus == 0) {
+          throw new IllegalStateException("CAUSALREC_DEVICE=gpu but " + flavor + " sees no GPU: build with -Pgpu "
+              + "on a host with a CUDA 12.1+ driver, or use CAUSALREC_DEVICE=cpu");
+        }
+        yield new Choice(Device.gpu(0), "CAUSALREC_DEVICE=gpu, " + gpus + " GPU(s) visible to " + flavor);
+      }
+      default -> gpus > 0
+          ? new Choice(Device.gpu(0), "auto: " + gpus + " GPU(s) visible to " + flavor)
+          : new Choice(Device.cpu(), "auto: no GPU visible to " + flavor + ", using the CPU");
+    };
+  }
+}
