@@ -9,6 +9,13 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.causalrec.api.HttpVerticle;
+import org.causalrec.api.Services;
+import org.causalrec.model.Devices;
+import org.causalrec.serve.ModelServing;
+import org.causalrec.serve.Recommender;
+import org.causalrec.store.ModelRepository;
+import org.causalrec.train.RetrainTrigger;
+import org.causalrec.train.TrainingService;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.ingest.IngestService;
@@ -28,26 +35,26 @@ public final class Server implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Server.class);
 
   private final Config config;
-  private final Database database;
-  private final Vertx vertx;
-  private final Pool pool;
-  private final IngestService ingest;
+  private final Store store;
   private final EventTailer tailer;
   private final HttpVerticle http;
   private final String httpDeployment;
   private final String tailerDeployment;
+  private final ModelServing serving;
+  private final TrainingService training;
+  private final RetrainTrigger retrain;
 
-  private Server(Config config, Database database, Vertx vertx, Pool pool, IngestService ingest,
-      EventTailer tailer, HttpVerticle http, String httpDeployment, String tailerDeployment) {
+  private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
+      String tailerDeployment, ModelServing serving, TrainingService training, RetrainTrigger retrain) {
     this.config = config;
-    this.database = database;
-    this.vertx = vertx;
-    this.pool = pool;
-    this.ingest = ingest;
+    this.store = store;
     this.tailer = tailer;
     this.http = http;
     this.httpDeployment = httpDeployment;
     this.tailerDeployment = tailerDeployment;
+    this.serving = serving;
+    this.training = training;
+    this.retrain = retrain;
   }
 
   /** The store alone (database migrated, pool, ingest path), for commands that do not serve HTTP. */
@@ -84,28 +91,45 @@ public final class Server implements AutoCloseable {
   /** Starts a node on an opened store and returns once it answers HTTP. */
   public static Server start(Config config, Store store) {
     Pool pool = store.pool();
+    Vertx vertx = store.vertx();
     EventRepository events = new EventRepository(pool);
     CatalogRepository catalog = new CatalogRepository(pool);
+    ModelRepository registry = new ModelRepository(pool);
+    Devices.Choice device = Devices.choose(config.device());
+    LOG.info("Models train and score on {}: {}", device.device(), device.reason());
+    int interrupted = registry.failInterrupted().await();
+    if (interrupted > 0) {
+      LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
+    }
+    ModelServing serving = new ModelServing(vertx, pool, device.device());
+    serving.loadLatest().await();
+    TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
+        version -> serving.switchTo(version));
+    Recommender recommender = new Recommender(vertx, pool, serving, config);
+    RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
+
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
-    Vertx vertx = store.vertx();
     String tailerDeployment = vertx.deployVerticle(tailer).await();
+    Services services = new Services(store.ingest(), catalog, events, recommender, training, registry,
+        () -> readiness(store, tailer, serving, device));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
     String httpDeployment = vertx.deployVerticle(() -> {
-      HttpVerticle v = new HttpVerticle(config, store.ingest(), catalog, events, () -> readiness(store, tailer));
+      HttpVerticle v = new HttpVerticle(config, services);
       instances.add(v);
       return v;
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
-    Server server = new Server(config, store.database(), vertx, pool, store.ingest(), tailer, http,
-        httpDeployment, tailerDeployment);
+    Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, training,
+        retrain);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
 
-  private static Future<JsonObject> readiness(Store store, EventTailer tailer) {
+  private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
+      Devices.Choice device) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()
@@ -114,7 +138,9 @@ public final class Server implements AutoCloseable {
                 .put("embedded", store.database().isEmbedded())
                 .put("schema_version", schema))
             .put("stream", tailer.status())
-            .put("ingest", store.ingest().counters()))
+            .put("ingest", store.ingest().counters())
+            .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
+            .put("model", serving.status()))
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
@@ -133,22 +159,37 @@ public final class Server implements AutoCloseable {
 
   /** This node's Vert.x instance. */
   public Vertx vertx() {
-    return vertx;
+    return store.vertx();
   }
 
   /** This node's connection pool. */
   public Pool pool() {
-    return pool;
+    return store.pool();
   }
 
   /** The write path. */
   public IngestService ingest() {
-    return ingest;
+    return store.ingest();
   }
 
   /** The database this node stores into. */
   public Database database() {
-    return database;
+    return store.database();
+  }
+
+  /** The model version serving recommendations, or null before the first training. */
+  public String servingVersion() {
+    return serving.status().getString("version");
+  }
+
+  /** Loads a registered version and serves it; fails (and the current version stays) when it does not load. */
+  public Future<String> switchModel(String version) {
+    return serving.switchTo(version);
+  }
+
+  /** Training jobs. */
+  public TrainingService training() {
+    return training;
   }
 
   /** Status of the event tailer. */
@@ -156,10 +197,14 @@ public final class Server implements AutoCloseable {
     return tailer.status();
   }
 
-  /** Stops HTTP first, then the tailer (finishing its batch in flight); the store stays open. */
+  /** Stops HTTP first, then the tailer (finishing its batch in flight) and the models; the store stays open. */
   @Override
   public void close() {
+    Vertx vertx = store.vertx();
     vertx.undeploy(httpDeployment).await();
+    retrain.close();
     vertx.undeploy(tailerDeployment).await();
+    training.close().await();
+    serving.close();
   }
 }

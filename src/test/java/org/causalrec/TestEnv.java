@@ -17,7 +17,8 @@ public final class TestEnv {
   public static Config config(Path dir) {
     Config d = Config.defaults();
     return new Config("127.0.0.1", 0, dir, null, "cpu", null, d.eventTypes(), d.maxEventsPerRequest(),
-        d.maxBodyBytes(), new Config.StreamConfig("tailer", 500, 200));
+        d.maxBodyBytes(), new Config.StreamConfig("tailer", 500, 200),
+        new Config.ModelConfig(20, 0, d.models().excludeTypes()));
   }
 
   /** POSTs a JSON body and waits for the response. */

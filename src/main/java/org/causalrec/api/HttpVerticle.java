@@ -11,44 +11,31 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.function.Supplier;
 import org.causalrec.config.Config;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.store.CatalogRepository;
-import org.causalrec.store.EventRepository;
 
 /** The HTTP verticle: wires the routes of {@code /v1} and {@code /health}, one small handler each. */
 public final class HttpVerticle extends VerticleBase {
 
   private final Config config;
-  private final IngestService ingest;
-  private final CatalogRepository catalog;
-  private final EventRepository events;
-  private final Supplier<Future<JsonObject>> readiness;
+  private final Services services;
   private HttpServer server;
 
-  /**
-   * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
-   */
-  public HttpVerticle(Config config, IngestService ingest, CatalogRepository catalog, EventRepository events,
-      Supplier<Future<JsonObject>> readiness) {
+  public HttpVerticle(Config config, Services services) {
     this.config = config;
-    this.ingest = ingest;
-    this.catalog = catalog;
-    this.events = events;
-    this.readiness = readiness;
+    this.services = services;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    new HealthRoutes(readiness).mount(router);
+    new HealthRoutes(services.readiness()).mount(router);
 
     router.route("/v1/*").handler(this::checkApiKey);
     // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
-    new EventRoutes(ingest, events).mount(router);
-    new CatalogRoutes(ingest, catalog).mount(router);
+    new EventRoutes(services.ingest(), services.events()).mount(router);
+    new CatalogRoutes(services.ingest(), services.catalog()).mount(router);
+    new ModelRoutes(services.recommender(), services.training(), services.models()).mount(router);
 
     router.route().failureHandler(Errors::handle);
     for (int status : new int[] {404, 405, 413, 500}) {

@@ -34,7 +34,10 @@ public final class DemoCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Config base = common.config();
     Config config = port != null ? base.withHttpPort(port) : base;
-    ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), DemoCommand::printTryThis);
+    ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), server -> {
+      trainIfNoModel(server);
+      printTryThis(server);
+    });
     return 0;
   }
 
@@ -55,6 +58,26 @@ public final class DemoCommand implements Callable<Integer> {
         s.accepted(), s.users(), s.items(), s.seconds(), truth);
   }
 
+  private static void trainIfNoModel(Server server) {
+    if (server.servingVersion() != null) {
+      System.out.println("Serving model " + server.servingVersion() + ".");
+      return;
+    }
+    System.out.println("No model yet: training Mult-VAE on the stored events ...");
+    long t0 = System.nanoTime();
+    String version = server.training().trainAndWait("mult-vae", null).await();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!version.equals(server.servingVersion()) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    System.out.printf("Trained %s in %.1f s; it serves the recommendations.%n", version, (System.nanoTime() - t0) / 1e9);
+  }
+
   private static void printTryThis(Server server) {
     String url = server.baseUrl();
     System.out.println();
@@ -63,6 +86,9 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl " + url + "/v1/items?limit=3");
     System.out.println("  curl " + url + "/v1/users/u1");
     System.out.println("  curl '" + url + "/v1/users/u1/events?limit=5'");
+    System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5'");
+    System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5&category=books'");
+    System.out.println("  curl " + url + "/v1/models");
     System.out.println("  curl -X POST " + url + "/v1/events -H 'content-type: application/json' \\");
     System.out.println("       -d '[{\"user_id\":\"u1\",\"item_id\":\"i7\",\"type\":\"click\"}]'");
     System.out.println();

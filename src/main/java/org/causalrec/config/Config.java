@@ -16,6 +16,7 @@ import java.util.Locale;
  * @param maxEventsPerRequest events in one ingest request, more is 413
  * @param maxBodyBytes request body limit, more is 413
  * @param stream the event-stream tailer's settings
+ * @param models training and serving settings
  */
 public record Config(
     String httpHost,
@@ -27,7 +28,24 @@ public record Config(
     EventTypes eventTypes,
     int maxEventsPerRequest,
     long maxBodyBytes,
-    StreamConfig stream) {
+    StreamConfig stream,
+    ModelConfig models) {
+
+  /**
+   * Training and serving settings.
+   *
+   * @param epochs Mult-VAE epochs per training run
+   * @param retrainAfterEvents retrain after this many new events (0 = only on request)
+   * @param excludeTypes event types whose items count as consumed and are not recommended again
+   */
+  public record ModelConfig(int epochs, long retrainAfterEvents, java.util.Set<String> excludeTypes) {
+    public ModelConfig {
+      if (epochs < 1 || retrainAfterEvents < 0) {
+        throw new IllegalArgumentException("models.epochs must be >= 1 and models.retrain_after_events >= 0");
+      }
+      excludeTypes = java.util.Set.copyOf(excludeTypes);
+    }
+  }
 
   /** Settings of the event-stream tailer. */
   public record StreamConfig(String cursorName, int batchSize, long pollIntervalMs) {
@@ -72,30 +90,37 @@ public record Config(
   /** The defaults of every setting (DESIGN.md section 5b). */
   public static Config defaults() {
     return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
-        10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000));
+        10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000),
+        new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")));
   }
 
   /** A copy with another HTTP port. */
   public Config withHttpPort(int port) {
     return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream);
+        maxEventsPerRequest, maxBodyBytes, stream, models);
   }
 
   /** A copy with another data directory. */
   public Config withDataDir(Path dir) {
     return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream);
+        maxEventsPerRequest, maxBodyBytes, stream, models);
   }
 
   /** A copy with another external database URL (null = embedded). */
   public Config withPgUrl(String url) {
     return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream);
+        maxEventsPerRequest, maxBodyBytes, stream, models);
+  }
+
+  /** A copy with other model settings. */
+  public Config withModels(ModelConfig m) {
+    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream, m);
   }
 
   /** A copy with another API key (null = none). */
   public Config withApiKey(String key) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream);
+        maxEventsPerRequest, maxBodyBytes, stream, models);
   }
 }

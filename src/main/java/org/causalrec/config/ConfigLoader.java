@@ -28,6 +28,7 @@ public final class ConfigLoader {
     Map<String, Object> http = section(tree, "http");
     Map<String, Object> events = section(tree, "events");
     Map<String, Object> stream = section(tree, "stream");
+    Map<String, Object> models = section(tree, "models");
 
     String host = str(http, "host", d.httpHost());
     int port = (int) num(http, "port", d.httpPort());
@@ -43,12 +44,25 @@ public final class ConfigLoader {
         (int) num(stream, "batch_size", d.stream().batchSize()),
         (long) num(stream, "poll_interval_ms", d.stream().pollIntervalMs()));
 
+    Object exclude = models.get("exclude_types");
+    java.util.Set<String> excludeTypes = d.models().excludeTypes();
+    if (exclude instanceof java.util.List<?> l) {
+      excludeTypes = new java.util.HashSet<>();
+      for (Object o : l) {
+        excludeTypes.add(o.toString());
+      }
+    } else if (exclude != null) {
+      throw new IllegalArgumentException("models.exclude_types must be a list of event types");
+    }
+    Config.ModelConfig mc = new Config.ModelConfig((int) num(models, "epochs", d.models().epochs()),
+        (long) num(models, "retrain_after_events", d.models().retrainAfterEvents()), excludeTypes);
+
     port = envInt(env, "CAUSALREC_HTTP_PORT", port);
     dataDir = env.get("CAUSALREC_DATA_DIR") != null ? Path.of(env.get("CAUSALREC_DATA_DIR")) : dataDir;
     pgUrl = env.getOrDefault("CAUSALREC_PG_URL", pgUrl);
     device = env.getOrDefault("CAUSALREC_DEVICE", device);
     apiKey = env.getOrDefault("CAUSALREC_API_KEY", apiKey);
-    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc);
+    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc);
   }
 
   private static Map<String, Object> readTree(Path file) {

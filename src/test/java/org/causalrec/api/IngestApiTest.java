@@ -37,7 +37,7 @@ class IngestApiTest {
   static void start() {
     Config config = TestEnv.config(dir);
     config = new Config(config.httpHost(), 0, dir, null, "cpu", null, config.eventTypes(), 10_000,
-        4L * 1024 * 1024, config.stream());
+        4L * 1024 * 1024, config.stream(), config.models());
     store = Server.Store.open(config);
     server = Server.start(config, store);
     client = WebClient.create(server.vertx());
@@ -295,7 +295,7 @@ class IngestApiTest {
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
-    assertEquals("1", body.getJsonObject("database").getString("schema_version"));
+    assertEquals("2", body.getJsonObject("database").getString("schema_version"));
     assertEquals(200, get(client, port, "/health/live").statusCode());
   }
 }

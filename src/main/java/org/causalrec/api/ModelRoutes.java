@@ -1,0 +1,79 @@
+package org.causalrec.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.causalrec.serve.Recommender;
+import org.causalrec.store.ModelRepository;
+import org.causalrec.train.TrainingService;
+
+/** Recommendations, training and the model registry. */
+final class ModelRoutes {
+
+  private final Recommender recommender;
+  private final TrainingService training;
+  private final ModelRepository models;
+
+  ModelRoutes(Recommender recommender, TrainingService training, ModelRepository models) {
+    this.recommender = recommender;
+    this.training = training;
+    this.models = models;
+  }
+
+  void mount(Router router) {
+    router.get("/v1/users/:id/recommendations").handler(this::recommend);
+    router.post("/v1/models/:kind/train").handler(this::train);
+    router.get("/v1/models").handler(this::list);
+  }
+
+  private void recommend(RoutingContext ctx) {
+    String user = Params.pathId(ctx);
+    int n = Params.intParam(ctx, "n", 10, 1, 1_000);
+    String category = ctx.queryParams().get("category");
+    if (category != null && (category.isBlank() || category.length() > 128)) {
+      throw Params.invalid("category", "category must be 1..128 characters");
+    }
+    Set<String> exclude = new LinkedHashSet<>();
+    String ex = ctx.queryParams().get("exclude");
+    if (ex != null && !ex.isBlank()) {
+      exclude.addAll(Arrays.asList(ex.split(",")));
+      if (exclude.size() > 1_000) {
+        throw Params.invalid("exclude", "at most 1000 excluded item ids");
+      }
+    }
+    recommender.recommend(user, n, category, exclude)
+        .onSuccess(r -> Errors.send(ctx, 200, r))
+        .onFailure(ctx::fail);
+  }
+
+  private void train(RoutingContext ctx) {
+    String kind = ctx.pathParam("kind");
+    Integer epochs = null;
+    if (ctx.body() != null && ctx.body().length() > 0) {
+      JsonObject body = ctx.body().asJsonObject();
+      Object e = body.getValue("epochs");
+      if (e != null && !(e instanceof Integer)) {
+        throw Params.invalid("epochs", "epochs must be an integer");
+      }
+      epochs = (Integer) e;
+    }
+    training.start(kind, epochs)
+        .onSuccess(version -> Errors.send(ctx, 202, new JsonObject().put("version", version).put("kind", kind)
+            .put("status", "training")))
+        .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    models.list()
+        .onSuccess(rows -> {
+          JsonArray arr = new JsonArray();
+          rows.forEach(r -> arr.add(r.toJson()));
+          Errors.send(ctx, 200, new JsonObject().put("models", arr));
+        })
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,26 @@
+package org.causalrec.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.serve.Recommender;
+import org.causalrec.store.CatalogRepository;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.ModelRepository;
+import org.causalrec.train.TrainingService;
+
+/**
+ * What the HTTP routes call.
+ *
+ * @param ingest the write path
+ * @param catalog item and user reads
+ * @param events event reads
+ * @param recommender recommendations
+ * @param training training jobs
+ * @param models the model registry
+ * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
+ */
+public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
+    Recommender recommender, TrainingService training, ModelRepository models,
+    Supplier<Future<JsonObject>> readiness) {}

@@ -1,0 +1,74 @@
+package org.causalrec.serve;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.causalrec.config.Config;
+
+/** The fallback ranking: items by how many distinct users gave positive feedback, cached briefly. */
+final class PopularItems {
+
+  private static final long TTL_MS = 30_000;
+  private static final int KEEP = 2_000;
+
+  private record Entry(String id, String title, List<String> categories, long users) {}
+
+  private final Pool pool;
+  private final String[] positiveTypes;
+  private volatile List<Entry> cached;
+  private volatile long cachedAt;
+
+  PopularItems(Pool pool, Config config) {
+    this.pool = pool;
+    this.positiveTypes = config.eventTypes().names().stream()
+        .filter(t -> config.eventTypes().weight(t) > 0).toArray(String[]::new);
+  }
+
+  /** The top {@code n} popular items outside {@code skip}, optionally of one category. */
+  Future<JsonArray> top(int n, String category, Set<String> skip) {
+    return entries().map(list -> {
+      JsonArray out = new JsonArray();
+      for (Entry e : list) {
+        if (out.size() == n) {
+          break;
+        }
+        if (skip.contains(e.id()) || (category != null && !e.categories().contains(category))) {
+          continue;
+        }
+        out.add(new JsonObject().put("id", e.id()).put("title", e.title()).put("score", (double) e.users())
+            .put("reason", "popular"));
+      }
+      return out;
+    });
+  }
+
+  private Future<List<Entry>> entries() {
+    List<Entry> c = cached;
+    if (c != null && System.currentTimeMillis() - cachedAt < TTL_MS) {
+      return Future.succeededFuture(c);
+    }
+    return pool.preparedQuery("""
+            SELECT p.item_id, i.title, coalesce(i.categories, '{}'), p.users
+            FROM (SELECT item_id, count(DISTINCT user_id) AS users FROM events
+                  WHERE type = ANY($1) GROUP BY item_id ORDER BY users DESC, item_id LIMIT $2) p
+            LEFT JOIN items i ON i.id = p.item_id
+            ORDER BY p.users DESC, p.item_id""")
+        .execute(Tuple.of(positiveTypes, KEEP))
+        .map(rs -> {
+          List<Entry> out = new ArrayList<>(rs.size());
+          for (Row r : rs) {
+            out.add(new Entry(r.getString(0), r.getString(1), Arrays.asList(r.getArrayOfStrings(2)), r.getLong(3)));
+          }
+          cached = out;
+          cachedAt = System.currentTimeMillis();
+          return out;
+        });
+  }
+}

@@ -1,0 +1,109 @@
+package org.causalrec.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** All SQL on the model registry. */
+public final class ModelRepository {
+
+  /**
+   * One registered model version.
+   *
+   * @param version unique version name, e.g. mult-vae-3
+   * @param kind model kind
+   * @param status training, ready or failed
+   * @param params hyperparameters
+   * @param metrics evaluation metrics
+   * @param maxEventId the data snapshot: last event id trained on
+   * @param artifact folder of the saved model, or null
+   * @param device device it was trained on
+   * @param error why it failed, or null
+   * @param createdAt when training started
+   * @param finishedAt when it finished, or null
+   */
+  public record ModelRow(String version, String kind, String status, JsonObject params, JsonObject metrics,
+      Long maxEventId, String artifact, String device, String error, OffsetDateTime createdAt,
+      OffsetDateTime finishedAt) {
+
+    /** The wire form of {@code GET /v1/models}. */
+    public JsonObject toJson() {
+      return new JsonObject().put("version", version).put("kind", kind).put("status", status)
+          .put("params", params).put("metrics", metrics).put("max_event_id", maxEventId).put("device", device)
+          .put("error", error).put("created_at", createdAt == null ? null : createdAt.toString())
+          .put("finished_at", finishedAt == null ? null : finishedAt.toString());
+    }
+  }
+
+  private static final String COLUMNS =
+      "version, kind, status, params, metrics, max_event_id, artifact, device, error, created_at, finished_at";
+
+  private final Pool pool;
+
+  public ModelRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Registers a new version in status 'training' and returns its name, {@code KIND-N}. */
+  public Future<String> startTraining(String kind, JsonObject params, String device) {
+    return pool.preparedQuery("""
+            INSERT INTO models (kind, version, status, params, device)
+            VALUES ($1, $1 || '-' || (SELECT count(*) + 1 FROM models WHERE kind = $1), 'training', $2, $3)
+            RETURNING version""")
+        .execute(Tuple.of(kind, params, device))
+        .map(rs -> rs.iterator().next().getString(0));
+  }
+
+  /** Marks a version ready with its metrics, data snapshot and artifact folder. */
+  public Future<Void> markReady(String version, JsonObject params, JsonObject metrics, long maxEventId,
+      String artifact) {
+    return pool.preparedQuery("UPDATE models SET status = 'ready', params = $2, metrics = $3, max_event_id = $4,"
+            + " artifact = $5, finished_at = now() WHERE version = $1")
+        .execute(Tuple.of(version, params, metrics, maxEventId, artifact)).mapEmpty();
+  }
+
+  /** Marks a version failed with the reason. */
+  public Future<Void> markFailed(String version, String error) {
+    return pool.preparedQuery("UPDATE models SET status = 'failed', error = $2, finished_at = now() WHERE version = $1")
+        .execute(Tuple.of(version, error)).mapEmpty();
+  }
+
+  /** Versions still marked 'training' (left by a crash) become 'failed'; returns how many. */
+  public Future<Integer> failInterrupted() {
+    return pool.query("UPDATE models SET status = 'failed', error = 'interrupted by a restart', finished_at = now()"
+        + " WHERE status = 'training'").execute().map(rs -> rs.rowCount());
+  }
+
+  /** All versions, newest first. */
+  public Future<List<ModelRow>> list() {
+    return pool.query("SELECT " + COLUMNS + " FROM models ORDER BY id DESC").execute().map(rs -> {
+      List<ModelRow> out = new ArrayList<>();
+      rs.forEach(r -> out.add(toRow(r)));
+      return out;
+    });
+  }
+
+  /** Ready versions of a kind, newest first. */
+  public Future<List<ModelRow>> ready(String kind) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM models WHERE kind = $1 AND status = 'ready' ORDER BY id DESC")
+        .execute(Tuple.of(kind)).map(rs -> {
+          List<ModelRow> out = new ArrayList<>();
+          rs.forEach(r -> out.add(toRow(r)));
+          return out;
+        });
+  }
+
+  private static ModelRow toRow(Row r) {
+    return new ModelRow(r.getString(0), r.getString(1), r.getString(2), json(r.getValue(3)), json(r.getValue(4)),
+        r.getLong(5), r.getString(6), r.getString(7), r.getString(8), r.getOffsetDateTime(9), r.getOffsetDateTime(10));
+  }
+
+  private static JsonObject json(Object v) {
+    return v instanceof JsonObject o ? o : v == null ? new JsonObject() : new JsonObject(v.toString());
+  }
+}

@@ -1,0 +1,172 @@
+package org.causalrec.train;
+
+import ai.djl.Device;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.causalrec.config.Config;
+import org.causalrec.data.Feedback;
+import org.causalrec.eval.HoldoutEvaluator;
+import org.causalrec.eval.StrongGeneralization;
+import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.model.MultVae;
+import org.causalrec.model.MultVaeParams;
+import org.causalrec.model.Popularity;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.ModelRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains models off the event loops (a one-thread worker pool), registers every version in
+ * PostgreSQL with its metrics and data snapshot, saves its artifact under the data dir, publishes
+ * progress on {@link #PROGRESS_ADDRESS}, and hands ready versions to the serving side.
+ */
+public final class TrainingService {
+
+  /** Event-bus address of training progress and finished versions (JSON objects). */
+  public static final String PROGRESS_ADDRESS = "causalrec.training";
+  /** The kinds that can be trained. */
+  public static final Set<String> KINDS = Set.of("mult-vae");
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
+
+  private final Vertx vertx;
+  private final WorkerExecutor worker;
+  private final EventRepository events;
+  private final ModelRepository registry;
+  private final Config config;
+  private final Device device;
+  private final Path modelsDir;
+  private final Consumer<String> onReady;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+
+  /** @param onReady called with each version that finished training and was registered as ready */
+  public TrainingService(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device,
+      Consumer<String> onReady) {
+    this.vertx = vertx;
+    this.worker = vertx.createSharedWorkerExecutor("causalrec-training", 1, 24, java.util.concurrent.TimeUnit.HOURS);
+    this.events = events;
+    this.registry = registry;
+    this.config = config;
+    this.device = device;
+    this.modelsDir = config.dataDir().resolve("models");
+    this.onReady = onReady;
+  }
+
+  /**
+   * Starts training a {@code kind} model; completes with the new version's name as soon as it is
+   * registered (the training goes on). Fails with 409 when one of that kind is running.
+   */
+  public Future<String> start(String kind, Integer epochs) {
+    return launch(kind, epochs).map(Launch::version);
+  }
+
+  /** Trains a {@code kind} model and completes when it is ready (or failed). */
+  public Future<String> trainAndWait(String kind, Integer epochs) {
+    return launch(kind, epochs).compose(l -> l.done().map(l.version()));
+  }
+
+  /** Whether a model of that kind is training now. */
+  public boolean isRunning(String kind) {
+    return running.contains(kind);
+  }
+
+  private record Launch(String version, Future<Void> done) {}
+
+  private Future<Launch> launch(String kind, Integer epochs) {
+    if (!KINDS.contains(kind)) {
+      return Future.failedFuture(new InvalidInputException(404, "unknown_model_kind", "kind", null,
+          "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", KINDS)));
+    }
+    int e = epochs != null ? epochs : config.models().epochs();
+    if (e < 1 || e > 10_000) {
+      return Future.failedFuture(InvalidInputException.badField("epochs", "epochs must be in 1..10000"));
+    }
+    if (!running.add(kind)) {
+      return Future.failedFuture(new InvalidInputException(409, "training_running", "kind", null,
+          "a " + kind + " model is already training"));
+    }
+    return registry.startTraining(kind, new JsonObject().put("epochs", e), device.toString())
+        .onFailure(err -> running.remove(kind))
+        .map(version -> {
+          LOG.info("Training {} on {} ({} epochs)", version, device, e);
+          Future<Void> done = worker.<Trained>executeBlocking(() -> trainBlocking(version, e))
+              .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
+                  .onSuccess(v -> {
+                    publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
+                        .put("metrics", t.metrics()));
+                    LOG.info("{} ready: {}", version, t.metrics().encode());
+                    onReady.accept(version);
+                  }))
+              .recover(err -> {
+                LOG.warn("{} failed: {}", version, err.toString());
+                publish(new JsonObject().put("version", version).put("kind", kind).put("status", "failed")
+                    .put("error", String.valueOf(err.getMessage())));
+                return registry.markFailed(version, String.valueOf(err.getMessage()))
+                    .transform(ar -> Future.failedFuture(err));
+              })
+              .andThen(ar -> running.remove(kind));
+          return new Launch(version, done);
+        });
+  }
+
+  private record Trained(JsonObject params, JsonObject metrics, long maxEventId, Path dir) {}
+
+  private Trained trainBlocking(String version, int epochs) throws IOException {
+    Feedback fb = Feedback.load(events, config.eventTypes());
+    if (fb.users().size() < 10 || fb.items().size() < 2) {
+      throw new IllegalStateException("not enough feedback to train: " + fb.users().size() + " users, "
+          + fb.items().size() + " items with positive events");
+    }
+    int heldOut = Math.min(1_000, Math.max(1, fb.users().size() / 10));
+    StrongGeneralization split = StrongGeneralization.split(fb.matrix(), heldOut, 0.8, 1);
+    int batches = (split.train().users() + 499) / 500;
+    int anneal = Math.min(40_000, Math.max(1, (int) (0.8 * epochs * batches)));
+    MultVaeParams p = MultVaeParams.paper(epochs, anneal);
+    MultVae vae = MultVae.train(split.train(), p, device,
+        m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
+        r -> publish(new JsonObject().put("version", version).put("kind", "mult-vae").put("status", "training")
+            .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss()).put("beta", r.beta())
+            .put("validation_ndcg@100", r.validation()).put("users_per_second", r.usersPerSecond())));
+    try (vae) {
+      Map<String, Double> test = HoldoutEvaluator.evaluate(vae, split.testFoldIn(), split.testTarget());
+      Map<String, Double> pop = HoldoutEvaluator.evaluate(Popularity.fit(split.train()), split.testFoldIn(),
+          split.testTarget());
+      JsonObject metrics = new JsonObject();
+      test.forEach(metrics::put);
+      JsonObject baseline = new JsonObject();
+      pop.forEach(baseline::put);
+      metrics.put("popularity", baseline);
+      Path dir = modelsDir.resolve(version);
+      vae.save(dir);
+      Files.writeString(dir.resolve("items.json"), new JsonArray(new java.util.ArrayList<Object>(fb.items().ids())).encode());
+      JsonObject params = new JsonObject().put("epochs", epochs).put("hidden", p.hidden()).put("latent", p.latent())
+          .put("dropout", p.dropout()).put("beta_cap", p.betaCap()).put("anneal_steps", anneal)
+          .put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
+          .put("train_users", split.train().users()).put("items", fb.items().size());
+      return new Trained(params, metrics, fb.maxEventId(), dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save " + version, e);
+    }
+  }
+
+  private void publish(JsonObject progress) {
+    vertx.eventBus().publish(PROGRESS_ADDRESS, progress);
+  }
+
+  /** Releases the worker pool. */
+  public Future<Void> close() {
+    return worker.close();
+  }
+}

@@ -1,0 +1,192 @@
+package org.causalrec.api;
+
+import static org.causalrec.TestEnv.get;
+import static org.causalrec.TestEnv.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.causalrec.Server;
+import org.causalrec.TestEnv;
+import org.causalrec.sim.SimulationRun;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.Sinks;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
+import org.causalrec.store.ModelRepository;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training, the registry, version switches and recommendations over real HTTP. */
+class RecommendationApiTest {
+
+  @TempDir
+  static Path dir;
+
+  static Server.Store store;
+  static Server server;
+  static WebClient client;
+  static int port;
+  static String first;
+
+  @BeforeAll
+  static void start() {
+    store = Server.Store.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 6)), Sinks.inProcess(store.ingest()),
+        dir.resolve("truth"), 2_000, m -> { });
+    server = Server.start(TestEnv.config(dir), store);
+    client = WebClient.create(server.vertx());
+    port = server.port();
+    first = server.training().trainAndWait("mult-vae", 5).await();
+    waitServing(first);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    store.close();
+  }
+
+  static void waitServing(String version) {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!version.equals(server.servingVersion())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("version " + version + " never served");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private static JsonObject recommend(String query) {
+    HttpResponse<Buffer> r = get(client, port, "/v1/users/" + query);
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    return r.bodyAsJsonObject();
+  }
+
+  @Test
+  void knownUsersGetPersonalisedItemsWithoutWhatTheyConsumed() {
+    JsonObject r = recommend("u3/recommendations?n=7");
+    assertEquals(first, r.getString("model_version"));
+    JsonArray items = r.getJsonArray("items");
+    assertEquals(7, items.size());
+    Set<String> consumed = new HashSet<>();
+    for (Object o : get(client, port, "/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
+      JsonObject e = (JsonObject) o;
+      if (!e.getString("type").equals("impression")) {
+        consumed.add(e.getString("item_id"));
+      }
+    }
+    double last = Double.POSITIVE_INFINITY;
+    for (Object o : items) {
+      JsonObject it = (JsonObject) o;
+      assertFalse(consumed.contains(it.getString("id")), "consumed item recommended: " + it);
+      assertTrue(it.getDouble("score") <= last, "sorted by score");
+      last = it.getDouble("score");
+      assertTrue(it.getString("title").length() > 3);
+      assertTrue(it.getString("reason").contains("recent items"));
+    }
+    String top = items.getJsonObject(0).getString("id");
+    JsonObject without = recommend("u3/recommendations?n=7&exclude=" + top + ",zzz");
+    assertFalse(without.getJsonArray("items").stream().anyMatch(o -> ((JsonObject) o).getString("id").equals(top)));
+  }
+
+  @Test
+  void aCategoryFilterKeepsOnlyThatCategory() {
+    JsonArray items = recommend("u3/recommendations?n=5&category=books").getJsonArray("items");
+    assertFalse(items.isEmpty());
+    for (Object o : items) {
+      String id = ((JsonObject) o).getString("id");
+      JsonArray cats = get(client, port, "/v1/items/" + id).bodyAsJsonObject().getJsonArray("categories");
+      assertTrue(cats.contains("books"), id + " " + cats);
+    }
+  }
+
+  @Test
+  void unknownUsersGetPopularItemsAndBadParametersAre400() {
+    JsonObject r = recommend("someone-new/recommendations?n=3");
+    assertNull(r.getString("model_version"));
+    assertEquals(3, r.getJsonArray("items").size());
+    assertEquals("popular", r.getJsonArray("items").getJsonObject(0).getString("reason"));
+    HttpResponse<Buffer> bad = get(client, port, "/v1/users/u3/recommendations?n=zero");
+    assertEquals(400, bad.statusCode());
+    assertEquals("n", bad.bodyAsJsonObject().getString("field"));
+    assertEquals(400, get(client, port, "/v1/users/u3/recommendations?n=5000").statusCode());
+  }
+
+  @Test
+  void aNewUsersFirstEventsPersonaliseByFoldIn() {
+    JsonArray events = new JsonArray();
+    for (String item : List.of("i1", "i2", "i3")) {
+      events.add(new JsonObject().put("user_id", "fresh-user").put("item_id", item).put("type", "purchase"));
+    }
+    assertEquals(200, post(client, port, "/v1/events", events).statusCode());
+    JsonObject r = recommend("fresh-user/recommendations?n=5");
+    assertEquals(first, r.getString("model_version"), "a user unseen at training time is folded in");
+    assertEquals(5, r.getJsonArray("items").size());
+  }
+
+  @Test
+  void trainingTwiceAtOnceIs409AndTheRegistryListsVersions() {
+    HttpResponse<Buffer> started = post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("epochs", 2));
+    assertEquals(202, started.statusCode(), started.bodyAsString());
+    HttpResponse<Buffer> again = post(client, port, "/v1/models/mult-vae/train", new JsonObject());
+    assertEquals(409, again.statusCode());
+    assertEquals(404, post(client, port, "/v1/models/teleporter/train", new JsonObject()).statusCode());
+    String version = started.bodyAsJsonObject().getString("version");
+    waitServing(version);
+    JsonArray models = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models");
+    JsonObject newest = models.getJsonObject(0);
+    assertEquals(version, newest.getString("version"));
+    assertEquals("ready", newest.getString("status"));
+    assertTrue(newest.getJsonObject("metrics").getDouble("ndcg@100") > 0);
+    assertTrue(newest.getLong("max_event_id") > 0);
+    // back to the first version for the other tests
+    assertEquals(first, server.switchModel(first).await());
+  }
+
+  @Test
+  void switchingVersionsUnderLoadNeverFailsAndACorruptArtifactIsRefused() throws Exception {
+    String second = server.training().trainAndWait("mult-vae", 3).await();
+    waitServing(second);
+    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
+    for (int round = 0; round < 6; round++) {
+      for (int k = 0; k < 40; k++) {
+        inFlight.add(client.get(port, "127.0.0.1", "/v1/users/u" + k + "/recommendations?n=5").send());
+      }
+      server.switchModel(round % 2 == 0 ? first : second).await();
+    }
+    for (Future<HttpResponse<Buffer>> f : inFlight) {
+      assertEquals(200, f.await().statusCode(), f.await().bodyAsString());
+    }
+
+    // Corrupt the second version's parameters: switching to it is refused, the current one stays.
+    assertEquals(first, server.switchModel(first).await());
+    String artifact = new ModelRepository(store.pool()).list().await().stream()
+        .filter(m -> m.version().equals(second)).findFirst().orElseThrow().artifact();
+    try (var files = Files.list(Path.of(artifact))) {
+      Path params = files.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
+      Files.write(params, new byte[] {1, 2, 3, 4});
+    }
+    assertTrue(server.switchModel(second).transform(ar -> Future.succeededFuture(ar.failed())).await(),
+        "a corrupt artifact is refused");
+    assertEquals(first, server.servingVersion());
+    assertEquals(first, recommend("u3/recommendations?n=3").getString("model_version"));
+    JsonObject health = get(client, port, "/health/ready").bodyAsJsonObject();
+    assertTrue(health.getJsonObject("model").getString("last_refused").startsWith(second), health.encode());
+  }
+}
