@@ -16,7 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
+import org.causalrec.data.Impressions;
+import org.causalrec.eval.Auc;
+import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.eval.HoldoutEvaluator;
+import org.causalrec.model.ClickMlp;
 import org.causalrec.eval.StrongGeneralization;
 import org.causalrec.ingest.InvalidInputException;
 import org.causalrec.model.MultVae;
@@ -37,9 +41,11 @@ public final class TrainingService {
   /** Event-bus address of training progress and finished versions (JSON objects). */
   public static final String PROGRESS_ADDRESS = "causalrec.training";
   /** The kinds that can be trained. */
-  public static final Set<String> KINDS = Set.of("mult-vae");
+  public static final Set<String> KINDS = Set.of("mult-vae", "click-mlp");
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
+  /** Default epochs of the click model (it sees every impression each epoch). */
+  static final int CLICK_EPOCHS = 12;
 
   private final Vertx vertx;
   private final WorkerExecutor worker;
@@ -89,7 +95,7 @@ public final class TrainingService {
       return Future.failedFuture(new InvalidInputException(404, "unknown_model_kind", "kind", null,
           "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", KINDS)));
     }
-    int e = epochs != null ? epochs : config.models().epochs();
+    int e = epochs != null ? epochs : kind.equals("click-mlp") ? CLICK_EPOCHS : config.models().epochs();
     if (e < 1 || e > 10_000) {
       return Future.failedFuture(InvalidInputException.badField("epochs", "epochs must be in 1..10000"));
     }
@@ -101,13 +107,16 @@ public final class TrainingService {
         .onFailure(err -> running.remove(kind))
         .map(version -> {
           LOG.info("Training {} on {} ({} epochs)", version, device, e);
-          Future<Void> done = worker.<Trained>executeBlocking(() -> trainBlocking(version, e))
+          Future<Void> done = worker.<Trained>executeBlocking(() -> kind.equals("click-mlp")
+                  ? trainClickBlocking(version, e) : trainBlocking(version, e))
               .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
                   .onSuccess(v -> {
                     publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
                         .put("metrics", t.metrics()));
                     LOG.info("{} ready: {}", version, t.metrics().encode());
-                    onReady.accept(version);
+                    if (kind.equals("mult-vae")) {
+                      onReady.accept(version);
+                    }
                   }))
               .recover(err -> {
                 LOG.warn("{} failed: {}", version, err.toString());
@@ -158,6 +167,34 @@ public final class TrainingService {
       return new Trained(params, metrics, fb.maxEventId(), dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save " + version, e);
+    }
+  }
+
+  private Trained trainClickBlocking(String version, int epochs) throws IOException {
+    Impressions all = Impressions.load(events);
+    if (all.size() < 100) {
+      throw new IllegalStateException("not enough impressions to train a click model: " + all.size());
+    }
+    int[][] split = ClickEvaluation.split(all.size(), 0.2, 1);
+    Impressions train = all.select(split[0]);
+    Impressions test = all.select(split[1]);
+    ClickMlp.Params p = ClickMlp.Params.defaults(epochs);
+    try (ClickMlp mlp = ClickMlp.train(train, p, device,
+        r -> publish(new JsonObject().put("version", version).put("kind", "click-mlp").put("status", "training")
+            .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
+            .put("examples_per_second", r.examplesPerSecond())))) {
+      JsonObject metrics = new JsonObject()
+          .put("auc", Auc.of(mlp.predict(test), test.clicked()))
+          .put("position_baseline_auc", Auc.of(ClickEvaluation.positionBaseline(train, test), test.clicked()))
+          .put("test_impressions", test.size())
+          .put("click_rate", all.clickRate());
+      Path dir = modelsDir.resolve(version);
+      mlp.save(dir);
+      JsonObject params = new JsonObject().put("epochs", epochs).put("embedding", p.embedding())
+          .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
+          .put("train_impressions", train.size());
+      long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join();
+      return new Trained(params, metrics, maxEventId, dir);
     }
   }
 

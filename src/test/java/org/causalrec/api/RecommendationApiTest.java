@@ -160,6 +160,18 @@ class RecommendationApiTest {
   }
 
   @Test
+  void theClickModelTrainsThroughTheApiAndIsRegisteredWithItsAuc() {
+    String version = server.training().trainAndWait("click-mlp", 3).await();
+    JsonObject row = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models").stream()
+        .map(o -> (JsonObject) o).filter(m -> m.getString("version").equals(version)).findFirst().orElseThrow();
+    assertEquals("ready", row.getString("status"));
+    double auc = row.getJsonObject("metrics").getDouble("auc");
+    assertTrue(auc > 0.5 && auc <= 1.0, row.encode());
+    assertTrue(row.getJsonObject("metrics").containsKey("position_baseline_auc"));
+    assertEquals(first, server.servingVersion(), "a click model does not replace the serving Mult-VAE");
+  }
+
+  @Test
   void switchingVersionsUnderLoadNeverFailsAndACorruptArtifactIsRefused() throws Exception {
     String second = server.training().trainAndWait("mult-vae", 3).await();
     waitServing(second);

@@ -1,0 +1,47 @@
+package org.causalrec.eval;
+
+import java.util.SplittableRandom;
+import org.causalrec.data.Impressions;
+
+/** Splits impressions at random and scores click models by AUC, against a position-only baseline. */
+public final class ClickEvaluation {
+
+  private ClickEvaluation() {}
+
+  /** Impression indexes split {@code 1 - testShare} / {@code testShare}: {train, test}. */
+  public static int[][] split(int n, double testShare, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    int[] train = new int[n];
+    int[] test = new int[n];
+    int a = 0;
+    int b = 0;
+    for (int k = 0; k < n; k++) {
+      if (rng.nextDouble() < testShare) {
+        test[b++] = k;
+      } else {
+        train[a++] = k;
+      }
+    }
+    return new int[][] {java.util.Arrays.copyOf(train, a), java.util.Arrays.copyOf(test, b)};
+  }
+
+  /** The baseline: each test impression scored by its position's click rate in {@code train}. */
+  public static float[] positionBaseline(Impressions train, Impressions test) {
+    int max = 64;
+    double[] clicks = new double[max + 1];
+    double[] shown = new double[max + 1];
+    for (int k = 0; k < train.size(); k++) {
+      int p = Math.min(max, Math.max(0, train.position()[k]));
+      shown[p]++;
+      if (train.clicked()[k]) {
+        clicks[p]++;
+      }
+    }
+    float[] out = new float[test.size()];
+    for (int k = 0; k < test.size(); k++) {
+      int p = Math.min(max, Math.max(0, test.position()[k]));
+      out[k] = shown[p] == 0 ? 0f : (float) (clicks[p] / shown[p]);
+    }
+    return out;
+  }
+}

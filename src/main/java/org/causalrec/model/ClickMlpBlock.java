@@ -1,0 +1,80 @@
+package org.causalrec.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The click model's network. The user is represented by their history (YouTube-DNN style): the
+ * weighted mean of history-item embeddings, so any user, new or not, has a representation. It is
+ * concatenated with the target item's embedding (the last row of each table is for items unseen
+ * in training and for padding) and the context features into an MLP hidden -> hidden -> 1 with
+ * ReLU; outputs the click logit. Inputs: (history int64 [B, H], history weights float32 [B, H],
+ * item int64 [B], context float32 [B, C]).
+ */
+final class ClickMlpBlock extends AbstractBlock {
+
+  private static final byte VERSION = 1;
+
+  private final int contextDim;
+  private final int embedding;
+  private final int hidden;
+  private final Parameter userEmbedding;
+  private final Parameter itemEmbedding;
+  private final Linear layer1;
+  private final Linear layer2;
+  private final Linear out;
+
+  ClickMlpBlock(int items, int embedding, int contextDim, int hidden) {
+    super(VERSION);
+    this.contextDim = contextDim;
+    this.embedding = embedding;
+    this.hidden = hidden;
+    userEmbedding = addParameter(Parameter.builder().setName("history_embedding").setType(Parameter.Type.WEIGHT)
+        .optShape(new Shape(items + 1L, embedding)).build());
+    itemEmbedding = addParameter(Parameter.builder().setName("item_embedding").setType(Parameter.Type.WEIGHT)
+        .optShape(new Shape(items + 1L, embedding)).build());
+    layer1 = addChildBlock("layer1", Linear.builder().setUnits(hidden).build());
+    layer2 = addChildBlock("layer2", Linear.builder().setUnits(hidden).build());
+    out = addChildBlock("out", Linear.builder().setUnits(1).build());
+  }
+
+  @Override
+  protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+      PairList<String, Object> params) {
+    NDArray history = inputs.get(0);
+    NDArray weights = inputs.get(1);
+    NDArray items = inputs.get(2);
+    NDArray context = inputs.get(3);
+    NDArray h = ps.getValue(userEmbedding, history.getDevice(), training).get(history.reshape(-1))
+        .reshape(history.getShape().get(0), history.getShape().get(1), embedding);
+    NDArray u = h.mul(weights.expandDims(2)).sum(new int[] {1});
+    NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training).get(items);
+    NDArray x = NDArrays.concat(new NDList(u, i, context), 1);
+    x = Activation.relu(layer1.forward(ps, new NDList(x), training).singletonOrThrow());
+    x = Activation.relu(layer2.forward(ps, new NDList(x), training).singletonOrThrow());
+    return out.forward(ps, new NDList(x), training);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {new Shape(inputShapes[2].get(0), 1)};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    long batch = inputShapes[2].get(0);
+    layer1.initialize(manager, dataType, new Shape(batch, 2L * embedding + contextDim));
+    layer2.initialize(manager, dataType, new Shape(batch, hidden));
+    out.initialize(manager, dataType, new Shape(batch, hidden));
+  }
+}
