@@ -6,6 +6,7 @@ import org.causalrec.cli.EvaluateCommand;
 import org.causalrec.cli.ImportCommand;
 import org.causalrec.cli.ServeCommand;
 import org.causalrec.cli.SimulateCommand;
+import org.causalrec.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
     description = "Self-hosted causal recommendation server.",
     subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
-        EvaluateCommand.class, BenchCommand.class})
+        TrainCommand.class, EvaluateCommand.class, BenchCommand.class})
 public final class App implements Runnable {
 
   /** Entry point of the shaded jar. */

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class Server implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+  /** How often a node looks for a newer ready model version in the registry. */
+  static final long REGISTRY_POLL_MS = 30_000;
 
   private final Config config;
   private final Store store;
@@ -107,6 +109,8 @@ public final class Server implements AutoCloseable {
         version -> serving.switchTo(version));
     Recommender recommender = new Recommender(vertx, pool, serving, config);
     RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
+    // Versions trained elsewhere (the train command, another node) are picked up from the registry.
+    serving.followRegistry(REGISTRY_POLL_MS);
 
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());

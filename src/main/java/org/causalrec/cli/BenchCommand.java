@@ -35,14 +35,22 @@ import picocli.CommandLine.Option;
  * events/s through the event-stream tailer (live, and catching up from id 0). Prints figures.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks: 'ingest' measures REST ingest and event-stream throughput on this machine.")
+    description = "Benchmarks: 'ingest' (REST ingest and event stream on a fresh store), 'train' (training"
+        + " throughput on the stored events).")
 public final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest")
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest or train")
   String what;
+
+  @Option(names = "--vae-users", defaultValue = "20000", description = "train: users in the Mult-VAE epoch (default ${DEFAULT-VALUE})")
+  int vaeUsers;
+
+  @Option(names = "--click-impressions", defaultValue = "1000000",
+      description = "train: impressions in the click-MLP epoch (default ${DEFAULT-VALUE})")
+  int clickImpressions;
 
   @Option(names = "--events", defaultValue = "500000", description = "events to send (default ${DEFAULT-VALUE})")
   int events;
@@ -55,8 +63,16 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if ("train".equals(what)) {
+      Config c = common.config();
+      org.causalrec.model.Devices.Choice device = org.causalrec.model.Devices.choose(c.device());
+      System.out.println("bench train on " + device.device() + " (" + device.reason() + "), "
+          + Runtime.getRuntime().availableProcessors() + " cores");
+      TrainBench.run(c, device.device(), vaeUsers, clickImpressions);
+      return 0;
+    }
     if (!"ingest".equals(what)) {
-      System.err.println("unknown benchmark '" + what + "' (ingest)");
+      System.err.println("unknown benchmark '" + what + "' (ingest, train)");
       return 2;
     }
     Config base = common.config();

@@ -38,6 +38,8 @@ public final class ModelServing {
   private final AtomicReference<ServingModel> current = new AtomicReference<>();
   private final ScoringQueue queue = new ScoringQueue(current);
   private volatile String lastError;
+  private volatile String lastSeenNewest;
+  private long pollTimer = -1;
 
   public ModelServing(Vertx vertx, Pool pool, Device device) {
     this.vertx = vertx;
@@ -56,6 +58,25 @@ public final class ModelServing {
       return Future.succeededFuture(null);
     }
     return load(rows.get(k)).recover(err -> tryInOrder(rows, k + 1));
+  }
+
+  /**
+   * Every {@code periodMs}, switches to a version that became ready since the last look (trained
+   * by the CLI or by another node). An explicit switch to an older version is left alone.
+   */
+  public void followRegistry(long periodMs) {
+    registry.ready("mult-vae").onSuccess(rows -> lastSeenNewest = rows.isEmpty() ? null : rows.get(0).version());
+    pollTimer = vertx.setPeriodic(periodMs, id -> registry.ready("mult-vae").onSuccess(rows -> {
+      String newest = rows.isEmpty() ? null : rows.get(0).version();
+      if (newest == null || newest.equals(lastSeenNewest)) {
+        return;
+      }
+      lastSeenNewest = newest;
+      ServingModel m = current.get();
+      if (m == null || !m.version().equals(newest)) {
+        load(rows.get(0));
+      }
+    }));
   }
 
   /** Loads a registered version and switches to it; on failure the current version stays. */
@@ -151,6 +172,9 @@ public final class ModelServing {
 
   /** Closes the serving model and the scoring thread. */
   public void close() {
+    if (pollTimer >= 0) {
+      vertx.cancelTimer(pollTimer);
+    }
     queue.close();
   }
 }

@@ -1,0 +1,71 @@
+package org.causalrec.cli;
+
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.causalrec.Server;
+import org.causalrec.config.Config;
+import org.causalrec.model.Devices;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.ModelRepository;
+import org.causalrec.train.TrainingService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code causalrec train}: train a model on the stored events, with a progress bar; running servers pick it up. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a model version on the stored events and register it (servers switch to it within 30 s).")
+public final class TrainCommand implements Callable<Integer> {
+
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--kind", defaultValue = "mult-vae", description = "mult-vae or click-mlp (default ${DEFAULT-VALUE})")
+  String kind;
+
+  @Option(names = "--epochs", description = "epochs (default: the configured models.epochs; 12 for click-mlp)")
+  Integer epochs;
+
+  @Override
+  public Integer call() {
+    Config config = common.config();
+    Devices.Choice device = Devices.choose(config.device());
+    System.err.println("device: " + device.device() + " (" + device.reason() + ")");
+    try (Server.Store store = Server.Store.open(config)) {
+      TrainingService training = new TrainingService(store.vertx(), new EventRepository(store.pool()),
+          new ModelRepository(store.pool()), config, device.device(), version -> { });
+      MessageConsumer<JsonObject> bar = store.vertx().eventBus().consumer(TrainingService.PROGRESS_ADDRESS,
+          m -> System.err.print(progressLine(m.body())));
+      bar.completion().await();
+      try {
+        String version = training.trainAndWait(kind, epochs).await();
+        System.err.println();
+        ModelRepository.ModelRow row = new ModelRepository(store.pool()).list().await().stream()
+            .filter(r -> r.version().equals(version)).findFirst().orElseThrow();
+        System.out.println(version + " ready: " + row.metrics().encode());
+      } finally {
+        bar.unregister().await();
+        training.close().await();
+      }
+    }
+    return 0;
+  }
+
+  /** One carriage-return line: a 30-character bar, the epoch, loss and validation figure. */
+  static String progressLine(JsonObject p) {
+    if (!"training".equals(p.getString("status"))) {
+      return "";
+    }
+    int epoch = p.getInteger("epoch");
+    int epochs = p.getInteger("epochs");
+    int filled = (int) Math.round(30.0 * epoch / epochs);
+    String bar = "#".repeat(filled) + ".".repeat(30 - filled);
+    Double val = p.getDouble("validation_ndcg@100");
+    Double speed = p.getDouble("users_per_second", p.getDouble("examples_per_second"));
+    return String.format(Locale.ROOT, "\r%s [%s] epoch %d/%d loss %.4f%s %,.0f/s   ", p.getString("version"), bar,
+        epoch, epochs, p.getDouble("loss"), val == null ? "" : String.format(Locale.ROOT, " val ndcg@100 %.4f", val),
+        speed == null ? 0.0 : speed);
+  }
+}
