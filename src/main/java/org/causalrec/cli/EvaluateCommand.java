@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 import org.causalrec.Server;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
-import org.causalrec.eval.StrongGeneralizationRun;
+import org.causalrec.eval.HoldoutRun;
+import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.model.Devices;
 import org.causalrec.store.EventRepository;
 import picocli.CommandLine.Command;
@@ -22,15 +23,19 @@ import picocli.CommandLine.Option;
 
 /** {@code causalrec evaluate}: every model and baseline side by side on the stored events. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Evaluate models and baselines on the stored events (strong generalisation).")
+    description = "Evaluate models and baselines on the stored events (strong generalisation or a temporal split).")
 public final class EvaluateCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
   @Option(names = "--protocol", defaultValue = "strong-generalization",
-      description = "strong-generalization (default)")
+      description = "strong-generalization (default) or temporal")
   String protocol;
+
+  @Option(names = "--train-share", defaultValue = "0.8",
+      description = "temporal: share of the feedback, in time order, before the cut-off (default ${DEFAULT-VALUE})")
+  double trainShare;
 
   @Option(names = "--heldout-users", description = "validation and test users each (default: 10% of users, at most 10,000)")
   Integer heldOut;
@@ -56,36 +61,51 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (!protocol.equals("strong-generalization")) {
-      throw new IllegalArgumentException("unknown --protocol " + protocol + " (strong-generalization)");
-    }
     Config config = common.config();
     Feedback feedback;
+    HoldoutSplit split;
+    String detail;
     try (Server.Store store = Server.Store.open(config)) {
-      feedback = Feedback.load(new EventRepository(store.pool()), config.eventTypes());
+      EventRepository events = new EventRepository(store.pool());
+      switch (protocol) {
+        case "strong-generalization" -> {
+          feedback = Feedback.load(events, config.eventTypes());
+          int users = feedback.users().size();
+          int n = heldOut != null ? heldOut : Math.min(10_000, Math.max(1, users / 10));
+          split = HoldoutSplit.strongGeneralization(feedback.matrix(), n, 0.8, seed);
+          detail = n + " validation and " + n + " test users disjoint from the training users, 80/20 fold-in";
+        }
+        case "temporal" -> {
+          Feedback.Temporal t = Feedback.loadTemporal(events, config.eventTypes(), trainShare);
+          feedback = t.before();
+          split = HoldoutSplit.temporal(t.before().matrix(), t.after(), seed);
+          detail = "training on the feedback before " + t.cutoff() + " (the first " + trainShare + " of it); "
+              + split.valFoldIn().users() + " validation and " + split.testFoldIn().users()
+              + " test users rank the new items they had after it";
+        }
+        default -> throw new IllegalArgumentException("unknown --protocol " + protocol
+            + " (strong-generalization, temporal)");
+      }
     }
-    int users = feedback.users().size();
-    int n = heldOut != null ? heldOut : Math.min(10_000, Math.max(1, users / 10));
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
-    List<StrongGeneralizationRun.Result> rs = StrongGeneralizationRun.run(feedback, n, epochs, device.device(), seed,
-        models, System.err::println);
+    List<HoldoutRun.Result> rs = HoldoutRun.run(split, epochs, device.device(), seed, models, System.err::println);
     if (json) {
-      System.out.println(StrongGeneralizationRun.toJson(feedback, n, rs).encode());
+      System.out.println(HoldoutRun.toJson(protocol, feedback, split, rs).encode());
     } else {
       System.out.print(table(rs));
     }
     if (results != null) {
-      writeResults(results, feedback, n, rs);
+      writeResults(results, feedback, detail, rs);
     }
     return 0;
   }
 
-  private static String table(List<StrongGeneralizationRun.Result> rs) {
+  private static String table(List<HoldoutRun.Result> rs) {
     StringBuilder b = new StringBuilder();
     b.append("| model | Recall@20 | Recall@50 | NDCG@100 | test users | fit (s) | settings |\n");
     b.append("|---|---|---|---|---|---|---|\n");
-    for (StrongGeneralizationRun.Result r : rs) {
+    for (HoldoutRun.Result r : rs) {
       Map<String, Double> m = r.metrics();
       b.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.0f | %.1f | %s |%n", r.model(),
           m.get("recall@20"), m.get("recall@50"), m.get("ndcg@100"), m.get("users"), r.fitSeconds(),
@@ -95,16 +115,17 @@ public final class EvaluateCommand implements Callable<Integer> {
   }
 
   /** Replaces (or appends) this label's section of the Markdown file. */
-  private void writeResults(Path file, Feedback feedback, int n, List<StrongGeneralizationRun.Result> rs)
+  private void writeResults(Path file, Feedback feedback, String detail, List<HoldoutRun.Result> rs)
       throws IOException {
-    String begin = "<!-- results:" + label + " -->";
-    String end = "<!-- /results:" + label + " -->";
-    String section = begin + "\n### " + label + " (strong generalisation)\n\n"
-        + String.format(Locale.ROOT, "%d users, %d items, %d user-item pairs (events up to id %d); %d validation"
-            + " and %d test users, 80/20 fold-in. Measured %s with `causalrec evaluate %s`.%n%n",
-            feedback.users().size(), feedback.items().size(), feedback.matrix().nnz(), feedback.maxEventId(), n, n,
-            LocalDate.now(ZoneOffset.UTC), String.join(" ", Arrays.asList("--epochs", String.valueOf(epochs),
-                "--seed", String.valueOf(seed), "--label", "'" + label + "'")))
+    String key = label + " / " + protocol;
+    String begin = "<!-- results:" + key + " -->";
+    String end = "<!-- /results:" + key + " -->";
+    String section = begin + "\n### " + label + " (" + protocol + ")\n\n"
+        + String.format(Locale.ROOT, "%d users, %d items, %d user-item pairs for training (events up to id %d); %s."
+            + " Measured %s with `causalrec evaluate %s`.%n%n",
+            feedback.users().size(), feedback.items().size(), feedback.matrix().nnz(), feedback.maxEventId(), detail,
+            LocalDate.now(ZoneOffset.UTC), String.join(" ", Arrays.asList("--protocol", protocol, "--epochs",
+                String.valueOf(epochs), "--seed", String.valueOf(seed), "--label", "'" + label + "'")))
         + table(rs) + end + "\n";
     String text = Files.exists(file) ? Files.readString(file) : "# Results\n\nWritten by `causalrec evaluate --results`.\n\n";
     int a = text.indexOf(begin);

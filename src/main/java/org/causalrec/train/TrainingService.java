@@ -21,7 +21,7 @@ import org.causalrec.eval.Auc;
 import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.eval.HoldoutEvaluator;
 import org.causalrec.model.ClickMlp;
-import org.causalrec.eval.StrongGeneralization;
+import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.ingest.InvalidInputException;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
@@ -139,7 +139,7 @@ public final class TrainingService {
           + fb.items().size() + " items with positive events");
     }
     int heldOut = Math.min(1_000, Math.max(1, fb.users().size() / 10));
-    StrongGeneralization split = StrongGeneralization.split(fb.matrix(), heldOut, 0.8, 1);
+    HoldoutSplit split = HoldoutSplit.strongGeneralization(fb.matrix(), heldOut, 0.8, 1);
     int batches = (split.train().users() + 499) / 500;
     int anneal = Math.min(40_000, Math.max(1, (int) (0.8 * epochs * batches)));
     MultVaeParams p = MultVaeParams.paper(epochs, anneal);

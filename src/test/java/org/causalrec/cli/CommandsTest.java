@@ -107,7 +107,20 @@ class CommandsTest {
       assertTrue(ndcg > 0 && ndcg <= 1, r.encode());
     }
     String md = Files.readString(dir.resolve("RESULTS.md"));
-    assertTrue(md.contains("<!-- results:tiny -->") && md.contains("| mult-vae |"), md);
+    assertTrue(md.contains("<!-- results:tiny / strong-generalization -->") && md.contains("| mult-vae |"), md);
+
+    out.reset();
+    System.setOut(new java.io.PrintStream(out, true));
+    try {
+      assertEquals(0, run("evaluate", "--data-dir", data, "--protocol", "temporal", "--models", "popularity,ease",
+          "--json"));
+    } finally {
+      System.setOut(stdout);
+    }
+    io.vertx.core.json.JsonObject temporal = new io.vertx.core.json.JsonObject(out.toString().trim());
+    assertEquals("temporal", temporal.getString("protocol"));
+    assertTrue(temporal.getJsonObject("dataset").getInteger("test_users") > 10, temporal.encode());
+    assertEquals(2, temporal.getJsonArray("results").size());
   }
 
   @Test

@@ -20,7 +20,7 @@ import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
 import org.causalrec.eval.HoldoutEvaluator;
 import org.causalrec.eval.RankingMetrics;
-import org.causalrec.eval.StrongGeneralization;
+import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
 import org.causalrec.sim.Sinks;
@@ -45,7 +45,7 @@ class MultVaeTest {
 
   static Feedback feedback;
   static List<Item> catalogue;
-  static StrongGeneralization split;
+  static HoldoutSplit split;
   static MultVae vae;
   static final List<MultVae.EpochReport> reports = new ArrayList<>();
 
@@ -57,7 +57,7 @@ class MultVaeTest {
       feedback = Feedback.load(new EventRepository(store.pool()), TestEnv.config(dir).eventTypes());
       catalogue = new CatalogRepository(store.pool()).items(1_000, 0).await();
     }
-    split = StrongGeneralization.split(feedback.matrix(), 100, 0.8, 1);
+    split = HoldoutSplit.strongGeneralization(feedback.matrix(), 100, 0.8, 1);
     MultVaeParams p = new MultVaeParams(128, 32, 0.5f, 0.2f, 1000, 1e-3f, 64, 60, 7);
     vae = MultVae.train(split.train(), p, Device.cpu(),
         m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"), reports::add);

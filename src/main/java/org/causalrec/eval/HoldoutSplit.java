@@ -6,9 +6,10 @@ import java.util.SplittableRandom;
 import org.causalrec.data.Interactions;
 
 /**
- * The Mult-VAE paper's strong-generalisation split: validation and test users are disjoint from
- * training users; each held-out user's items are split 80/20 into a fold-in part (the model sees
- * it) and a target part (to be ranked).
+ * Training rows, and validation and test users each with a fold-in part (the model sees it) and a
+ * target part (to be ranked). Two protocols build it: the Mult-VAE paper's strong generalisation
+ * (held-out users disjoint from training users, their items split 80/20) and a temporal split
+ * (train on everything before a cut-off time, rank what users did after it).
  *
  * @param train rows of the training users
  * @param valFoldIn validation users' fold-in items
@@ -16,8 +17,51 @@ import org.causalrec.data.Interactions;
  * @param testFoldIn test users' fold-in items
  * @param testTarget test users' held-out items
  */
-public record StrongGeneralization(Interactions train, Interactions valFoldIn, Interactions valTarget,
+public record HoldoutSplit(Interactions train, Interactions valFoldIn, Interactions valTarget,
     Interactions testFoldIn, Interactions testTarget) {
+
+  /**
+   * The temporal split: the model trains on {@code before} (every user's interactions before the
+   * cut-off); users with interactions on both sides are split in halves into validation and test
+   * users, whose fold-in is their row of {@code before} and whose target is what they did after
+   * the cut-off with items they had not had before. Both matrices share indexes.
+   */
+  public static HoldoutSplit temporal(Interactions before, Interactions after, long seed) {
+    java.util.List<Integer> users = new java.util.ArrayList<>();
+    for (int u = 0; u < before.users(); u++) {
+      if (before.rowLength(u) > 0 && newItems(before, after, u).length > 0) {
+        users.add(u);
+      }
+    }
+    java.util.Collections.shuffle(users, new java.util.Random(seed));
+    int half = users.size() / 2;
+    Interactions[] v = temporalPart(before, after, users.subList(0, half));
+    Interactions[] t = temporalPart(before, after, users.subList(half, users.size()));
+    return new HoldoutSplit(before, v[0], v[1], t[0], t[1]);
+  }
+
+  private static Interactions[] temporalPart(Interactions before, Interactions after, java.util.List<Integer> users) {
+    Interactions.Builder in = new Interactions.Builder(users.size(), before.items());
+    Interactions.Builder out = new Interactions.Builder(users.size(), before.items());
+    for (int r = 0; r < users.size(); r++) {
+      int u = users.get(r);
+      for (int i : before.row(u)) {
+        in.add(r, i, 1f);
+      }
+      for (int i : newItems(before, after, u)) {
+        out.add(r, i, 1f);
+      }
+    }
+    return new Interactions[] {in.build(), out.build()};
+  }
+
+  private static int[] newItems(Interactions before, Interactions after, int u) {
+    java.util.Set<Integer> had = new java.util.HashSet<>();
+    for (int i : before.row(u)) {
+      had.add(i);
+    }
+    return java.util.Arrays.stream(after.row(u)).filter(i -> !had.contains(i)).toArray();
+  }
 
   /** Held-out users need at least this many items to be split 80/20 (the paper keeps users with 5+). */
   public static final int MIN_ITEMS = 5;
@@ -26,7 +70,7 @@ public record StrongGeneralization(Interactions train, Interactions valFoldIn, I
    * Splits {@code x}: {@code heldOut} users each for validation and test, drawn among users with
    * at least {@link #MIN_ITEMS} items; a {@code foldIn} share of each one's items is folded in.
    */
-  public static StrongGeneralization split(Interactions x, int heldOut, double foldIn, long seed) {
+  public static HoldoutSplit strongGeneralization(Interactions x, int heldOut, double foldIn, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     int[] perm = permutation(x.users(), rng);
     List<Integer> val = new ArrayList<>();
@@ -43,7 +87,7 @@ public record StrongGeneralization(Interactions train, Interactions valFoldIn, I
     }
     Interactions[] v = foldIn(x, val, foldIn, rng);
     Interactions[] t = foldIn(x, test, foldIn, rng);
-    return new StrongGeneralization(x.selectRows(toArray(train)), v[0], v[1], t[0], t[1]);
+    return new HoldoutSplit(x.selectRows(toArray(train)), v[0], v[1], t[0], t[1]);
   }
 
   private static Interactions[] foldIn(Interactions x, List<Integer> users, double share, SplittableRandom rng) {

@@ -16,10 +16,10 @@ import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.Popularity;
 
 /**
- * Runs the strong-generalisation protocol for every model side by side: popularity, EASE with its
- * L2 weight tuned on the validation users, and Mult-VAE with its best validation epoch.
+ * Runs a holdout protocol for every model side by side: popularity, EASE with its L2 weight tuned
+ * on the validation users, and Mult-VAE with its best validation epoch.
  */
-public final class StrongGeneralizationRun {
+public final class HoldoutRun {
 
   /** L2 weights EASE is tried with; the best on validation NDCG@100 is kept. */
   static final double[] EASE_LAMBDAS = {10, 50, 100, 250, 500, 1000, 2500, 5000};
@@ -34,12 +34,11 @@ public final class StrongGeneralizationRun {
    */
   public record Result(String model, JsonObject params, Map<String, Double> metrics, double fitSeconds) {}
 
-  private StrongGeneralizationRun() {}
+  private HoldoutRun() {}
 
-  /** Splits {@code feedback}, fits each model, and returns the test results. */
-  public static List<Result> run(Feedback feedback, int heldOut, int epochs, Device device, long seed,
+  /** Fits each model on {@code split} and returns the test results. */
+  public static List<Result> run(HoldoutSplit split, int epochs, Device device, long seed,
       List<String> models, Consumer<String> progress) {
-    StrongGeneralization split = StrongGeneralization.split(feedback.matrix(), heldOut, 0.8, seed);
     progress.accept(String.format("split: %d training users, %d validation and %d test users, %d items",
         split.train().users(), split.valFoldIn().users(), split.testFoldIn().users(), split.train().items()));
     List<Result> results = new ArrayList<>();
@@ -66,7 +65,7 @@ public final class StrongGeneralizationRun {
     return results;
   }
 
-  private static CfModel tunedEase(StrongGeneralization split, JsonObject params, Consumer<String> progress) {
+  private static CfModel tunedEase(HoldoutSplit split, JsonObject params, Consumer<String> progress) {
     if (split.train().items() > Ease.MAX_ITEMS) {
       return null;
     }
@@ -85,7 +84,7 @@ public final class StrongGeneralizationRun {
     return best;
   }
 
-  private static CfModel vae(StrongGeneralization split, int epochs, Device device, long seed, JsonObject params,
+  private static CfModel vae(HoldoutSplit split, int epochs, Device device, long seed, JsonObject params,
       Consumer<String> progress) {
     Interactions train = split.train();
     int batches = (train.users() + 499) / 500;
@@ -115,7 +114,7 @@ public final class StrongGeneralizationRun {
   }
 
   /** The JSON document {@code evaluate --json} prints (DESIGN.md section 5). */
-  public static JsonObject toJson(Feedback feedback, int heldOut, List<Result> results) {
+  public static JsonObject toJson(String protocol, Feedback feedback, HoldoutSplit split, List<Result> results) {
     JsonArray rs = new JsonArray();
     for (Result r : results) {
       JsonObject metrics = new JsonObject();
@@ -124,10 +123,10 @@ public final class StrongGeneralizationRun {
           .put("metrics", metrics).put("fit_seconds", r.fitSeconds()));
     }
     return new JsonObject()
-        .put("protocol", "strong-generalization")
+        .put("protocol", protocol)
         .put("dataset", new JsonObject().put("users", feedback.users().size()).put("items", feedback.items().size())
             .put("interactions", feedback.matrix().nnz()).put("max_event_id", feedback.maxEventId())
-            .put("heldout_users", heldOut))
+            .put("validation_users", split.valFoldIn().users()).put("test_users", split.testFoldIn().users()))
         .put("results", rs);
   }
 }
