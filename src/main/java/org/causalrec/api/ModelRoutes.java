@@ -28,6 +28,7 @@ final class ModelRoutes {
     router.get("/v1/users/:id/recommendations").handler(this::recommend);
     router.post("/v1/models/:kind/train").handler(this::train);
     router.get("/v1/models").handler(this::list);
+    router.post("/v1/evaluate").handler(this::evaluate);
   }
 
   private void recommend(RoutingContext ctx) {
@@ -65,6 +66,42 @@ final class ModelRoutes {
         .onSuccess(version -> Errors.send(ctx, 202, new JsonObject().put("version", version).put("kind", kind)
             .put("status", "training")))
         .onFailure(ctx::fail);
+  }
+
+  /** Body: {"protocol", "models", "epochs", "heldout_users", "train_share", "seed"}, all optional. */
+  private void evaluate(RoutingContext ctx) {
+    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+    String protocol = body.getValue("protocol", "strong-generalization") instanceof String p ? p : null;
+    if (protocol == null) {
+      throw Params.invalid("protocol", "protocol must be a string");
+    }
+    java.util.List<String> models = new java.util.ArrayList<>();
+    Object m = body.getValue("models", new JsonArray().add("popularity").add("ease").add("mult-vae"));
+    if (!(m instanceof JsonArray arr) || arr.isEmpty()) {
+      throw Params.invalid("models", "models must be a non-empty array of model kinds");
+    }
+    arr.forEach(o -> models.add(String.valueOf(o)));
+    int epochs = intField(body, "epochs", 50, 1, 1_000);
+    Integer heldOut = body.getValue("heldout_users") == null ? null : intField(body, "heldout_users", 0, 1, 1_000_000);
+    Object share = body.getValue("train_share", 0.8);
+    if (!(share instanceof Number sn) || !(sn.doubleValue() > 0 && sn.doubleValue() < 1)) {
+      throw Params.invalid("train_share", "train_share must be a number in (0, 1)");
+    }
+    long seed = intField(body, "seed", 1, 0, Integer.MAX_VALUE);
+    training.evaluate(protocol, models, epochs, heldOut, sn.doubleValue(), seed)
+        .onSuccess(r -> Errors.send(ctx, 200, r))
+        .onFailure(ctx::fail);
+  }
+
+  private static int intField(JsonObject body, String name, int dflt, int min, int max) {
+    Object v = body.getValue(name);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Integer i) || i < min || i > max) {
+      throw Params.invalid(name, name + " must be an integer in " + min + ".." + max);
+    }
+    return i;
   }
 
   private void list(RoutingContext ctx) {

@@ -62,31 +62,14 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Config config = common.config();
-    Feedback feedback;
-    HoldoutSplit split;
-    String detail;
+    HoldoutRun.Prepared prepared;
     try (Server.Store store = Server.Store.open(config)) {
-      EventRepository events = new EventRepository(store.pool());
-      switch (protocol) {
-        case "strong-generalization" -> {
-          feedback = Feedback.load(events, config.eventTypes());
-          int users = feedback.users().size();
-          int n = heldOut != null ? heldOut : Math.min(10_000, Math.max(1, users / 10));
-          split = HoldoutSplit.strongGeneralization(feedback.matrix(), n, 0.8, seed);
-          detail = n + " validation and " + n + " test users disjoint from the training users, 80/20 fold-in";
-        }
-        case "temporal" -> {
-          Feedback.Temporal t = Feedback.loadTemporal(events, config.eventTypes(), trainShare);
-          feedback = t.before();
-          split = HoldoutSplit.temporal(t.before().matrix(), t.after(), seed);
-          detail = "training on the feedback before " + t.cutoff() + " (the first " + trainShare + " of it); "
-              + split.valFoldIn().users() + " validation and " + split.testFoldIn().users()
-              + " test users rank the new items they had after it";
-        }
-        default -> throw new IllegalArgumentException("unknown --protocol " + protocol
-            + " (strong-generalization, temporal)");
-      }
+      prepared = HoldoutRun.prepare(new EventRepository(store.pool()), config.eventTypes(), protocol, heldOut,
+          trainShare, seed);
     }
+    Feedback feedback = prepared.feedback();
+    HoldoutSplit split = prepared.split();
+    String detail = prepared.detail();
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     List<HoldoutRun.Result> rs = HoldoutRun.run(split, epochs, device.device(), seed, models, System.err::println);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.causalrec.config.EventTypes;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
 import org.causalrec.model.CfModel;
@@ -14,6 +15,7 @@ import org.causalrec.model.Ease;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.Popularity;
+import org.causalrec.store.EventRepository;
 
 /**
  * Runs a holdout protocol for every model side by side: popularity, EASE with its L2 weight tuned
@@ -35,6 +37,43 @@ public final class HoldoutRun {
   public record Result(String model, JsonObject params, Map<String, Double> metrics, double fitSeconds) {}
 
   private HoldoutRun() {}
+
+  /**
+   * A protocol's data, ready to run.
+   *
+   * @param feedback the training feedback (for temporal: before the cut-off)
+   * @param split the training rows and the held-out users
+   * @param detail one sentence on how it was split
+   */
+  public record Prepared(Feedback feedback, HoldoutSplit split, String detail) {}
+
+  /**
+   * Reads the stored feedback (blocking) and splits it by {@code protocol}: strong-generalization
+   * ({@code heldOut} validation and test users each; null = 10 % of users, at most 10,000) or
+   * temporal (the first {@code trainShare} of the feedback in time trains).
+   */
+  public static Prepared prepare(EventRepository events, EventTypes types, String protocol, Integer heldOut,
+      double trainShare, long seed) {
+    switch (protocol) {
+      case "strong-generalization" -> {
+        Feedback fb = Feedback.load(events, types);
+        int n = heldOut != null ? heldOut : Math.min(10_000, Math.max(1, fb.users().size() / 10));
+        return new Prepared(fb, HoldoutSplit.strongGeneralization(fb.matrix(), n, 0.8, seed),
+            n + " validation and " + n + " test users disjoint from the training users, 80/20 fold-in");
+      }
+      case "temporal" -> {
+        if (!(trainShare > 0 && trainShare < 1)) {
+          throw new IllegalArgumentException("the temporal train share must be in (0, 1)");
+        }
+        Feedback.Temporal t = Feedback.loadTemporal(events, types, trainShare);
+        HoldoutSplit split = HoldoutSplit.temporal(t.before().matrix(), t.after(), seed);
+        return new Prepared(t.before(), split, "training on the feedback before " + t.cutoff() + " (the first "
+            + trainShare + " of it); " + split.valFoldIn().users() + " validation and " + split.testFoldIn().users()
+            + " test users rank the new items they had after it");
+      }
+      default -> throw new IllegalArgumentException("unknown protocol " + protocol + " (strong-generalization, temporal)");
+    }
+  }
 
   /** Fits each model on {@code split} and returns the test results. */
   public static List<Result> run(HoldoutSplit split, int epochs, Device device, long seed,

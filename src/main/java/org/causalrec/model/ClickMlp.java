@@ -65,27 +65,42 @@ public final class ClickMlp implements AutoCloseable {
   private final ClickMlpBlock block;
   private final int surfaces;
   private final int items;
+  private final float[][] itemFeatures;
 
-  private ClickMlp(Model model, ClickMlpBlock block, int items, int surfaces) {
+  private ClickMlp(Model model, ClickMlpBlock block, int items, int surfaces, float[][] itemFeatures) {
     this.model = model;
     this.block = block;
     this.items = items;
     this.surfaces = surfaces;
+    this.itemFeatures = itemFeatures;
   }
 
   static int contextDim(int surfaces) {
     return POSITIONS + 1 + surfaces + 2;
   }
 
-  /** Trains on {@code train} (indexes of its vocabularies). */
+  /** Trains on {@code train} (indexes of its vocabularies) without per-item features. */
   public static ClickMlp train(Impressions train, Params p, Device device, Consumer<EpochReport> progress) {
+    return train(train, null, p, device, progress);
+  }
+
+  /**
+   * Trains on {@code train}; {@code itemFeatures} (one row per item index, all of one width, e.g.
+   * text embeddings) become an input of the network when not null.
+   */
+  public static ClickMlp train(Impressions train, float[][] itemFeatures, Params p, Device device,
+      Consumer<EpochReport> progress) {
     Engine.getInstance().setRandomSeed(p.seed());
     int items = train.items().size();
     int surfaces = train.surfaces().size();
-    ClickMlpBlock block = new ClickMlpBlock(items, p.embedding(), contextDim(surfaces), p.hidden());
+    int featureDim = itemFeatures == null ? 0 : itemFeatures[0].length;
+    if (itemFeatures != null && itemFeatures.length != items) {
+      throw new IllegalArgumentException("item features have " + itemFeatures.length + " rows for " + items + " items");
+    }
+    ClickMlpBlock block = new ClickMlpBlock(items, p.embedding(), contextDim(surfaces), featureDim, p.hidden());
     Model model = Model.newInstance("click-mlp", device);
     model.setBlock(block);
-    ClickMlp mlp = new ClickMlp(model, block, items, surfaces);
+    ClickMlp mlp = new ClickMlp(model, block, items, surfaces, itemFeatures);
     Loss loss = Loss.sigmoidBinaryCrossEntropyLoss();
     DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
         .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate())).build())
@@ -97,8 +112,9 @@ public final class ClickMlp implements AutoCloseable {
     }
     SplittableRandom rng = new SplittableRandom(p.seed());
     try (Trainer trainer = model.newTrainer(config)) {
-      trainer.initialize(new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
-          new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim(surfaces)));
+      Shape[] shapes = {new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
+          new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim(surfaces)), new Shape(p.batchSize(), featureDim)};
+      trainer.initialize(featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
       for (int epoch = 1; epoch <= p.epochs(); epoch++) {
         for (int i = n - 1; i > 0; i--) {
           int j = rng.nextInt(i + 1);
@@ -176,8 +192,20 @@ public final class ClickMlp implements AutoCloseable {
       ctx[k * c + POSITIONS + 1 + surfaces] = (float) Math.sin(angle);
       ctx[k * c + POSITIONS + 2 + surfaces] = (float) Math.cos(angle);
     }
-    return new NDList(m.create(hist, new Shape(b, HISTORY)), m.create(weights, new Shape(b, HISTORY)), m.create(it),
-        m.create(ctx, new Shape(b, c)).toType(DataType.FLOAT32, false));
+    NDList x = new NDList(m.create(hist, new Shape(b, HISTORY)), m.create(weights, new Shape(b, HISTORY)),
+        m.create(it), m.create(ctx, new Shape(b, c)).toType(DataType.FLOAT32, false));
+    if (itemFeatures != null) {
+      int f = itemFeatures[0].length;
+      float[] feats = new float[b * f];
+      for (int k = 0; k < b; k++) {
+        int col = (int) it[k];
+        if (col < items) {
+          System.arraycopy(itemFeatures[col], 0, feats, k * f, f);
+        }
+      }
+      x.add(m.create(feats, new Shape(b, f)));
+    }
+    return x;
   }
 
   /** Saves the parameters into {@code dir}. */

@@ -19,13 +19,15 @@ import ai.djl.util.PairList;
  * concatenated with the target item's embedding (the last row of each table is for items unseen
  * in training and for padding) and the context features into an MLP hidden -> hidden -> 1 with
  * ReLU; outputs the click logit. Inputs: (history int64 [B, H], history weights float32 [B, H],
- * item int64 [B], context float32 [B, C]).
+ * item int64 [B], context float32 [B, C]) and, when the model has per-item features (item text
+ * embeddings), item features float32 [B, F] as a fifth input.
  */
 final class ClickMlpBlock extends AbstractBlock {
 
   private static final byte VERSION = 1;
 
   private final int contextDim;
+  private final int featureDim;
   private final int embedding;
   private final int hidden;
   private final Parameter userEmbedding;
@@ -34,9 +36,10 @@ final class ClickMlpBlock extends AbstractBlock {
   private final Linear layer2;
   private final Linear out;
 
-  ClickMlpBlock(int items, int embedding, int contextDim, int hidden) {
+  ClickMlpBlock(int items, int embedding, int contextDim, int featureDim, int hidden) {
     super(VERSION);
     this.contextDim = contextDim;
+    this.featureDim = featureDim;
     this.embedding = embedding;
     this.hidden = hidden;
     userEmbedding = addParameter(Parameter.builder().setName("history_embedding").setType(Parameter.Type.WEIGHT)
@@ -59,7 +62,11 @@ final class ClickMlpBlock extends AbstractBlock {
         .reshape(history.getShape().get(0), history.getShape().get(1), embedding);
     NDArray u = h.mul(weights.expandDims(2)).sum(new int[] {1});
     NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training).get(items);
-    NDArray x = NDArrays.concat(new NDList(u, i, context), 1);
+    NDList parts = new NDList(u, i, context);
+    if (featureDim > 0) {
+      parts.add(inputs.get(4));
+    }
+    NDArray x = NDArrays.concat(parts, 1);
     x = Activation.relu(layer1.forward(ps, new NDList(x), training).singletonOrThrow());
     x = Activation.relu(layer2.forward(ps, new NDList(x), training).singletonOrThrow());
     return out.forward(ps, new NDList(x), training);
@@ -73,7 +80,7 @@ final class ClickMlpBlock extends AbstractBlock {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
     long batch = inputShapes[2].get(0);
-    layer1.initialize(manager, dataType, new Shape(batch, 2L * embedding + contextDim));
+    layer1.initialize(manager, dataType, new Shape(batch, 2L * embedding + contextDim + featureDim));
     layer2.initialize(manager, dataType, new Shape(batch, hidden));
     out.initialize(manager, dataType, new Shape(batch, hidden));
   }

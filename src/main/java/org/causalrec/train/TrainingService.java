@@ -20,6 +20,7 @@ import org.causalrec.data.Impressions;
 import org.causalrec.eval.Auc;
 import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.eval.HoldoutEvaluator;
+import org.causalrec.eval.HoldoutRun;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.ingest.InvalidInputException;
@@ -145,9 +146,16 @@ public final class TrainingService {
     MultVaeParams p = MultVaeParams.paper(epochs, anneal);
     MultVae vae = MultVae.train(split.train(), p, device,
         m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
-        r -> publish(new JsonObject().put("version", version).put("kind", "mult-vae").put("status", "training")
-            .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss()).put("beta", r.beta())
-            .put("validation_ndcg@100", r.validation()).put("users_per_second", r.usersPerSecond())));
+        r -> {
+          publish(new JsonObject().put("version", version).put("kind", "mult-vae").put("status", "training")
+              .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss()).put("beta", r.beta())
+              .put("validation_ndcg@100", r.validation()).put("users_per_second", r.usersPerSecond()));
+          if (r.epoch() == 1 || r.epoch() % 10 == 0 || r.epoch() == epochs) {
+            LOG.info("{} epoch {}/{}: loss {} validation ndcg@100 {} ({} users/s)", version, r.epoch(), epochs,
+                String.format("%.4f", r.loss()), String.format("%.4f", r.validation()),
+                String.format("%.0f", r.usersPerSecond()));
+          }
+        });
     try (vae) {
       Map<String, Double> test = HoldoutEvaluator.evaluate(vae, split.testFoldIn(), split.testTarget());
       Map<String, Double> pop = HoldoutEvaluator.evaluate(Popularity.fit(split.train()), split.testFoldIn(),
@@ -196,6 +204,31 @@ public final class TrainingService {
       long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join();
       return new Trained(params, metrics, maxEventId, dir);
     }
+  }
+
+  /**
+   * Runs an offline evaluation on the training worker: {@code protocol} strong-generalization or
+   * temporal, every model in {@code models}; completes with the document {@code evaluate --json}
+   * prints.
+   */
+  public Future<JsonObject> evaluate(String protocol, java.util.List<String> models, int epochs, Integer heldOut,
+      double trainShare, long seed) {
+    for (String m : models) {
+      if (!java.util.List.of("popularity", "ease", "mult-vae").contains(m)) {
+        return Future.failedFuture(InvalidInputException.badField("models", "unknown model " + m
+            + " (popularity, ease, mult-vae)"));
+      }
+    }
+    return worker.executeBlocking(() -> {
+      HoldoutRun.Prepared p;
+      try {
+        p = HoldoutRun.prepare(events, config.eventTypes(), protocol, heldOut, trainShare, seed);
+      } catch (IllegalArgumentException e) {
+        throw InvalidInputException.badField("protocol", e.getMessage());
+      }
+      return HoldoutRun.toJson(protocol, p.feedback(), p.split(),
+          HoldoutRun.run(p.split(), epochs, device, seed, models, LOG::info));
+    });
   }
 
   private void publish(JsonObject progress) {

@@ -160,6 +160,24 @@ class RecommendationApiTest {
   }
 
   @Test
+  void offlineEvaluationRunsOverHttp() {
+    HttpResponse<Buffer> r = post(client, port, "/v1/evaluate", new JsonObject().put("protocol", "temporal")
+        .put("models", new JsonArray().add("popularity").add("ease")));
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonObject doc = r.bodyAsJsonObject();
+    assertEquals("temporal", doc.getString("protocol"));
+    assertEquals(2, doc.getJsonArray("results").size());
+    assertTrue(doc.getJsonArray("results").getJsonObject(1).getJsonObject("metrics").getDouble("ndcg@100") > 0);
+    HttpResponse<Buffer> bad = post(client, port, "/v1/evaluate", new JsonObject().put("protocol", "astrology"));
+    assertEquals(400, bad.statusCode(), bad.bodyAsString());
+    assertEquals("protocol", bad.bodyAsJsonObject().getString("field"));
+    HttpResponse<Buffer> badModel = post(client, port, "/v1/evaluate",
+        new JsonObject().put("models", new JsonArray().add("oracle")));
+    assertEquals("models", badModel.bodyAsJsonObject().getString("field"));
+    assertEquals(400, post(client, port, "/v1/evaluate", new JsonObject().put("epochs", 0)).statusCode());
+  }
+
+  @Test
   void theClickModelTrainsThroughTheApiAndIsRegisteredWithItsAuc() {
     String version = server.training().trainAndWait("click-mlp", 3).await();
     JsonObject row = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models").stream()

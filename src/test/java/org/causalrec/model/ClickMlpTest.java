@@ -46,5 +46,14 @@ class ClickMlpTest {
       assertTrue(baseline > 0.5, "position alone carries signal: " + baseline);
       assertTrue(model > baseline + 0.03, "click MLP AUC " + model + " vs position-only " + baseline);
     }
+    // The item-feature input (the hook for text embeddings) trains and predicts with features.
+    float[][] features = new float[train.items().size()][4];
+    for (int i = 0; i < features.length; i++) {
+      features[i][i % 4] = 1f;
+    }
+    try (ClickMlp withFeatures = ClickMlp.train(train, features, ClickMlp.Params.defaults(1), Device.cpu(), r -> { })) {
+      float[] p = withFeatures.predict(test);
+      assertTrue(p.length == test.size() && p[0] > 0 && p[0] < 1);
+    }
   }
 }
