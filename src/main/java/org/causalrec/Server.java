@@ -17,6 +17,7 @@ import org.causalrec.store.ModelRepository;
 import org.causalrec.train.RetrainTrigger;
 import org.causalrec.train.TrainingService;
 import org.causalrec.config.Config;
+import org.causalrec.data.FeatureStore;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.store.CatalogRepository;
@@ -45,9 +46,11 @@ public final class Server implements AutoCloseable {
   private final ModelServing serving;
   private final TrainingService training;
   private final RetrainTrigger retrain;
+  private final String featureDeployment;
 
   private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
-      String tailerDeployment, ModelServing serving, TrainingService training, RetrainTrigger retrain) {
+      String tailerDeployment, ModelServing serving, TrainingService training, RetrainTrigger retrain,
+      String featureDeployment) {
     this.config = config;
     this.store = store;
     this.tailer = tailer;
@@ -57,6 +60,7 @@ public final class Server implements AutoCloseable {
     this.serving = serving;
     this.training = training;
     this.retrain = retrain;
+    this.featureDeployment = featureDeployment;
   }
 
   /** The store alone (database migrated, pool, ingest path), for commands that do not serve HTTP. */
@@ -107,7 +111,12 @@ public final class Server implements AutoCloseable {
     serving.loadLatest().await();
     TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
         version -> serving.switchTo(version));
-    Recommender recommender = new Recommender(vertx, pool, serving, config);
+    // The feature store replays the stored log at every start and then follows the stream.
+    FeatureStore features = new FeatureStore(config);
+    features.markReady(events.maxId().await());
+    String featureDeployment = vertx.deployVerticle(EventTailer.replaying(events, store.database().connectOptions(),
+        "features", config.stream().batchSize(), config.stream().pollIntervalMs(), features::apply)).await();
+    Recommender recommender = new Recommender(vertx, pool, serving, features, config);
     RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);
@@ -116,7 +125,7 @@ public final class Server implements AutoCloseable {
         config.stream());
     String tailerDeployment = vertx.deployVerticle(tailer).await();
     Services services = new Services(store.ingest(), catalog, events, recommender, training, registry,
-        () -> readiness(store, tailer, serving, device));
+        () -> readiness(store, tailer, serving, device, features));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -127,13 +136,13 @@ public final class Server implements AutoCloseable {
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
     Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, training,
-        retrain);
+        retrain, featureDeployment);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
 
   private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
-      Devices.Choice device) {
+      Devices.Choice device, FeatureStore features) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()
@@ -144,7 +153,8 @@ public final class Server implements AutoCloseable {
             .put("stream", tailer.status())
             .put("ingest", store.ingest().counters())
             .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
-            .put("model", serving.status()))
+            .put("model", serving.status())
+            .put("features", new JsonObject(features.stats())))
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
@@ -208,6 +218,7 @@ public final class Server implements AutoCloseable {
     vertx.undeploy(httpDeployment).await();
     retrain.close();
     vertx.undeploy(tailerDeployment).await();
+    vertx.undeploy(featureDeployment).await();
     training.close().await();
     serving.close();
   }

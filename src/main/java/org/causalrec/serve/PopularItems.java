@@ -10,9 +10,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import org.causalrec.config.Config;
+import org.causalrec.data.FeatureStore;
 
-/** The fallback ranking: items by how many distinct users gave positive feedback, cached briefly. */
+/**
+ * The fallback ranking: items by how many distinct users gave positive feedback. From the feature
+ * store once it has caught up with the log; before that from a query, cached briefly.
+ */
 final class PopularItems {
 
   private static final long TTL_MS = 30_000;
@@ -21,12 +27,14 @@ final class PopularItems {
   private record Entry(String id, String title, List<String> categories, long users) {}
 
   private final Pool pool;
+  private final FeatureStore features;
   private final String[] positiveTypes;
   private volatile List<Entry> cached;
   private volatile long cachedAt;
 
-  PopularItems(Pool pool, Config config) {
+  PopularItems(Pool pool, FeatureStore features, Config config) {
     this.pool = pool;
+    this.features = features;
     this.positiveTypes = config.eventTypes().names().stream()
         .filter(t -> config.eventTypes().weight(t) > 0).toArray(String[]::new);
   }
@@ -50,6 +58,23 @@ final class PopularItems {
   }
 
   private Future<List<Entry>> entries() {
+    if (features.ready()) {
+      List<Map.Entry<String, Integer>> top = features.popular(KEEP);
+      String[] ids = top.stream().map(Map.Entry::getKey).toArray(String[]::new);
+      return pool.preparedQuery("SELECT id, title, categories FROM items WHERE id = ANY($1)")
+          .execute(Tuple.of((Object) ids))
+          .map(rs -> {
+            Map<String, Row> meta = new HashMap<>();
+            rs.forEach(r -> meta.put(r.getString(0), r));
+            List<Entry> out = new ArrayList<>(top.size());
+            for (Map.Entry<String, Integer> e : top) {
+              Row r = meta.get(e.getKey());
+              out.add(new Entry(e.getKey(), r == null ? null : r.getString(1),
+                  r == null ? List.of() : Arrays.asList(r.getArrayOfStrings(2)), e.getValue()));
+            }
+            return out;
+          });
+    }
     List<Entry> c = cached;
     if (c != null && System.currentTimeMillis() - cachedAt < TTL_MS) {
       return Future.succeededFuture(c);

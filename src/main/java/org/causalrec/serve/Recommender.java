@@ -11,15 +11,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.causalrec.config.Config;
+import org.causalrec.data.FeatureStore;
 import org.causalrec.data.Feedback;
 import org.causalrec.eval.RankingMetrics;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
 
 /**
- * Answers "what should this user see": the user's recent positive events are folded into the
- * serving model (micro-batched), consumed and excluded items are removed, a category filter
- * applies, and unknown users (or no model yet) get the most popular items.
+ * Answers "what should this user see": the user's recent positive events (from the feature store
+ * once it has caught up with the log, from PostgreSQL before that) are folded into the serving
+ * model (micro-batched), consumed and excluded items are removed, a category filter applies, and
+ * unknown users (or no model yet) get the most popular items.
  */
 public final class Recommender {
 
@@ -30,13 +32,15 @@ public final class Recommender {
   private final EventRepository events;
   private final ModelServing serving;
   private final PopularItems popular;
+  private final FeatureStore features;
   private final Config config;
 
-  public Recommender(Vertx vertx, Pool pool, ModelServing serving, Config config) {
+  public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config) {
     this.vertx = vertx;
     this.events = new EventRepository(pool);
     this.serving = serving;
-    this.popular = new PopularItems(pool, config);
+    this.popular = new PopularItems(pool, features, config);
+    this.features = features;
     this.config = config;
   }
 
@@ -45,17 +49,10 @@ public final class Recommender {
    * [{"id", "title", "score", "reason"}]}}.
    */
   public Future<JsonObject> recommend(String user, int n, String category, Set<String> exclude) {
-    return events.recentByUser(user, HISTORY, null).compose(recent -> {
-      List<String> history = new ArrayList<>();
+    return userFeatures(user).compose(f -> {
+      List<String> history = f.history();
       Set<String> consumed = new HashSet<>(exclude);
-      for (Event e : recent) {
-        if (Feedback.weight(e, config.eventTypes()) > 0) {
-          history.add(e.itemId());
-        }
-        if (config.models().excludeTypes().contains(e.type())) {
-          consumed.add(e.itemId());
-        }
-      }
+      consumed.addAll(f.consumed());
       ServingModel current = serving.current();
       boolean known = current != null && history.stream().anyMatch(id -> current.items().indexOf(id) >= 0);
       if (!known) {
@@ -64,6 +61,44 @@ public final class Recommender {
       return serving.queue().score(vertx, new ArrayList<>(new LinkedHashSet<>(history)))
           .map(s -> response(user, s.model().version(), rank(s, n, category, consumed, history.size())));
     });
+  }
+
+  private record UserFeatures(List<String> history, Set<String> consumed) {}
+
+  /**
+   * The user's history and consumed items. From the feature store plus the user's events it has
+   * not applied yet (one indexed query, usually empty), so a user's own writes are always seen.
+   */
+  private Future<UserFeatures> userFeatures(String user) {
+    if (features.ready()) {
+      long applied = features.lastEventId();
+      List<String> history = new ArrayList<>(features.history(user));
+      Set<String> consumed = new HashSet<>(features.consumed(user));
+      return events.userEventsAfter(user, applied, HISTORY).map(newer -> {
+        add(newer, history, consumed);
+        return new UserFeatures(history, consumed);
+      });
+    }
+    return events.recentByUser(user, HISTORY, null).map(recent -> {
+      List<String> history = new ArrayList<>();
+      Set<String> consumed = new HashSet<>();
+      List<Event> oldestFirst = new ArrayList<>(recent);
+      java.util.Collections.reverse(oldestFirst);
+      add(oldestFirst, history, consumed);
+      return new UserFeatures(history, consumed);
+    });
+  }
+
+  private void add(List<Event> events, List<String> history, Set<String> consumed) {
+    for (Event e : events) {
+      if (Feedback.weight(e, config.eventTypes()) > 0) {
+        history.remove(e.itemId());
+        history.add(e.itemId());
+      }
+      if (config.models().excludeTypes().contains(e.type())) {
+        consumed.add(e.itemId());
+      }
+    }
   }
 
   private static JsonArray rank(ScoringQueue.Scored s, int n, String category, Set<String> consumed, int historySize) {

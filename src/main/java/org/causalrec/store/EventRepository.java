@@ -200,6 +200,13 @@ public final class EventRepository {
         .map(EventRepository::toEvents);
   }
 
+  /** Up to {@code limit} of a user's events with id above {@code afterId}, oldest first. */
+  public Future<List<Event>> userEventsAfter(String userId, long afterId, int limit) {
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        .execute(Tuple.of(userId, afterId, limit))
+        .map(EventRepository::toEvents);
+  }
+
   /** The number of stored events. */
   public Future<Long> count() {
     return pool.query("SELECT count(*) FROM events").execute().map(rs -> rs.iterator().next().getLong(0));
