@@ -78,7 +78,9 @@ public final class BenchCommand implements Callable<Integer> {
     Config base = common.config();
     boolean temporary = common.dataDir == null && base.pgUrl() == null && System.getenv("CAUSALREC_DATA_DIR") == null;
     Path dataDir = temporary ? Files.createTempDirectory("causalrec-bench") : base.dataDir();
-    Config config = base.withDataDir(dataDir).withHttpPort(0);
+    // Retraining is off here: a training run would compete with ingest for the same cores.
+    Config config = base.withDataDir(dataDir).withHttpPort(0).withModels(new Config.ModelConfig(
+        base.models().epochs(), 0, base.models().excludeTypes()));
     System.out.printf(Locale.ROOT, "bench ingest: %d events, batches of %d, %d in flight, %d cores, store %s%n",
         events, batch, concurrency, Runtime.getRuntime().availableProcessors(),
         config.pgUrl() != null ? "external" : "embedded in " + dataDir);

@@ -1,0 +1,151 @@
+package org.causalrec.data;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.causalrec.config.Config;
+import org.causalrec.ingest.EventBatch;
+import org.causalrec.store.Event;
+
+/**
+ * In-memory features kept current from the event stream: the id indexes, each user's recent
+ * positive items and consumed items, and per-item counts of users with positive feedback. It is
+ * rebuilt at every start by replaying the stored log (an in-memory tailer from id 0), so it never
+ * disagrees with PostgreSQL for long and needs no persistence of its own. Thread-safe.
+ */
+public final class FeatureStore {
+
+  /** How many recent positive items are kept per user (the history folded into the model). */
+  public static final int HISTORY = 500;
+
+  private static final class UserState {
+    final Deque<Integer> recent = new ArrayDeque<>();
+    final Set<Integer> positive = new HashSet<>();
+    final Set<Integer> consumed = new HashSet<>();
+  }
+
+  private final Config config;
+  private final IdIndex users = new IdIndex();
+  private final IdIndex items = new IdIndex();
+  private final Map<Integer, UserState> state = new HashMap<>();
+  private int[] itemUsers = new int[1024];
+  private long lastId;
+  private volatile long readyAt = -1;
+  private int[] popularOrder = new int[0];
+  private boolean popularDirty = true;
+  private long popularAt;
+
+  public FeatureStore(Config config) {
+    this.config = config;
+  }
+
+  /** Applies a batch from the stream (ids increasing; ids already applied are skipped). */
+  public synchronized void apply(EventBatch batch) {
+    for (Event e : batch.events()) {
+      if (e.id() <= lastId) {
+        continue;
+      }
+      lastId = e.id();
+      int u = users.add(e.userId());
+      int i = items.add(e.itemId());
+      UserState s = state.computeIfAbsent(u, k -> new UserState());
+      if (Feedback.weight(e, config.eventTypes()) > 0) {
+        s.recent.remove(i);
+        s.recent.addLast(i);
+        if (s.recent.size() > HISTORY) {
+          s.recent.removeFirst();
+        }
+        if (s.positive.add(i)) {
+          if (i >= itemUsers.length) {
+            itemUsers = Arrays.copyOf(itemUsers, Math.max(i + 1, itemUsers.length * 2));
+          }
+          itemUsers[i]++;
+          popularDirty = true;
+        }
+      }
+      if (config.models().excludeTypes().contains(e.type())) {
+        s.consumed.add(i);
+      }
+    }
+  }
+
+  /** Marks the store caught up with the log as it was at start (recommendations may use it from now). */
+  public void markReady(long upToId) {
+    readyAt = upToId;
+  }
+
+  /** Whether it has replayed the log up to where it stood at start. */
+  public synchronized boolean ready() {
+    return readyAt >= 0 && lastId >= readyAt;
+  }
+
+  /** The last event id applied. */
+  public synchronized long lastEventId() {
+    return lastId;
+  }
+
+  /** The user's recent positive items, oldest first (empty for unknown users). */
+  public synchronized List<String> history(String userId) {
+    int u = users.indexOf(userId);
+    UserState s = u < 0 ? null : state.get(u);
+    if (s == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>(s.recent.size());
+    s.recent.forEach(i -> out.add(items.id(i)));
+    return out;
+  }
+
+  /** Items the user consumed (events of the configured exclude types). */
+  public synchronized Set<String> consumed(String userId) {
+    int u = users.indexOf(userId);
+    UserState s = u < 0 ? null : state.get(u);
+    if (s == null) {
+      return Set.of();
+    }
+    Set<String> out = new HashSet<>();
+    s.consumed.forEach(i -> out.add(items.id(i)));
+    return out;
+  }
+
+  /**
+   * Item ids by how many users gave them positive feedback, most first, with the count; at most
+   * {@code max}.
+   */
+  public synchronized List<Map.Entry<String, Integer>> popular(int max) {
+    // re-sorted at most once a second under a stream of new feedback
+    if (popularDirty && (popularOrder.length == 0 || System.currentTimeMillis() - popularAt > 1_000)) {
+      popularAt = System.currentTimeMillis();
+      Integer[] order = new Integer[items.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      int[] counts = itemUsers;
+      Arrays.sort(order, (a, b) -> counts[b] != counts[a] ? Integer.compare(counts[b], counts[a])
+          : items.id(a).compareTo(items.id(b)));
+      popularOrder = Arrays.stream(order).mapToInt(Integer::intValue).filter(i -> counts[i] > 0).toArray();
+      popularDirty = false;
+    }
+    List<Map.Entry<String, Integer>> out = new ArrayList<>();
+    for (int k = 0; k < Math.min(max, popularOrder.length); k++) {
+      out.add(Map.entry(items.id(popularOrder[k]), itemUsers[popularOrder[k]]));
+    }
+    return out;
+  }
+
+  /** Sizes, for {@code /health/ready}. */
+  public synchronized Map<String, Object> stats() {
+    Map<String, Object> m = new HashMap<>();
+    m.put("ready", ready());
+    m.put("users", users.size());
+    m.put("items", items.size());
+    m.put("last_event_id", lastId);
+    return m;
+  }
+}

@@ -1,0 +1,63 @@
+package org.causalrec.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.causalrec.TestEnv;
+import org.causalrec.ingest.EventBatch;
+import org.causalrec.store.Event;
+import org.junit.jupiter.api.Test;
+
+class FeatureStoreTest {
+
+  private static long id = 0;
+
+  private static Event event(String user, String item, String type, Double value) {
+    return new Event(++id, null, user, item, type, value, Instant.EPOCH, null, null, null, null, null);
+  }
+
+  @Test
+  void keepsHistoriesConsumedItemsAndPopularityFromTheStream() {
+    FeatureStore fs = new FeatureStore(TestEnv.config(Path.of("unused")));
+    List<Event> batch = new ArrayList<>(List.of(
+        event("a", "i1", "impression", null),
+        event("a", "i2", "click", null),
+        event("a", "i3", "rating", 2.0),
+        event("a", "i4", "rating", 5.0),
+        event("b", "i2", "purchase", null),
+        event("a", "i2", "click", null)));
+    fs.apply(new EventBatch(batch));
+    assertFalse(fs.ready());
+    fs.markReady(id);
+    assertTrue(fs.ready());
+    assertEquals(List.of("i4", "i2"), fs.history("a"), "positives only, most recent last, no repeats");
+    assertEquals(Set.of("i2", "i3", "i4"), fs.consumed("a"), "consumed: clicks, purchases, ratings");
+    assertEquals(List.of(), fs.history("nobody"));
+    assertEquals("i2", fs.popular(1).get(0).getKey());
+    assertEquals(2, fs.popular(1).get(0).getValue(), "distinct users, not events");
+    // a replayed batch (ids already applied) changes nothing
+    fs.apply(new EventBatch(batch));
+    assertEquals(2, fs.popular(5).get(0).getValue());
+    assertEquals(2, fs.popular(5).size());
+  }
+
+  @Test
+  void historiesAreCapped() {
+    FeatureStore fs = new FeatureStore(TestEnv.config(Path.of("unused")));
+    List<Event> batch = new ArrayList<>();
+    for (int k = 0; k < FeatureStore.HISTORY + 20; k++) {
+      batch.add(event("heavy", "item-" + k, "click", null));
+    }
+    fs.apply(new EventBatch(batch));
+    List<String> h = fs.history("heavy");
+    assertEquals(FeatureStore.HISTORY, h.size());
+    assertEquals("item-" + (FeatureStore.HISTORY + 19), h.get(h.size() - 1));
+    assertEquals("item-20", h.get(0));
+  }
+}
