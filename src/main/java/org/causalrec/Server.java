@@ -17,7 +17,9 @@ import org.causalrec.store.ModelRepository;
 import org.causalrec.train.RetrainTrigger;
 import org.causalrec.train.TrainingService;
 import org.causalrec.config.Config;
+import io.vertx.core.eventbus.MessageConsumer;
 import org.causalrec.data.FeatureStore;
+import org.causalrec.ingest.EventBatch;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.store.CatalogRepository;
@@ -46,11 +48,11 @@ public final class Server implements AutoCloseable {
   private final ModelServing serving;
   private final TrainingService training;
   private final RetrainTrigger retrain;
-  private final String featureDeployment;
+  private final MessageConsumer<EventBatch> featureFeed;
 
   private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
       String tailerDeployment, ModelServing serving, TrainingService training, RetrainTrigger retrain,
-      String featureDeployment) {
+      MessageConsumer<EventBatch> featureFeed) {
     this.config = config;
     this.store = store;
     this.tailer = tailer;
@@ -60,7 +62,7 @@ public final class Server implements AutoCloseable {
     this.serving = serving;
     this.training = training;
     this.retrain = retrain;
-    this.featureDeployment = featureDeployment;
+    this.featureFeed = featureFeed;
   }
 
   /** The store alone (database migrated, pool, ingest path), for commands that do not serve HTTP. */
@@ -111,11 +113,16 @@ public final class Server implements AutoCloseable {
     serving.loadLatest().await();
     TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
         version -> serving.switchTo(version));
-    // The feature store replays the stored log at every start and then follows the stream.
+    // The feature store loads the log up to the stream's cursor, then follows the stream.
     FeatureStore features = new FeatureStore(config);
-    features.markReady(events.maxId().await());
-    String featureDeployment = vertx.deployVerticle(EventTailer.replaying(events, store.database().connectOptions(),
-        "features", config.stream().batchSize(), config.stream().pollIntervalMs(), features::apply)).await();
+    long streamStart = new CursorRepository(pool).load(config.stream().cursorName()).await();
+    MessageConsumer<EventBatch> featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS,
+        m -> features.accept(m.body()));
+    featureFeed.completion().await();
+    vertx.executeBlocking(() -> {
+      features.load(events, streamStart);
+      return null;
+    }, false).onFailure(err -> LOG.error("The feature store could not load; recommendations read PostgreSQL", err));
     Recommender recommender = new Recommender(vertx, pool, serving, features, config);
     RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
@@ -136,7 +143,7 @@ public final class Server implements AutoCloseable {
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
     Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, training,
-        retrain, featureDeployment);
+        retrain, featureFeed);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
@@ -218,7 +225,7 @@ public final class Server implements AutoCloseable {
     vertx.undeploy(httpDeployment).await();
     retrain.close();
     vertx.undeploy(tailerDeployment).await();
-    vertx.undeploy(featureDeployment).await();
+    featureFeed.unregister().await();
     training.close().await();
     serving.close();
   }

@@ -12,12 +12,14 @@ import java.util.Set;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.store.Event;
+import org.causalrec.store.EventRepository;
 
 /**
  * In-memory features kept current from the event stream: the id indexes, each user's recent
- * positive items and consumed items, and per-item counts of users with positive feedback. It is
- * rebuilt at every start by replaying the stored log (an in-memory tailer from id 0), so it never
- * disagrees with PostgreSQL for long and needs no persistence of its own. Thread-safe.
+ * positive items and consumed items, and per-item counts of users with positive feedback. At
+ * every start it bulk-loads the stored log up to the stream's cursor and then applies the stream's
+ * batches (those that arrive during the load wait in a buffer), so it needs no persistence of its
+ * own and adds no second reader of the events table. Thread-safe.
  */
 public final class FeatureStore {
 
@@ -45,7 +47,43 @@ public final class FeatureStore {
     this.config = config;
   }
 
-  /** Applies a batch from the stream (ids increasing; ids already applied are skipped). */
+  private List<EventBatch> waiting = new ArrayList<>();
+
+  /** Takes a batch from the stream: applied now, or after the bulk load when that is still running. */
+  public synchronized void accept(EventBatch batch) {
+    if (waiting != null) {
+      waiting.add(batch);
+    } else {
+      apply(batch);
+    }
+  }
+
+  /**
+   * Bulk-loads the stored events with ids up to {@code upTo} (the stream's cursor at start: every
+   * id below it has committed or never will), then applies the batches the stream delivered
+   * meanwhile. Blocking: call it on a worker thread.
+   */
+  public void load(EventRepository events, long upTo) {
+    long cursor = 0;
+    while (cursor < upTo) {
+      List<Event> page = events.scan(cursor, 50_000).toCompletionStage().toCompletableFuture().join();
+      List<Event> within = page.stream().filter(e -> e.id() <= upTo).toList();
+      if (!within.isEmpty()) {
+        apply(new EventBatch(within));
+      }
+      if (page.size() < 50_000 || within.size() < page.size()) {
+        break;
+      }
+      cursor = page.get(page.size() - 1).id();
+    }
+    synchronized (this) {
+      waiting.forEach(this::apply);
+      waiting = null;
+      readyAt = upTo;
+    }
+  }
+
+  /** Applies a batch (ids increasing; ids already applied are skipped). */
   public synchronized void apply(EventBatch batch) {
     for (Event e : batch.events()) {
       if (e.id() <= lastId) {
@@ -75,14 +113,9 @@ public final class FeatureStore {
     }
   }
 
-  /** Marks the store caught up with the log as it was at start (recommendations may use it from now). */
-  public void markReady(long upToId) {
-    readyAt = upToId;
-  }
-
-  /** Whether it has replayed the log up to where it stood at start. */
+  /** Whether the bulk load has finished (recommendations may use it from now on). */
   public synchronized boolean ready() {
-    return readyAt >= 0 && lastId >= readyAt;
+    return readyAt >= 0 && waiting == null;
   }
 
   /** The last event id applied. */

@@ -60,31 +60,15 @@ public final class EventTailer extends VerticleBase {
   private long gapRetryMs = GAP_RETRY_MIN_MS;
   private Future<Void> inFlight = Future.succeededFuture();
 
-  private final java.util.function.Consumer<EventBatch> sink;
-
   /** A tailer with a persisted cursor that publishes on {@link #ADDRESS}. */
   public EventTailer(EventRepository events, CursorRepository cursors, PgConnectOptions connectOptions,
       Config.StreamConfig config) {
-    this(events, cursors, connectOptions, config, null);
-  }
-
-  private EventTailer(EventRepository events, CursorRepository cursors, PgConnectOptions connectOptions,
-      Config.StreamConfig config, java.util.function.Consumer<EventBatch> sink) {
     this.events = events;
     this.cursors = cursors;
     this.connectOptions = connectOptions;
     this.config = config;
-    this.sink = sink;
   }
 
-  /**
-   * A tailer that replays the whole log from id 0 into {@code sink} (on its own context) and then
-   * follows it, with a cursor kept in memory only: for in-memory state rebuilt at every start.
-   */
-  public static EventTailer replaying(EventRepository events, PgConnectOptions connectOptions, String name,
-      int batchSize, long pollMs, java.util.function.Consumer<EventBatch> sink) {
-    return new EventTailer(events, null, connectOptions, new Config.StreamConfig(name, batchSize, pollMs), sink);
-  }
 
   @Override
   public Future<?> start() {
@@ -94,7 +78,7 @@ public final class EventTailer extends VerticleBase {
     subscriber.channel(CHANNEL)
         .subscribeHandler(v -> wake())
         .handler(payload -> wake());
-    return (cursors == null ? Future.succeededFuture(0L) : cursors.load(config.cursorName()))
+    return cursors.load(config.cursorName())
         .compose(last -> {
           cursor.set(last);
           LOG.info("Event tailer '{}' resumes after event id {}", config.cursorName(), last);
@@ -174,8 +158,7 @@ public final class EventTailer extends VerticleBase {
       }
       publish(ready);
       boolean more = !blocked && page.events().size() == config.batchSize();
-      return gapNoted.compose(v -> cursors == null ? Future.<Void>succeededFuture()
-              : cursors.save(config.cursorName(), cursor.get()))
+      return gapNoted.compose(v -> cursors.save(config.cursorName(), cursor.get()))
           .compose(v -> more && !stopping ? drain() : Future.succeededFuture());
     });
   }
@@ -204,11 +187,7 @@ public final class EventTailer extends VerticleBase {
 
   private void publish(List<Event> batch) {
     EventBatch b = new EventBatch(batch);
-    if (sink != null) {
-      sink.accept(b);
-    } else {
-      vertx.eventBus().publish(ADDRESS, b);
-    }
+    vertx.eventBus().publish(ADDRESS, b);
     cursor.set(b.lastId());
     delivered.addAndGet(batch.size());
   }

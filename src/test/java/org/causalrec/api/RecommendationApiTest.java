@@ -80,6 +80,9 @@ class RecommendationApiTest {
 
   @Test
   void knownUsersGetPersonalisedItemsWithoutWhatTheyConsumed() {
+    JsonObject features = get(client, port, "/health/ready").bodyAsJsonObject().getJsonObject("features");
+    assertTrue(features.getBoolean("ready"), "histories come from the feature store: " + features);
+    assertTrue(features.getInteger("users") >= 200, features.encode());
     JsonObject r = recommend("u3/recommendations?n=7");
     assertEquals(first, r.getString("model_version"));
     JsonArray items = r.getJsonArray("items");

@@ -32,9 +32,10 @@ class FeatureStoreTest {
         event("a", "i4", "rating", 5.0),
         event("b", "i2", "purchase", null),
         event("a", "i2", "click", null)));
-    fs.apply(new EventBatch(batch));
-    assertFalse(fs.ready());
-    fs.markReady(id);
+    assertFalse(fs.ready(), "not ready before its load");
+    fs.accept(new EventBatch(batch)); // arrives while loading: waits
+    assertEquals(List.of(), fs.history("a"));
+    fs.load(null, 0); // nothing stored yet: the load only drains what waited
     assertTrue(fs.ready());
     assertEquals(List.of("i4", "i2"), fs.history("a"), "positives only, most recent last, no repeats");
     assertEquals(Set.of("i2", "i3", "i4"), fs.consumed("a"), "consumed: clicks, purchases, ratings");
