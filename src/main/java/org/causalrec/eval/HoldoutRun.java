@@ -126,12 +126,7 @@ public final class HoldoutRun {
   private static CfModel vae(HoldoutSplit split, int epochs, Device device, long seed, JsonObject params,
       Consumer<String> progress) {
     Interactions train = split.train();
-    int batches = (train.users() + 499) / 500;
-    // The paper reaches beta = 0.2 after 40,000 updates; on smaller data, at 80 % of the updates.
-    int anneal = Math.min(40_000, Math.max(1, (int) (0.8 * epochs * batches)));
-    MultVaeParams base = MultVaeParams.paper(epochs, anneal);
-    MultVaeParams p = new MultVaeParams(base.hidden(), base.latent(), base.dropout(), base.betaCap(),
-        base.annealSteps(), base.learningRate(), base.batchSize(), base.epochs(), (int) seed);
+    MultVaeParams p = MultVaeParams.forData(epochs, train.users(), (int) seed);
     double[] best = {Double.NEGATIVE_INFINITY};
     int[] bestEpoch = {0};
     MultVae vae = MultVae.train(train, p, device,
@@ -146,7 +141,7 @@ public final class HoldoutRun {
                 + " (%.0f users/s)", r.epoch(), epochs, r.loss(), r.beta(), r.validation(), r.usersPerSecond()));
           }
         });
-    params.put("epochs", epochs).put("best_epoch", bestEpoch[0]).put("anneal_steps", anneal)
+    params.put("epochs", epochs).put("best_epoch", bestEpoch[0]).put("anneal_steps", p.annealSteps())
         .put("hidden", p.hidden()).put("latent", p.latent()).put("batch_size", p.batchSize())
         .put("device", device.toString()).put("validation_ndcg@100", best[0]);
     return vae;

@@ -19,6 +19,9 @@ package org.causalrec.model;
 public record MultVaeParams(int hidden, int latent, float dropout, float betaCap, int annealSteps,
     float learningRate, int batchSize, int epochs, int seed) {
 
+  /** The seed of {@link #paper}. */
+  public static final int DEFAULT_SEED = 98765;
+
   public MultVaeParams {
     if (hidden < 1 || latent < 1 || batchSize < 1 || epochs < 1 || annealSteps < 1) {
       throw new IllegalArgumentException("Mult-VAE sizes, batch, epochs and anneal steps must be positive");
@@ -30,7 +33,19 @@ public record MultVaeParams(int hidden, int latent, float dropout, float betaCap
 
   /** The paper's settings with {@code epochs} passes and beta reaching its cap after {@code annealSteps}. */
   public static MultVaeParams paper(int epochs, int annealSteps) {
-    return new MultVaeParams(600, 200, 0.5f, 0.2f, annealSteps, 1e-3f, 500, epochs, 98765);
+    return new MultVaeParams(600, 200, 0.5f, 0.2f, annealSteps, 1e-3f, 500, epochs, DEFAULT_SEED);
+  }
+
+  /**
+   * The paper's settings for {@code epochs} over {@code trainUsers} users with {@code seed}. The
+   * paper reaches beta = 0.2 after 40,000 updates; with fewer updates in all, at 80 % of them.
+   */
+  public static MultVaeParams forData(int epochs, int trainUsers, int seed) {
+    MultVaeParams base = paper(epochs, 1);
+    int batches = (trainUsers + base.batchSize() - 1) / base.batchSize();
+    int anneal = Math.min(40_000, Math.max(1, (int) (0.8 * epochs * batches)));
+    return new MultVaeParams(base.hidden(), base.latent(), base.dropout(), base.betaCap(), anneal,
+        base.learningRate(), base.batchSize(), epochs, seed);
   }
 
   /** The KL weight at update {@code step}. */

@@ -141,9 +141,7 @@ public final class TrainingService {
     }
     int heldOut = Math.min(1_000, Math.max(1, fb.users().size() / 10));
     HoldoutSplit split = HoldoutSplit.strongGeneralization(fb.matrix(), heldOut, 0.8, 1);
-    int batches = (split.train().users() + 499) / 500;
-    int anneal = Math.min(40_000, Math.max(1, (int) (0.8 * epochs * batches)));
-    MultVaeParams p = MultVaeParams.paper(epochs, anneal);
+    MultVaeParams p = MultVaeParams.forData(epochs, split.train().users(), MultVaeParams.DEFAULT_SEED);
     MultVae vae = MultVae.train(split.train(), p, device,
         m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
         r -> {
@@ -169,7 +167,7 @@ public final class TrainingService {
       vae.save(dir);
       Files.writeString(dir.resolve("items.json"), new JsonArray(new java.util.ArrayList<Object>(fb.items().ids())).encode());
       JsonObject params = new JsonObject().put("epochs", epochs).put("hidden", p.hidden()).put("latent", p.latent())
-          .put("dropout", p.dropout()).put("beta_cap", p.betaCap()).put("anneal_steps", anneal)
+          .put("dropout", p.dropout()).put("beta_cap", p.betaCap()).put("anneal_steps", p.annealSteps())
           .put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
           .put("train_users", split.train().users()).put("items", fb.items().size());
       return new Trained(params, metrics, fb.maxEventId(), dir);
