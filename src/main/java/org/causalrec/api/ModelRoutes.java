@@ -55,7 +55,7 @@ final class ModelRoutes {
     String kind = ctx.pathParam("kind");
     Integer epochs = null;
     if (ctx.body() != null && ctx.body().length() > 0) {
-      JsonObject body = ctx.body().asJsonObject();
+      JsonObject body = jsonBody(ctx);
       Object e = body.getValue("epochs");
       if (e != null && !(e instanceof Integer)) {
         throw Params.invalid("epochs", "epochs must be an integer");
@@ -70,7 +70,7 @@ final class ModelRoutes {
 
   /** Body: {"protocol", "models", "epochs", "heldout_users", "train_share", "seed"}, all optional. */
   private void evaluate(RoutingContext ctx) {
-    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+    JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx);
     String protocol = body.getValue("protocol", "strong-generalization") instanceof String p ? p : null;
     if (protocol == null) {
       throw Params.invalid("protocol", "protocol must be a string");
@@ -91,6 +91,15 @@ final class ModelRoutes {
     training.evaluate(protocol, models, epochs, heldOut, sn.doubleValue(), seed)
         .onSuccess(r -> Errors.send(ctx, 200, r))
         .onFailure(ctx::fail);
+  }
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    try {
+      return ctx.body().asJsonObject();
+    } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
+      throw new org.causalrec.ingest.InvalidInputException(400, "invalid_json", null, null,
+          "body must be a JSON object");
+    }
   }
 
   private static int intField(JsonObject body, String name, int dflt, int min, int max) {

@@ -26,6 +26,9 @@ public final class FeatureStore {
   /** How many recent positive items are kept per user (the history folded into the model). */
   public static final int HISTORY = 500;
 
+  private static final int LOAD_PAGE = 50_000;
+  private static final int APPLY_SLICE = 2_000;
+
   private static final class UserState {
     final Deque<Integer> recent = new ArrayDeque<>();
     final Set<Integer> positive = new HashSet<>();
@@ -38,7 +41,8 @@ public final class FeatureStore {
   private final Map<Integer, UserState> state = new HashMap<>();
   private int[] itemUsers = new int[1024];
   private long lastId;
-  private volatile long readyAt = -1;
+  private volatile boolean ready;
+  private volatile boolean failed;
   private int[] popularOrder = new int[0];
   private boolean popularDirty = true;
   private long popularAt;
@@ -51,6 +55,9 @@ public final class FeatureStore {
 
   /** Takes a batch from the stream: applied now, or after the bulk load when that is still running. */
   public synchronized void accept(EventBatch batch) {
+    if (failed) {
+      return; // the load failed: the recommender reads PostgreSQL, nothing is kept here
+    }
     if (waiting != null) {
       waiting.add(batch);
     } else {
@@ -64,22 +71,39 @@ public final class FeatureStore {
    * meanwhile. Blocking: call it on a worker thread.
    */
   public void load(EventRepository events, long upTo) {
-    long cursor = 0;
-    while (cursor < upTo) {
-      List<Event> page = events.scan(cursor, 50_000).toCompletionStage().toCompletableFuture().join();
-      List<Event> within = page.stream().filter(e -> e.id() <= upTo).toList();
-      if (!within.isEmpty()) {
-        apply(new EventBatch(within));
+    try {
+      long cursor = 0;
+      while (cursor < upTo) {
+        List<Event> page = events.scan(cursor, LOAD_PAGE).toCompletionStage().toCompletableFuture().join();
+        List<Event> within = page.stream().filter(e -> e.id() <= upTo).toList();
+        // applied in small slices, so the stream and readers never wait long on the lock
+        for (int k = 0; k < within.size(); k += APPLY_SLICE) {
+          apply(new EventBatch(within.subList(k, Math.min(within.size(), k + APPLY_SLICE))));
+        }
+        if (page.size() < LOAD_PAGE || within.size() < page.size()) {
+          break;
+        }
+        cursor = page.get(page.size() - 1).id();
       }
-      if (page.size() < 50_000 || within.size() < page.size()) {
-        break;
+      while (true) {
+        List<EventBatch> next;
+        synchronized (this) {
+          if (waiting.isEmpty()) {
+            waiting = null;
+            ready = true;
+            return;
+          }
+          next = waiting;
+          waiting = new ArrayList<>();
+        }
+        next.forEach(this::apply);
       }
-      cursor = page.get(page.size() - 1).id();
-    }
-    synchronized (this) {
-      waiting.forEach(this::apply);
-      waiting = null;
-      readyAt = upTo;
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        failed = true;
+        waiting = null;
+      }
+      throw e;
     }
   }
 
@@ -114,8 +138,8 @@ public final class FeatureStore {
   }
 
   /** Whether the bulk load has finished (recommendations may use it from now on). */
-  public synchronized boolean ready() {
-    return readyAt >= 0 && waiting == null;
+  public boolean ready() {
+    return ready;
   }
 
   /** The last event id applied. */
@@ -175,7 +199,8 @@ public final class FeatureStore {
   /** Sizes, for {@code /health/ready}. */
   public synchronized Map<String, Object> stats() {
     Map<String, Object> m = new HashMap<>();
-    m.put("ready", ready());
+    m.put("ready", ready);
+    m.put("failed", failed);
     m.put("users", users.size());
     m.put("items", items.size());
     m.put("last_event_id", lastId);

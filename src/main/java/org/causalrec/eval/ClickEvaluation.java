@@ -25,13 +25,16 @@ public final class ClickEvaluation {
     return new int[][] {java.util.Arrays.copyOf(train, a), java.util.Arrays.copyOf(test, b)};
   }
 
-  /** The baseline: each test impression scored by its position's click rate in {@code train}. */
+  /**
+   * The baseline: each test impression scored by its position's click rate in {@code train}
+   * (positions past 63 share a bucket, unlogged ones have their own).
+   */
   public static float[] positionBaseline(Impressions train, Impressions test) {
     int max = 64;
     double[] clicks = new double[max + 1];
     double[] shown = new double[max + 1];
     for (int k = 0; k < train.size(); k++) {
-      int p = Math.min(max, Math.max(0, train.position()[k]));
+      int p = bucket(train.position()[k], max);
       shown[p]++;
       if (train.clicked()[k]) {
         clicks[p]++;
@@ -39,9 +42,13 @@ public final class ClickEvaluation {
     }
     float[] out = new float[test.size()];
     for (int k = 0; k < test.size(); k++) {
-      int p = Math.min(max, Math.max(0, test.position()[k]));
+      int p = bucket(test.position()[k], max);
       out[k] = shown[p] == 0 ? 0f : (float) (clicks[p] / shown[p]);
     }
     return out;
+  }
+
+  private static int bucket(int position, int max) {
+    return position < 0 ? max : Math.min(max - 1, position);
   }
 }

@@ -114,7 +114,7 @@ public final class HoldoutRun {
       Ease e = Ease.fit(split.train(), lambda);
       double v = HoldoutEvaluator.evaluate(e, split.valFoldIn(), split.valTarget()).get("ndcg@100");
       progress.accept(String.format("ease: lambda %.0f -> validation ndcg@100 %.4f", lambda, v));
-      if (v > bestScore) {
+      if (best == null || v > bestScore) {
         bestScore = v;
         best = e;
       }

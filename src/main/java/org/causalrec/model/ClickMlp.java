@@ -105,48 +105,58 @@ public final class ClickMlp implements AutoCloseable {
     DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
         .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate())).build())
         .optDevices(new Device[] {device});
-    int n = train.size();
-    int[] order = new int[n];
-    for (int k = 0; k < n; k++) {
+    int[] order = new int[train.size()];
+    for (int k = 0; k < order.length; k++) {
       order[k] = k;
     }
     SplittableRandom rng = new SplittableRandom(p.seed());
     try (Trainer trainer = model.newTrainer(config)) {
-      Shape[] shapes = {new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
-          new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim(surfaces)), new Shape(p.batchSize(), featureDim)};
-      trainer.initialize(featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
-      for (int epoch = 1; epoch <= p.epochs(); epoch++) {
-        for (int i = n - 1; i > 0; i--) {
-          int j = rng.nextInt(i + 1);
-          int t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-        long t0 = System.nanoTime();
-        double sum = 0;
-        int batches = 0;
-        for (int from = 0; from < n; from += p.batchSize()) {
-          int to = Math.min(n, from + p.batchSize());
-          try (NDManager m = trainer.getManager().newSubManager()) {
-            NDList x = mlp.inputs(m, train, order, from, to);
-            float[] y = new float[to - from];
-            for (int k = from; k < to; k++) {
-              y[k - from] = train.clicked()[order[k]] ? 1f : 0f;
-            }
-            NDArray labels = m.create(y, new Shape(to - from, 1));
-            try (GradientCollector gc = trainer.newGradientCollector()) {
-              NDArray l = loss.evaluate(new NDList(labels), trainer.forward(x));
-              sum += l.getFloat();
-              gc.backward(l);
-            }
-            trainer.step();
-          }
-          batches++;
-        }
-        progress.accept(new EpochReport(epoch, sum / Math.max(1, batches), n / ((System.nanoTime() - t0) / 1e9)));
-      }
+      runEpochs(mlp, trainer, loss, train, order, rng, p, progress);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
     }
     return mlp;
+  }
+
+  private static void runEpochs(ClickMlp mlp, Trainer trainer, Loss loss, Impressions train, int[] order,
+      SplittableRandom rng, Params p, Consumer<EpochReport> progress) {
+    int n = train.size();
+    int featureDim = mlp.itemFeatures == null ? 0 : mlp.itemFeatures[0].length;
+    int surfaces = mlp.surfaces;
+    Shape[] shapes = {new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
+        new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim(surfaces)), new Shape(p.batchSize(), featureDim)};
+    trainer.initialize(featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
+    for (int epoch = 1; epoch <= p.epochs(); epoch++) {
+      for (int i = n - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      long t0 = System.nanoTime();
+      double sum = 0;
+      int batches = 0;
+      for (int from = 0; from < n; from += p.batchSize()) {
+        int to = Math.min(n, from + p.batchSize());
+        try (NDManager m = trainer.getManager().newSubManager()) {
+          NDList x = mlp.inputs(m, train, order, from, to);
+          float[] y = new float[to - from];
+          for (int k = from; k < to; k++) {
+            y[k - from] = train.clicked()[order[k]] ? 1f : 0f;
+          }
+          NDArray labels = m.create(y, new Shape(to - from, 1));
+          try (GradientCollector gc = trainer.newGradientCollector()) {
+            NDArray l = loss.evaluate(new NDList(labels), trainer.forward(x));
+            sum += l.getFloat();
+            gc.backward(l);
+          }
+          trainer.step();
+        }
+        batches++;
+      }
+      progress.accept(new EpochReport(epoch, sum / Math.max(1, batches), n / ((System.nanoTime() - t0) / 1e9)));
+    }
   }
 
   /**
@@ -206,6 +216,11 @@ public final class ClickMlp implements AutoCloseable {
       x.add(m.create(feats, new Shape(b, f)));
     }
     return x;
+  }
+
+  /** The manager holding the parameters (tests check that training and prediction attach nothing to it). */
+  NDManager manager() {
+    return model.getNDManager();
   }
 
   /** Saves the parameters into {@code dir}. */

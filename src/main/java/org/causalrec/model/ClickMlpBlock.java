@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -58,10 +59,14 @@ final class ClickMlpBlock extends AbstractBlock {
     NDArray weights = inputs.get(1);
     NDArray items = inputs.get(2);
     NDArray context = inputs.get(3);
-    NDArray h = ps.getValue(userEmbedding, history.getDevice(), training).get(history.reshape(-1))
+    // get(manager, index): the rows belong to the batch's manager, not the parameters' (which
+    // would keep every batch's activations alive until the model closes).
+    NDManager batch = history.getManager();
+    NDArray h = ps.getValue(userEmbedding, history.getDevice(), training)
+        .get(batch, new NDIndex("{}", history.reshape(-1)))
         .reshape(history.getShape().get(0), history.getShape().get(1), embedding);
     NDArray u = h.mul(weights.expandDims(2)).sum(new int[] {1});
-    NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training).get(items);
+    NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training).get(batch, new NDIndex("{}", items));
     NDList parts = new NDList(u, i, context);
     if (featureDim > 0) {
       parts.add(inputs.get(4));

@@ -79,43 +79,52 @@ public final class MultVae implements CfModel {
         .optDevices(new Device[] {device});
     int[] rows = nonEmptyRows(train);
     SplittableRandom rng = new SplittableRandom(p.seed());
+    try (Trainer trainer = model.newTrainer(config)) {
+      trainEpochs(vae, trainer, loss, train, rows, rng, p, validate, progress);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return vae;
+  }
+
+  private static void trainEpochs(MultVae vae, Trainer trainer, MultVaeLoss loss, Interactions train, int[] rows,
+      SplittableRandom rng, MultVaeParams p, ToDoubleFunction<CfModel> validate, Consumer<EpochReport> progress) {
+    int items = train.items();
     double best = Double.NEGATIVE_INFINITY;
     byte[] bestParams = null;
     long step = 0;
-    try (Trainer trainer = model.newTrainer(config)) {
-      trainer.initialize(new Shape(p.batchSize(), items));
-      for (int epoch = 1; epoch <= p.epochs(); epoch++) {
-        shuffle(rows, rng);
-        long t0 = System.nanoTime();
-        double lossSum = 0;
-        int batches = 0;
-        for (int from = 0; from < rows.length; from += p.batchSize()) {
-          int to = Math.min(rows.length, from + p.batchSize());
-          loss.setBeta(p.beta(step));
-          try (NDManager batch = trainer.getManager().newSubManager()) {
-            NDArray x = batch.create(dense(train, rows, from, to), new Shape(to - from, items));
-            try (GradientCollector gc = trainer.newGradientCollector()) {
-              NDArray l = loss.evaluate(new NDList(x), trainer.forward(new NDList(x)));
-              lossSum += l.getFloat();
-              gc.backward(l);
-            }
-            trainer.step();
+    trainer.initialize(new Shape(p.batchSize(), items));
+    for (int epoch = 1; epoch <= p.epochs(); epoch++) {
+      shuffle(rows, rng);
+      long t0 = System.nanoTime();
+      double lossSum = 0;
+      int batches = 0;
+      for (int from = 0; from < rows.length; from += p.batchSize()) {
+        int to = Math.min(rows.length, from + p.batchSize());
+        loss.setBeta(p.beta(step));
+        try (NDManager batch = trainer.getManager().newSubManager()) {
+          NDArray x = batch.create(dense(train, rows, from, to), new Shape(to - from, items));
+          try (GradientCollector gc = trainer.newGradientCollector()) {
+            NDArray l = loss.evaluate(new NDList(x), trainer.forward(new NDList(x)));
+            lossSum += l.getFloat();
+            gc.backward(l);
           }
-          step++;
-          batches++;
+          trainer.step();
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double score = validate == null ? Double.NaN : validate.applyAsDouble(vae);
-        if (validate == null || score > best) {
-          best = score;
-          bestParams = vae.parameterBytes();
-        }
-        progress.accept(new EpochReport(epoch, lossSum / Math.max(1, batches), p.beta(step), score,
-            rows.length / seconds));
+        step++;
+        batches++;
       }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double score = validate == null ? Double.NaN : validate.applyAsDouble(vae);
+      if (bestParams == null || validate == null || score > best) {
+        best = score;
+        bestParams = vae.parameterBytes();
+      }
+      progress.accept(new EpochReport(epoch, lossSum / Math.max(1, batches), p.beta(step), score,
+          rows.length / seconds));
     }
     vae.loadParameterBytes(bestParams);
-    return vae;
   }
 
   @Override

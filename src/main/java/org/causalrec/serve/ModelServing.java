@@ -38,7 +38,8 @@ public final class ModelServing {
   private final AtomicReference<ServingModel> current = new AtomicReference<>();
   private final ScoringQueue queue = new ScoringQueue(current);
   private volatile String lastError;
-  private volatile String lastSeenNewest;
+  /** Versions served once or already looked at by the poll: the poll never forces them back. */
+  private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private long pollTimer = -1;
 
   public ModelServing(Vertx vertx, Pool pool, Device device) {
@@ -65,13 +66,12 @@ public final class ModelServing {
    * by the CLI or by another node). An explicit switch to an older version is left alone.
    */
   public void followRegistry(long periodMs) {
-    registry.ready("mult-vae").onSuccess(rows -> lastSeenNewest = rows.isEmpty() ? null : rows.get(0).version());
+    registry.ready("mult-vae").onSuccess(rows -> rows.forEach(r -> seen.add(r.version())));
     pollTimer = vertx.setPeriodic(periodMs, id -> registry.ready("mult-vae").onSuccess(rows -> {
       String newest = rows.isEmpty() ? null : rows.get(0).version();
-      if (newest == null || newest.equals(lastSeenNewest)) {
+      if (newest == null || !seen.add(newest)) {
         return;
       }
-      lastSeenNewest = newest;
       ServingModel m = current.get();
       if (m == null || !m.version().equals(newest)) {
         load(rows.get(0));
@@ -89,9 +89,10 @@ public final class ModelServing {
   private Future<String> load(ModelRepository.ModelRow row) {
     return catalog.items(Integer.MAX_VALUE, 0)
         .compose(items -> vertx.<ServingModel>executeBlocking(() -> open(row, items), false))
+        .compose(m -> queue.publish(m).map(m))
         .onSuccess(m -> {
-          queue.publish(m);
           lastError = null;
+          seen.add(m.version());
           LOG.info("Serving {} ({} items) on {}", m.version(), m.items().size(), device);
         })
         .onFailure(err -> {
@@ -112,8 +113,13 @@ public final class ModelServing {
     } catch (RuntimeException e) {
       throw new IOException("unreadable items.json in " + dir, e);
     }
+    IdIndex index;
+    try {
+      index = IdIndex.of(ids);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("items.json in " + dir + " repeats ids", e);
+    }
     MultVae vae = MultVae.load(dir, device);
-    IdIndex index = IdIndex.of(ids);
     try {
       sanityCheck(vae, index.size());
     } catch (RuntimeException e) {

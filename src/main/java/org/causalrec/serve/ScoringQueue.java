@@ -56,14 +56,20 @@ final class ScoringQueue {
     return p.future();
   }
 
-  /** Publishes {@code next}; the previous model is closed once every pass that may use it is done. */
-  void publish(ServingModel next) {
+  /**
+   * Publishes {@code next}; completes once it serves. The previous model is closed there too,
+   * after every pass that may use it.
+   */
+  Future<Void> publish(ServingModel next) {
+    Promise<Void> done = Promise.promise();
     thread.execute(() -> {
       ServingModel old = current.getAndSet(next);
       if (old != null && old.model() != next.model()) {
         old.model().close();
       }
+      done.complete();
     });
+    return done.future();
   }
 
   /** Forward passes run and histories scored since start. */

@@ -177,6 +177,7 @@ public final class TrainingService {
   }
 
   private Trained trainClickBlocking(String version, int epochs) throws IOException {
+    long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
     Impressions all = Impressions.load(events);
     if (all.size() < 100) {
       throw new IllegalStateException("not enough impressions to train a click model: " + all.size());
@@ -199,7 +200,6 @@ public final class TrainingService {
       JsonObject params = new JsonObject().put("epochs", epochs).put("embedding", p.embedding())
           .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
           .put("train_impressions", train.size());
-      long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join();
       return new Trained(params, metrics, maxEventId, dir);
     }
   }

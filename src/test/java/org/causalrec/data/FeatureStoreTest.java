@@ -49,6 +49,28 @@ class FeatureStoreTest {
   }
 
   @Test
+  void bulkLoadAndStreamOverlapWithoutDoubleCounting(@org.junit.jupiter.api.io.TempDir Path dir) {
+    try (org.causalrec.Server.Store store = org.causalrec.Server.Store.open(TestEnv.config(dir))) {
+      io.vertx.core.json.JsonArray batch = new io.vertx.core.json.JsonArray();
+      for (int k = 0; k < 12; k++) {
+        batch.add(TestEnv.click("e" + k, "u" + (k % 3), "i" + k));
+      }
+      store.ingest().ingestEvents(batch).await();
+      org.causalrec.store.EventRepository events = new org.causalrec.store.EventRepository(store.pool());
+      List<Event> stored = events.scan(0, 100).await();
+      FeatureStore fs = new FeatureStore(TestEnv.config(dir));
+      // the stream delivers ids 9..12 while the bulk load (up to id 10) is still running
+      fs.accept(new EventBatch(stored.subList(8, 12)));
+      fs.load(events, stored.get(9).id());
+      assertTrue(fs.ready());
+      assertEquals(12, fs.lastEventId());
+      assertEquals(List.of("i0", "i3", "i6", "i9"), fs.history("u0"));
+      assertEquals(12, fs.popular(100).size(), "each item counted once");
+      assertTrue(fs.popular(100).stream().allMatch(e -> e.getValue() == 1));
+    }
+  }
+
+  @Test
   void historiesAreCapped() {
     FeatureStore fs = new FeatureStore(TestEnv.config(Path.of("unused")));
     List<Event> batch = new ArrayList<>();

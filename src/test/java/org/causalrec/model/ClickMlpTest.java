@@ -1,5 +1,6 @@
 package org.causalrec.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -27,7 +28,7 @@ class ClickMlpTest {
   Path dir;
 
   @Test
-  void learnsClicksBeyondPosition() {
+  void learnsClicksBeyondPosition() throws Exception {
     Impressions all;
     try (Server.Store store = Server.Store.open(TestEnv.config(dir))) {
       SimulationRun.run(new Simulator(World.generate(MultVaeTest.WORLD, 8)), Sinks.inProcess(store.ingest()),
@@ -52,8 +53,13 @@ class ClickMlpTest {
       features[i][i % 4] = 1f;
     }
     try (ClickMlp withFeatures = ClickMlp.train(train, features, ClickMlp.Params.defaults(1), Device.cpu(), r -> { })) {
-      float[] p = withFeatures.predict(test);
-      assertTrue(p.length == test.size() && p[0] > 0 && p[0] < 1);
+      assertEquals(test.size(), withFeatures.predict(test).length);
+      // Neither training nor prediction leaves arrays on the model's manager.
+      int before = MultVaeTest.resources(withFeatures.manager());
+      for (int k = 0; k < 20; k++) {
+        withFeatures.predict(test);
+      }
+      assertEquals(before, MultVaeTest.resources(withFeatures.manager()), "NDArrays left behind by predict");
     }
   }
 }

@@ -147,7 +147,7 @@ class MultVaeTest {
     assertEquals(before, resources(vae.manager()), "NDArrays left behind by 100 scoring calls");
   }
 
-  private static int resources(NDManager m) throws Exception {
+  static int resources(NDManager m) throws Exception {
     Field f = BaseNDManager.class.getDeclaredField("resources");
     f.setAccessible(true);
     return ((Map<?, ?>) f.get(m)).size();
