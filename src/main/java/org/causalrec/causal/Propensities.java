@@ -1,0 +1,49 @@
+package org.causalrec.causal;
+
+/** Exposure propensity estimates that need no model (CAUSAL.md, "Exposure propensity"). */
+public final class Propensities {
+
+  private Propensities() {}
+
+  /**
+   * Popularity power (Saito et al., WSDM 2020): p_i = (n_i / max_j n_j)^eta, clipped to at least
+   * {@code minPropensity}. Items never seen get the floor.
+   */
+  public static double[] popularityPower(int[] counts, double eta, double minPropensity) {
+    int max = 0;
+    for (int c : counts) {
+      max = Math.max(max, c);
+    }
+    double[] p = new double[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      double raw = max == 0 ? 0 : Math.pow(counts[i] / (double) max, eta);
+      p[i] = Math.max(minPropensity, raw);
+    }
+    return p;
+  }
+
+  /**
+   * The eta that best explains observed exposure rates by popularity: least squares of
+   * log(rate_i) on log(n_i / max n) through the origin, over items with both positive.
+   */
+  public static double fitEta(int[] counts, double[] exposureRate) {
+    int max = 0;
+    for (int c : counts) {
+      max = Math.max(max, c);
+    }
+    double sxy = 0;
+    double sxx = 0;
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] > 0 && exposureRate[i] > 0) {
+        double x = Math.log(counts[i] / (double) max);
+        double y = Math.log(exposureRate[i]);
+        sxy += x * y;
+        sxx += x * x;
+      }
+    }
+    if (sxx == 0) {
+      throw new IllegalArgumentException("need items of different popularity with observed exposure");
+    }
+    return sxy / sxx;
+  }
+}
