@@ -6,7 +6,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.causalrec.Server;
@@ -17,72 +18,92 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code causalrec import}: load a dataset file into the store through the ingest path. */
+/** {@code causalrec import}: load a dataset into the store through the ingest path. */
 @Command(name = "import", mixinStandardHelpOptions = true,
-    description = "Import events from a file: MovieLens ratings (u.data or ratings.csv) or NDJSON events.")
+    description = "Import events: MovieLens ratings (u.data or ratings.csv), NDJSON events, Coat (a folder with"
+        + " train.ascii and test.ascii) or user,item,rating triples (Yahoo!R3 style) with a random-exposure test file.")
 public final class ImportCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--format", required = true, description = "movielens or ndjson")
+  @Option(names = "--format", required = true, description = "movielens, ndjson, coat or triples")
   String format;
+
+  @Option(names = "--random-test", description = "triples: the randomly exposed test file")
+  Path randomTest;
 
   @Option(names = "--batch", defaultValue = "5000", description = "events per batch (default ${DEFAULT-VALUE})")
   int batch;
 
-  @Parameters(index = "0", description = "the file to import")
+  @Parameters(index = "0", description = "the file (or, for coat, the folder) to import")
   Path path;
+
+  /** A file and how each of its lines becomes events. */
+  private record Source(Path file, Importers.LineParser parser) {}
 
   @Override
   public Integer call() throws IOException {
-    if (!Files.isRegularFile(path)) {
-      System.err.println("no such file: " + path);
-      return 2;
+    List<Source> sources = sources();
+    for (Source s : sources) {
+      if (!Files.isRegularFile(s.file())) {
+        System.err.println("no such file: " + s.file());
+        return 2;
+      }
     }
-    try (Server.Store store = Server.Store.open(common.config());
-        BufferedReader in = Files.newBufferedReader(path)) {
-      Importer importer = switch (format.toLowerCase(Locale.ROOT)) {
-        case "movielens" -> new MovieLens(path.getFileName().toString().endsWith(".csv"));
-        case "ndjson" -> new Ndjson();
-        default -> throw new IllegalArgumentException("unknown --format " + format + " (movielens, ndjson)");
-      };
+    try (Server.Store store = Server.Store.open(common.config())) {
       long t0 = System.nanoTime();
       long read = 0;
       long accepted = 0;
-      long lineNo = 0;
       JsonArray pending = new JsonArray();
-      long[] lines = new long[batch];
-      String line;
-      while ((line = in.readLine()) != null) {
-        lineNo++;
-        JsonObject e;
-        try {
-          e = importer.parse(line, lineNo);
-        } catch (RuntimeException ex) {
-          throw failure("line " + lineNo + ": " + ex.getMessage(), accepted);
-        }
-        if (e == null) {
-          continue;
-        }
-        lines[pending.size()] = lineNo;
-        pending.add(e);
-        read++;
-        if (pending.size() == batch) {
-          accepted += flush(store.ingest(), pending, lines, accepted);
-          pending = new JsonArray();
+      List<String> where = new ArrayList<>();
+      for (Source s : sources) {
+        try (BufferedReader in = Files.newBufferedReader(s.file())) {
+          long lineNo = 0;
+          String line;
+          while ((line = in.readLine()) != null) {
+            lineNo++;
+            List<JsonObject> events;
+            try {
+              events = s.parser().parse(line, lineNo);
+            } catch (RuntimeException ex) {
+              throw failure(s.file().getFileName() + " line " + lineNo + ": " + ex.getMessage(), accepted);
+            }
+            for (JsonObject e : events) {
+              where.add(s.file().getFileName() + " line " + lineNo);
+              pending.add(e);
+              read++;
+              if (pending.size() == batch) {
+                accepted += flush(store.ingest(), pending, where, accepted);
+                pending = new JsonArray();
+                where.clear();
+              }
+            }
+          }
         }
       }
-      accepted += flush(store.ingest(), pending, lines, accepted);
-      double s = (System.nanoTime() - t0) / 1e9;
+      accepted += flush(store.ingest(), pending, where, accepted);
+      double secs = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "imported %s: %d events read, %d stored, %d duplicates, %.1f s%n",
-          path, read, accepted, read - accepted, s);
+          path, read, accepted, read - accepted, secs);
     }
     return 0;
   }
 
-  /** Stores one batch; a refused record is reported with its line of the file. */
-  private static long flush(IngestService ingest, JsonArray events, long[] lines, long storedBefore) {
+  private List<Source> sources() {
+    return switch (format.toLowerCase(Locale.ROOT)) {
+      case "movielens" -> List.of(new Source(path, Importers.movieLens(path.getFileName().toString().endsWith(".csv"))));
+      case "ndjson" -> List.of(new Source(path, Importers.ndjson()));
+      case "coat" -> List.of(new Source(path.resolve("train.ascii"), Importers.coat(false)),
+          new Source(path.resolve("test.ascii"), Importers.coat(true)));
+      case "triples" -> randomTest == null ? List.of(new Source(path, Importers.triples(false)))
+          : List.of(new Source(path, Importers.triples(false)), new Source(randomTest, Importers.triples(true)));
+      default -> throw new IllegalArgumentException("unknown --format " + format + " (movielens, ndjson, coat, triples)");
+    };
+  }
+
+  /** Stores one batch; a refused record is reported with its file and line. */
+  private static long flush(IngestService ingest, JsonArray events, List<String> where, long storedBefore) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -91,49 +112,13 @@ public final class ImportCommand implements Callable<Integer> {
     } catch (InvalidInputException e) {
       JsonObject err = e.toJson();
       Integer index = err.getInteger("index");
-      String where = index == null ? "lines " + lines[0] + "-" + lines[events.size() - 1] : "line " + lines[index];
-      throw failure(where + ": " + err.getString("field") + ": " + e.getMessage(), storedBefore);
+      String at = index == null ? where.get(0) + " to " + where.get(where.size() - 1) : where.get(index);
+      throw failure(at + ": " + err.getString("field") + ": " + e.getMessage(), storedBefore);
     }
   }
 
   private static IllegalArgumentException failure(String what, long storedBefore) {
     return new IllegalArgumentException(what + " (" + storedBefore + " events of earlier batches are stored;"
         + " importing the file again skips those that carry an event_id)");
-  }
-
-  /** Turns one line of a dataset file into an event, or null for a header or blank line. */
-  private interface Importer {
-    JsonObject parse(String line, long lineNo);
-  }
-
-  /** MovieLens: {@code u.data} (user, item, rating, seconds; tabs) or {@code ratings.csv} with a header. */
-  private record MovieLens(boolean csv) implements Importer {
-    @Override
-    public JsonObject parse(String line, long lineNo) {
-      if (line.isBlank() || (csv && lineNo == 1 && line.startsWith("userId"))) {
-        return null;
-      }
-      String[] f = csv ? line.split(",") : line.split("\t");
-      if (f.length < 4) {
-        throw new IllegalArgumentException("line " + lineNo + ": expected user, item, rating, timestamp");
-      }
-      String user = f[0].trim();
-      String item = f[1].trim();
-      return new JsonObject()
-          .put("event_id", "ml-" + user + "-" + item)
-          .put("user_id", user)
-          .put("item_id", item)
-          .put("type", "rating")
-          .put("value", Double.parseDouble(f[2].trim()))
-          .put("timestamp", Instant.ofEpochSecond(Long.parseLong(f[3].trim())).toString());
-    }
-  }
-
-  /** One event object a line, as {@code POST /v1/events} takes it. */
-  private static final class Ndjson implements Importer {
-    @Override
-    public JsonObject parse(String line, long lineNo) {
-      return line.isBlank() ? null : new JsonObject(line);
-    }
   }
 }

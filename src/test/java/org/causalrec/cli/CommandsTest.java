@@ -53,6 +53,36 @@ class CommandsTest {
   }
 
   @Test
+  void coatAndTriplesImportWithTheirRandomExposureSlice() throws Exception {
+    Path coat = Files.createDirectories(dir.resolve("coat"));
+    Files.writeString(coat.resolve("train.ascii"), "5 0 0 3\n0 1 0 0\n0 0 4 0\n");
+    Files.writeString(coat.resolve("test.ascii"), "0 2 0 0\n4 0 0 0\n0 0 0 5\n");
+    Path train = dir.resolve("ymusic-train.txt");
+    Files.writeString(train, "1\t10\t5\n1\t11\t1\n2\t10\t4\n");
+    Path test = dir.resolve("ymusic-test.txt");
+    Files.writeString(test, "1\t12\t3\n2\t11\t2\n");
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("import", "--format", "coat", "--data-dir", data, coat.toString()));
+    assertEquals(0, run("import", "--format", "coat", "--data-dir", data, coat.toString()), "idempotent");
+    assertEquals(0, run("import", "--format", "triples", "--random-test", test.toString(), "--data-dir", data,
+        train.toString()));
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      EventRepository events = new EventRepository(store.pool());
+      assertEquals(7L + 5L, events.count().await());
+      List<Event> u0 = events.recentByUser("coat-u0", 10, null).await();
+      assertEquals(3, u0.size());
+      Event random = u0.stream().filter(e -> "random".equals(e.surface())).findFirst().orElseThrow();
+      assertEquals("coat-i1", random.itemId());
+      assertEquals(2.0, random.value());
+      assertTrue(random.ts().isAfter(u0.stream().filter(e -> "logged".equals(e.surface())).findFirst()
+          .orElseThrow().ts()), "the random-exposure test is dated after the training log");
+      List<Event> y1 = events.recentByUser("1", 10, null).await();
+      assertEquals(3, y1.size());
+      assertEquals(1, y1.stream().filter(e -> "random".equals(e.surface())).count());
+    }
+  }
+
+  @Test
   void badImportInputFailsWithoutStoringAnything() throws Exception {
     Path bad = dir.resolve("bad.ndjson");
     Files.writeString(bad, "{\"user_id\":\"u\",\"item_id\":\"i\",\"type\":\"click\"}\n{\"user_id\":\"u\",\"type\":\"click\"}\n");
