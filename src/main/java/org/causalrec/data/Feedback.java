@@ -92,7 +92,7 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
   }
 
   /** For each index of {@code index}, its position when the ids are sorted. */
-  private static int[] sortedRemap(IdIndex index) {
+  static int[] sortedRemap(IdIndex index) {
     List<String> ids = index.ids();
     Integer[] order = new Integer[ids.size()];
     for (int k = 0; k < order.length; k++) {

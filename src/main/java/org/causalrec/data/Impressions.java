@@ -68,7 +68,34 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       }
       cursor = page.get(page.size() - 1).id();
     }
-    int n = imps.size();
+    // Label each impression, then renumber users, items and surfaces in id order and sort the
+    // impressions by (time, user, item): the result does not depend on the order events arrived in.
+    long window = CLICK_WINDOW.getSeconds();
+    List<long[]> labelled = new ArrayList<>(imps.size()); // user, item, position, surface, time, clicked
+    for (long[] r : imps) {
+      boolean c = false;
+      List<Long> cs = clicks.get((r[0] << 32) | r[1]);
+      if (cs != null) {
+        for (long t : cs) {
+          if (t >= r[4] && t <= r[4] + window) {
+            c = true;
+            break;
+          }
+        }
+      }
+      labelled.add(new long[] {r[0], r[1], r[2], r[3], r[4], c ? 1 : 0});
+    }
+    int[] userMap = Feedback.sortedRemap(users);
+    int[] itemMap = Feedback.sortedRemap(items);
+    int[] surfaceMap = Feedback.sortedRemap(surfaces);
+    for (long[] r : labelled) {
+      r[0] = userMap[(int) r[0]];
+      r[1] = itemMap[(int) r[1]];
+      r[3] = surfaceMap[(int) r[3]];
+    }
+    labelled.sort((a, b) -> a[4] != b[4] ? Long.compare(a[4], b[4]) : a[0] != b[0] ? Long.compare(a[0], b[0])
+        : a[1] != b[1] ? Long.compare(a[1], b[1]) : Long.compare(a[2], b[2]));
+    int n = labelled.size();
     int[] user = new int[n];
     int[] item = new int[n];
     int[] position = new int[n];
@@ -76,35 +103,30 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     int[] hour = new int[n];
     boolean[] clicked = new boolean[n];
     long[] time = new long[n];
-    long window = CLICK_WINDOW.getSeconds();
     for (int k = 0; k < n; k++) {
-      long[] r = imps.get(k);
+      long[] r = labelled.get(k);
       user[k] = (int) r[0];
       item[k] = (int) r[1];
       position[k] = (int) r[2];
       surface[k] = (int) r[3];
-      hour[k] = (int) ((r[4] / 3600) % 24);
       time[k] = r[4];
-      List<Long> cs = clicks.get((r[0] << 32) | r[1]);
-      if (cs != null) {
-        for (long t : cs) {
-          if (t >= r[4] && t <= r[4] + window) {
-            clicked[k] = true;
-            break;
-          }
-        }
-      }
+      hour[k] = (int) ((r[4] / 3600) % 24);
+      clicked[k] = r[5] == 1;
     }
     int[][] history = new int[users.size()][];
     long[][] historyTime = new long[users.size()][];
     for (int u = 0; u < users.size(); u++) {
       List<long[]> ps = positives.getOrDefault(u, new ArrayList<>());
-      ps.sort((a, b) -> Long.compare(a[0], b[0]));
-      history[u] = ps.stream().mapToInt(x -> (int) x[1]).toArray();
-      historyTime[u] = ps.stream().mapToLong(x -> x[0]).toArray();
+      // same time: by item id, so ties do not depend on arrival order either
+      ps.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Integer.compare(itemMap[(int) a[1]], itemMap[(int) b[1]]));
+      history[userMap[u]] = ps.stream().mapToInt(x -> itemMap[(int) x[1]]).toArray();
+      historyTime[userMap[u]] = ps.stream().mapToLong(x -> x[0]).toArray();
     }
-    return new Impressions(users, items, surfaces, user, item, position, surface, hour, time, clicked, history,
-        historyTime);
+    IdIndex sortedUsers = IdIndex.of(users.ids().stream().sorted().toList());
+    IdIndex sortedItems = IdIndex.of(items.ids().stream().sorted().toList());
+    IdIndex sortedSurfaces = IdIndex.of(surfaces.ids().stream().sorted().toList());
+    return new Impressions(sortedUsers, sortedItems, sortedSurfaces, user, item, position, surface, hour, time,
+        clicked, history, historyTime);
   }
 
   /**
