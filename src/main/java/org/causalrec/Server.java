@@ -200,7 +200,7 @@ public final class Server implements AutoCloseable {
 
   /** The model version serving recommendations, or null before the first training. */
   public String servingVersion() {
-    return serving.status().getString("version");
+    return serving.version();
   }
 
   /** Loads a registered version and serves it; fails (and the current version stays) when it does not load. */

@@ -51,7 +51,13 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
     return new Temporal(before, raw.matrix(t -> t >= cutoff), java.time.Instant.ofEpochSecond(cutoff));
   }
 
-  private record Raw(IdIndex users, IdIndex items, TripletBuffer triplets, long maxEventId) {
+  private record Raw(IdIndex users, IdIndex items, TripletBuffer triplets, long maxEventId, int[] userMap,
+      int[] itemMap) {
+
+    Raw(IdIndex users, IdIndex items, TripletBuffer triplets, long maxEventId) {
+      this(users, items, triplets, maxEventId, sortedRemap(users), sortedRemap(items));
+    }
+
     IdIndex sortedUsers() {
       return IdIndex.of(users.ids().stream().sorted().toList());
     }
@@ -63,7 +69,7 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
     /** Indexes in id order, not arrival order: concurrent writers may interleave arrivals, and
      * splits and seeds must give the same result for the same stored data. */
     Interactions matrix(java.util.function.LongPredicate keepTime) {
-      return triplets.build(users.size(), items.size(), sortedRemap(users), sortedRemap(items), keepTime);
+      return triplets.build(users.size(), items.size(), userMap, itemMap, keepTime);
     }
   }
 

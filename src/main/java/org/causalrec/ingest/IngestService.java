@@ -130,11 +130,6 @@ public final class IngestService {
         .put("unknown_item_events", unknownItemTotal.get());
   }
 
-  /** The most records one request may carry. */
-  public int maxBatch() {
-    return maxBatch;
-  }
-
   private void checkSize(int n, String what) {
     if (n > maxBatch) {
       throw new InvalidInputException(413, "too_many_records", what, null,

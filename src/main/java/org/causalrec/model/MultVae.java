@@ -137,11 +137,6 @@ public final class MultVae implements CfModel {
     return params;
   }
 
-  /** The device its parameters live on. */
-  public Device device() {
-    return model.getNDManager().getDevice();
-  }
-
   /** Fold-in scores (decoder logits) of rows [from, to) of {@code history}. */
   @Override
   public synchronized float[][] score(Interactions history, int from, int to) {

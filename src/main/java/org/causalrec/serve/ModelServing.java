@@ -159,6 +159,12 @@ public final class ModelServing {
     return d;
   }
 
+  /** The name of the version serving now, or null. */
+  public String version() {
+    ServingModel m = current.get();
+    return m == null ? null : m.version();
+  }
+
   /** The version serving now, or null. */
   ServingModel current() {
     return current.get();

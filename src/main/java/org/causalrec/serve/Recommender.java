@@ -25,9 +25,6 @@ import org.causalrec.store.EventRepository;
  */
 public final class Recommender {
 
-  /** How many recent events make up the history that is folded in. */
-  static final int HISTORY = 500;
-
   private final Vertx vertx;
   private final EventRepository events;
   private final ModelServing serving;
@@ -74,12 +71,12 @@ public final class Recommender {
       long applied = features.lastEventId();
       List<String> history = new ArrayList<>(features.history(user));
       Set<String> consumed = new HashSet<>(features.consumed(user));
-      return events.userEventsAfter(user, applied, HISTORY).map(newer -> {
+      return events.userEventsAfter(user, applied, FeatureStore.HISTORY).map(newer -> {
         add(newer, history, consumed);
         return new UserFeatures(history, consumed);
       });
     }
-    return events.recentByUser(user, HISTORY, null).map(recent -> {
+    return events.recentByUser(user, FeatureStore.HISTORY, null).map(recent -> {
       List<String> history = new ArrayList<>();
       Set<String> consumed = new HashSet<>();
       List<Event> oldestFirst = new ArrayList<>(recent);
