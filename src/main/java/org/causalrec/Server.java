@@ -12,6 +12,7 @@ import org.causalrec.api.HttpVerticle;
 import org.causalrec.api.Services;
 import org.causalrec.model.Devices;
 import org.causalrec.serve.ModelServing;
+import org.causalrec.serve.UpliftServing;
 import org.causalrec.serve.Recommender;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.train.RetrainTrigger;
@@ -46,13 +47,14 @@ public final class Server implements AutoCloseable {
   private final String httpDeployment;
   private final String tailerDeployment;
   private final ModelServing serving;
+  private final UpliftServing uplift;
   private final TrainingService training;
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
 
   private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
-      String tailerDeployment, ModelServing serving, TrainingService training, RetrainTrigger retrain,
-      MessageConsumer<EventBatch> featureFeed) {
+      String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingService training,
+      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed) {
     this.config = config;
     this.store = store;
     this.tailer = tailer;
@@ -60,6 +62,7 @@ public final class Server implements AutoCloseable {
     this.httpDeployment = httpDeployment;
     this.tailerDeployment = tailerDeployment;
     this.serving = serving;
+    this.uplift = uplift;
     this.training = training;
     this.retrain = retrain;
     this.featureFeed = featureFeed;
@@ -111,8 +114,6 @@ public final class Server implements AutoCloseable {
     }
     ModelServing serving = new ModelServing(vertx, pool, device.device());
     serving.loadLatest().await();
-    TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
-        version -> serving.switchTo(version));
     // The feature store loads the log up to the stream's cursor, then follows the stream.
     FeatureStore features = new FeatureStore(config);
     long streamStart = new CursorRepository(pool).load(config.stream().cursorName()).await();
@@ -124,6 +125,16 @@ public final class Server implements AutoCloseable {
       return null;
     }, false).onFailure(err -> LOG.error("The feature store could not load; recommendations read PostgreSQL", err));
     Recommender recommender = new Recommender(vertx, pool, serving, features, config);
+    UpliftServing uplift = new UpliftServing(vertx, pool, device.device(), recommender);
+    uplift.loadLatest().await();
+    TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
+        (kind, version) -> {
+          if (kind.equals("uplift")) {
+            uplift.switchTo(version);
+          } else {
+            serving.switchTo(version);
+          }
+        });
     RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);
@@ -131,7 +142,7 @@ public final class Server implements AutoCloseable {
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
     String tailerDeployment = vertx.deployVerticle(tailer).await();
-    Services services = new Services(store.ingest(), catalog, events, recommender, training, registry,
+    Services services = new Services(store.ingest(), catalog, events, recommender, uplift, training, registry,
         () -> readiness(store, tailer, serving, device, features));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
@@ -142,8 +153,8 @@ public final class Server implements AutoCloseable {
       return v;
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
-    Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, training,
-        retrain, featureFeed);
+    Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
+        training, retrain, featureFeed);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
@@ -208,7 +219,12 @@ public final class Server implements AutoCloseable {
     return serving.switchTo(version);
   }
 
-  /** Training jobs. */
+  /** The uplift version serving what-if answers, or null. */
+  public String upliftVersion() {
+    return uplift.version();
+  }
+
+  /** The training jobs. */
   public TrainingService training() {
     return training;
   }
@@ -228,5 +244,6 @@ public final class Server implements AutoCloseable {
     featureFeed.unregister().await();
     training.close().await();
     serving.close();
+    uplift.close();
   }
 }

@@ -35,7 +35,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new EventRoutes(services.ingest(), services.events()).mount(router);
     new CatalogRoutes(services.ingest(), services.catalog()).mount(router);
-    new ModelRoutes(services.recommender(), services.training(), services.models()).mount(router);
+    new ModelRoutes(services.recommender(), services.uplift(), services.training(), services.models()).mount(router);
 
     router.route().failureHandler(Errors::handle);
     for (int status : new int[] {404, 405, 413, 500}) {

@@ -8,24 +8,28 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.causalrec.serve.Recommender;
+import org.causalrec.serve.UpliftServing;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.train.TrainingService;
 
-/** Recommendations, training and the model registry. */
+/** Recommendations, what-if answers, training and the model registry. */
 final class ModelRoutes {
 
   private final Recommender recommender;
+  private final UpliftServing uplift;
   private final TrainingService training;
   private final ModelRepository models;
 
-  ModelRoutes(Recommender recommender, TrainingService training, ModelRepository models) {
+  ModelRoutes(Recommender recommender, UpliftServing uplift, TrainingService training, ModelRepository models) {
     this.recommender = recommender;
+    this.uplift = uplift;
     this.training = training;
     this.models = models;
   }
 
   void mount(Router router) {
     router.get("/v1/users/:id/recommendations").handler(this::recommend);
+    router.get("/v1/users/:id/what-if").handler(this::whatIf);
     router.post("/v1/models/:kind/train").handler(this::train);
     router.get("/v1/models").handler(this::list);
     router.post("/v1/evaluate").handler(this::evaluate);
@@ -46,14 +50,40 @@ final class ModelRoutes {
         throw Params.invalid("exclude", "at most 1000 excluded item ids");
       }
     }
+    String objective = ctx.queryParams().get("objective");
+    if (objective != null && !objective.equals("relevance") && !objective.equals("uplift")) {
+      throw Params.invalid("objective", "objective must be relevance (default) or uplift");
+    }
+    if ("uplift".equals(objective)) {
+      if (category != null) {
+        throw Params.invalid("category", "category filters apply to objective=relevance only");
+      }
+      uplift.recommend(user, n, exclude).onSuccess(r -> Errors.send(ctx, 200, r)).onFailure(ctx::fail);
+      return;
+    }
     recommender.recommend(user, n, category, exclude)
         .onSuccess(r -> Errors.send(ctx, 200, r))
         .onFailure(ctx::fail);
   }
 
+  /** {@code GET /v1/users/{id}/what-if?item=}: both conversion probabilities, the uplift and its interval. */
+  private void whatIf(RoutingContext ctx) {
+    String user = Params.pathId(ctx);
+    String item = ctx.queryParams().get("item");
+    if (item == null || item.isBlank()) {
+      throw Params.invalid("item", "item is required: /v1/users/{id}/what-if?item=ITEM_ID");
+    }
+    if (item.length() > 256) {
+      throw Params.invalid("item", "item must be at most 256 characters");
+    }
+    uplift.whatIf(user, item).onSuccess(r -> Errors.send(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
   private void train(RoutingContext ctx) {
     String kind = ctx.pathParam("kind");
     Integer epochs = null;
+    String objective = null;
+    String propensity = null;
     if (ctx.body() != null && ctx.body().length() > 0) {
       JsonObject body = jsonBody(ctx);
       Object e = body.getValue("epochs");
@@ -61,8 +91,10 @@ final class ModelRoutes {
         throw Params.invalid("epochs", "epochs must be an integer");
       }
       epochs = (Integer) e;
+      objective = stringField(body, "objective");
+      propensity = stringField(body, "propensity");
     }
-    training.start(kind, epochs)
+    training.start(kind, epochs, objective, propensity)
         .onSuccess(version -> Errors.send(ctx, 202, new JsonObject().put("version", version).put("kind", kind)
             .put("status", "training")))
         .onFailure(ctx::fail);
@@ -100,6 +132,14 @@ final class ModelRoutes {
       throw new org.causalrec.ingest.InvalidInputException(400, "invalid_json", null, null,
           "body must be a JSON object");
     }
+  }
+
+  private static String stringField(JsonObject body, String name) {
+    Object v = body.getValue(name);
+    if (v != null && !(v instanceof String)) {
+      throw Params.invalid(name, name + " must be a string");
+    }
+    return (String) v;
   }
 
   private static int intField(JsonObject body, String name, int dflt, int min, int max) {

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.Supplier;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.serve.Recommender;
+import org.causalrec.serve.UpliftServing;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
@@ -17,10 +18,11 @@ import org.causalrec.train.TrainingService;
  * @param catalog item and user reads
  * @param events event reads
  * @param recommender recommendations
+ * @param uplift what-if answers and rankings by uplift
  * @param training training jobs
  * @param models the model registry
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
-    Recommender recommender, TrainingService training, ModelRepository models,
+    Recommender recommender, UpliftServing uplift, TrainingService training, ModelRepository models,
     Supplier<Future<JsonObject>> readiness) {}

@@ -59,9 +59,41 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--label", defaultValue = "store", description = "dataset name for --results (default ${DEFAULT-VALUE})")
   String label;
 
+  @Option(names = "--causal", description = "measure the causal layer against a simulated world's ground truth"
+      + " (no store needed): propensities, debiased training, uplift ranking, off-policy evaluation")
+  boolean causal;
+
+  @Option(names = "--size", defaultValue = "small", description = "--causal: world size (default ${DEFAULT-VALUE})")
+  String size;
+
+  @Option(names = "--seeds", defaultValue = "1,2,3", split = ",", description = "--causal: world seeds (default ${DEFAULT-VALUE})")
+  List<Long> seeds;
+
+  @Option(names = "--eval-users", defaultValue = "500", description = "--causal: users scored per seed (default ${DEFAULT-VALUE})")
+  int evalUsers;
+
+  @Option(names = "--parts", split = ",", defaultValue = "propensity,click,vae,uplift,ope",
+      description = "--causal: measurements to run (default ${DEFAULT-VALUE})")
+  java.util.Set<String> parts;
+
+  @Option(names = "--min-propensity", defaultValue = "0.05", description = "--causal: propensity clipping floor (default ${DEFAULT-VALUE})")
+  double minPropensity;
+
+  @Option(names = "--click-epochs", defaultValue = "12", description = "--causal: click MLP epochs (default ${DEFAULT-VALUE})")
+  int clickEpochs;
+
+  @Option(names = "--uplift-epochs", defaultValue = "8", description = "--causal: uplift model epochs (default ${DEFAULT-VALUE})")
+  int upliftEpochs;
+
+  @Option(names = "--pair-epochs", defaultValue = "20", description = "--causal: exposure model epochs (default ${DEFAULT-VALUE})")
+  int pairEpochs;
+
   @Override
   public Integer call() throws IOException {
     Config config = common.config();
+    if (causal) {
+      return causal(config);
+    }
     HoldoutRun.Prepared prepared;
     try (Server.Store store = Server.Store.open(config)) {
       prepared = HoldoutRun.prepare(new EventRepository(store.pool()), config.eventTypes(), protocol, heldOut,
@@ -80,6 +112,22 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     if (results != null) {
       writeResults(results, feedback, detail, rs);
+    }
+    return 0;
+  }
+
+  private int causal(Config config) throws IOException {
+    Devices.Choice device = Devices.choose(config.device());
+    System.err.println("device: " + device.device() + " (" + device.reason() + ")");
+    org.causalrec.sim.WorldSpec spec = org.causalrec.sim.WorldSpec.named(size);
+    org.causalrec.eval.CausalExperiment.Settings settings = new org.causalrec.eval.CausalExperiment.Settings(spec,
+        evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, minPropensity, parts);
+    String command = "causalrec evaluate --causal --size " + size + " --seeds "
+        + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers;
+    String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
+    System.out.print(md);
+    if (results != null) {
+      CausalResults.writeSection(results, "causal / " + size, md);
     }
     return 0;
   }

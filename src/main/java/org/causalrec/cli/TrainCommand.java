@@ -22,8 +22,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--kind", defaultValue = "mult-vae", description = "mult-vae or click-mlp (default ${DEFAULT-VALUE})")
+  @Option(names = "--kind", defaultValue = "mult-vae", description = "mult-vae, click-mlp, exposure or uplift (default ${DEFAULT-VALUE})")
   String kind;
+
+  @Option(names = "--objective", description = "naive, ips, snips (mult-vae, click-mlp) or dr (click-mlp);"
+      + " default: the configured causal.vae_objective / causal.click_objective")
+  String objective;
+
+  @Option(names = "--propensity", description = "mult-vae with ips/snips: popularity or learned (default: causal.propensity)")
+  String propensity;
 
   @Option(names = "--epochs", description = "epochs (default: the configured models.epochs; 12 for click-mlp)")
   Integer epochs;
@@ -35,12 +42,12 @@ public final class TrainCommand implements Callable<Integer> {
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     try (Server.Store store = Server.Store.open(config)) {
       TrainingService training = new TrainingService(store.vertx(), new EventRepository(store.pool()),
-          new ModelRepository(store.pool()), config, device.device(), version -> { });
+          new ModelRepository(store.pool()), config, device.device(), (k, version) -> { });
       MessageConsumer<JsonObject> bar = store.vertx().eventBus().consumer(TrainingService.PROGRESS_ADDRESS,
           m -> System.err.print(progressLine(m.body())));
       bar.completion().await();
       try {
-        String version = training.trainAndWait(kind, epochs).await();
+        String version = training.trainAndWait(kind, epochs, objective, propensity).await();
         System.err.println();
         ModelRepository.ModelRow row = new ModelRepository(store.pool()).list().await().stream()
             .filter(r -> r.version().equals(version)).findFirst().orElseThrow();

@@ -29,7 +29,8 @@ public record Config(
     int maxEventsPerRequest,
     long maxBodyBytes,
     StreamConfig stream,
-    ModelConfig models) {
+    ModelConfig models,
+    CausalConfig causal) {
 
   /**
    * Training and serving settings.
@@ -44,6 +45,40 @@ public record Config(
         throw new IllegalArgumentException("models.epochs must be >= 1 and models.retrain_after_events >= 0");
       }
       excludeTypes = java.util.Set.copyOf(excludeTypes);
+    }
+  }
+
+  /**
+   * How models are debiased (CAUSAL.md); a train request may override each.
+   *
+   * @param vaeObjective Mult-VAE objective: naive, ips or snips
+   * @param clickObjective click MLP objective: naive, ips, snips or dr
+   * @param propensity where the Mult-VAE's exposure propensities come from: popularity (p = (n_i /
+   *     max n)^eta, for feedback arriving through every channel) or learned (the exposure model,
+   *     for feedback on items recommendations showed)
+   * @param minPropensity propensities are clipped to at least this (0 < p_min <= 0.5)
+   * @param popularityEta eta of the popularity-power propensities (Saito et al. use 0.5)
+   */
+  public record CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
+      double popularityEta) {
+    public CausalConfig {
+      if (!java.util.Set.of("naive", "ips", "snips").contains(vaeObjective)) {
+        throw new IllegalArgumentException("causal.vae_objective must be naive, ips or snips: " + vaeObjective);
+      }
+      if (!java.util.Set.of("naive", "ips", "snips", "dr").contains(clickObjective)) {
+        throw new IllegalArgumentException("causal.click_objective must be naive, ips, snips or dr: " + clickObjective);
+      }
+      if (!java.util.Set.of("popularity", "learned").contains(propensity)) {
+        throw new IllegalArgumentException("causal.propensity must be popularity or learned: " + propensity);
+      }
+      if (!(minPropensity > 0 && minPropensity <= 0.5) || !(popularityEta > 0 && popularityEta <= 2)) {
+        throw new IllegalArgumentException("causal.min_propensity must be in (0, 0.5] and popularity_eta in (0, 2]");
+      }
+    }
+
+    /** Naive training (as logged), popularity propensities with eta 0.5 when asked for, clipped at 0.05. */
+    public static CausalConfig defaults() {
+      return new CausalConfig("naive", "naive", "popularity", 0.05, 0.5);
     }
   }
 
@@ -91,36 +126,43 @@ public record Config(
   public static Config defaults() {
     return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
         10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000),
-        new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")));
+        new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")),
+        CausalConfig.defaults());
+  }
+
+  /** A copy with other causal settings. */
+  public Config withCausal(CausalConfig c) {
+    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream, models, c);
   }
 
   /** A copy with another HTTP port. */
   public Config withHttpPort(int port) {
     return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
   }
 
   /** A copy with another data directory. */
   public Config withDataDir(Path dir) {
     return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
   }
 
   /** A copy with another external database URL (null = embedded). */
   public Config withPgUrl(String url) {
     return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
   }
 
   /** A copy with other model settings. */
   public Config withModels(ModelConfig m) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, m);
+        maxEventsPerRequest, maxBodyBytes, stream, m, causal);
   }
 
   /** A copy with another API key (null = none). */
   public Config withApiKey(String key) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
   }
 }

@@ -29,6 +29,7 @@ public final class ConfigLoader {
     Map<String, Object> events = section(tree, "events");
     Map<String, Object> stream = section(tree, "stream");
     Map<String, Object> models = section(tree, "models");
+    Map<String, Object> causal = section(tree, "causal");
 
     String host = str(http, "host", d.httpHost());
     int port = (int) num(http, "port", d.httpPort());
@@ -57,12 +58,17 @@ public final class ConfigLoader {
     Config.ModelConfig mc = new Config.ModelConfig((int) num(models, "epochs", d.models().epochs()),
         (long) num(models, "retrain_after_events", d.models().retrainAfterEvents()), excludeTypes);
 
+    Config.CausalConfig dc = d.causal();
+    Config.CausalConfig cc = new Config.CausalConfig(str(causal, "vae_objective", dc.vaeObjective()),
+        str(causal, "click_objective", dc.clickObjective()), str(causal, "propensity", dc.propensity()),
+        num(causal, "min_propensity", dc.minPropensity()), num(causal, "popularity_eta", dc.popularityEta()));
+
     port = envInt(env, "CAUSALREC_HTTP_PORT", port);
     dataDir = env.get("CAUSALREC_DATA_DIR") != null ? Path.of(env.get("CAUSALREC_DATA_DIR")) : dataDir;
     pgUrl = env.getOrDefault("CAUSALREC_PG_URL", pgUrl);
     device = env.getOrDefault("CAUSALREC_DEVICE", device);
     apiKey = env.getOrDefault("CAUSALREC_API_KEY", apiKey);
-    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc);
+    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc);
   }
 
   private static Map<String, Object> readTree(Path file) {

@@ -31,6 +31,20 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
     return new Feedback(raw.sortedUsers(), raw.sortedItems(), raw.matrix(t -> true), raw.maxEventId());
   }
 
+  /** The feedback of events held in memory (any order; their ids may be null). */
+  public static Feedback of(Iterable<Event> events, EventTypes types) {
+    IdIndex users = new IdIndex();
+    IdIndex items = new IdIndex();
+    TripletBuffer triplets = new TripletBuffer();
+    long maxId = 0;
+    for (Event e : events) {
+      add(e, types, users, items, triplets);
+      maxId = e.id() == null ? maxId : Math.max(maxId, e.id());
+    }
+    Raw raw = new Raw(users, items, triplets, maxId);
+    return new Feedback(raw.sortedUsers(), raw.sortedItems(), raw.matrix(t -> true), raw.maxEventId());
+  }
+
   /**
    * The stored feedback split in time: the first {@code trainShare} of the positive events (by
    * timestamp) and the rest, as two matrices over the same indexes.
@@ -82,10 +96,7 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
       // join(), not await(): this runs on worker threads, where Vert.x refuses await().
       List<Event> page = events.scan(cursor, PAGE).toCompletionStage().toCompletableFuture().join();
       for (Event e : page) {
-        float w = weight(e, types);
-        if (w > 0) {
-          triplets.add(users.add(e.userId()), items.add(e.itemId()), w, e.ts().getEpochSecond());
-        }
+        add(e, types, users, items, triplets);
       }
       if (!page.isEmpty()) {
         cursor = page.get(page.size() - 1).id();
@@ -95,6 +106,13 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
       }
     }
     return new Raw(users, items, triplets, cursor);
+  }
+
+  private static void add(Event e, EventTypes types, IdIndex users, IdIndex items, TripletBuffer triplets) {
+    float w = weight(e, types);
+    if (w > 0) {
+      triplets.add(users.add(e.userId()), items.add(e.itemId()), w, e.ts().getEpochSecond());
+    }
   }
 
   /** For each index of {@code index}, its position when the ids are sorted. */

@@ -23,11 +23,16 @@ import org.causalrec.store.EventRepository;
  * @param hour hour of day (UTC) per impression
  * @param time epoch second per impression
  * @param clicked label per impression
+ * @param converted per impression: a purchase of the item followed within {@link #CLICK_WINDOW}
+ * @param propensity per impression: the logged propensity of showing it, NaN when not logged
  * @param history per user: positive items (clicks, carts, purchases) in time order
  * @param historyTime per user: the epoch second of each {@code history} entry
+ * @param purchases per user: purchased items in time order (recommended or not)
+ * @param purchaseTime per user: the epoch second of each {@code purchases} entry
  */
 public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] user, int[] item, int[] position,
-    int[] surface, int[] hour, long[] time, boolean[] clicked, int[][] history, long[][] historyTime) {
+    int[] surface, int[] hour, long[] time, boolean[] clicked, boolean[] converted, float[] propensity,
+    int[][] history, long[][] historyTime, int[][] purchases, long[][] purchaseTime) {
 
   /** A click counts for an impression when it follows it within this window. */
   public static final Duration CLICK_WINDOW = Duration.ofMinutes(30);
@@ -39,51 +44,89 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
 
   /** Reads every event (blocking; a worker or plain thread) and labels the impressions. */
   public static Impressions load(EventRepository events) {
-    IdIndex users = new IdIndex();
-    IdIndex items = new IdIndex();
-    IdIndex surfaces = new IdIndex();
-    surfaces.add("");
-    List<long[]> imps = new ArrayList<>(); // user, item, position, surface, epochSecond
-    Map<Long, List<Long>> clicks = new HashMap<>();
-    Map<Integer, List<long[]>> positives = new HashMap<>(); // user -> (epochSecond, item)
+    Builder b = new Builder();
     long cursor = 0;
     while (true) {
       List<Event> page = events.scan(cursor, 50_000).toCompletionStage().toCompletableFuture().join();
-      for (Event e : page) {
-        int u = users.add(e.userId());
-        int i = items.add(e.itemId());
-        long key = ((long) u << 32) | i;
-        switch (e.type()) {
-          case "impression" -> imps.add(new long[] {u, i, e.position() == null ? -1 : e.position(),
-              surfaces.add(e.surface() == null ? "" : e.surface()), e.ts().getEpochSecond()});
-          case "click", "purchase", "add_to_cart" -> {
-            clicks.computeIfAbsent(key, k -> new ArrayList<>()).add(e.ts().getEpochSecond());
-            positives.computeIfAbsent(u, k -> new ArrayList<>()).add(new long[] {e.ts().getEpochSecond(), i});
-          }
-          default -> { }
-        }
-      }
+      page.forEach(b::add);
       if (page.size() < 50_000) {
         break;
       }
       cursor = page.get(page.size() - 1).id();
     }
+    return b.build();
+  }
+
+  /** The impressions of events held in memory (any order). */
+  public static Impressions of(Iterable<Event> events) {
+    Builder b = new Builder();
+    events.forEach(b::add);
+    return b.build();
+  }
+
+  /** Gathers events, then labels and orders the impressions. */
+  private static final class Builder {
+    private final IdIndex users = new IdIndex();
+    private final IdIndex items = new IdIndex();
+    private final IdIndex surfaces = new IdIndex();
+    private final List<long[]> imps = new ArrayList<>(); // user, item, position, surface, epochSecond, propensity bits
+    private final Map<Long, List<Long>> clicks = new HashMap<>();
+    private final Map<Long, List<Long>> buys = new HashMap<>();
+    private final Map<Integer, List<long[]>> positives = new HashMap<>(); // user -> (epochSecond, item)
+    private final Map<Integer, List<long[]>> purchased = new HashMap<>();
+
+    Builder() {
+      surfaces.add("");
+    }
+
+    void add(Event e) {
+      int u = users.add(e.userId());
+      int i = items.add(e.itemId());
+      long key = ((long) u << 32) | i;
+      long t = e.ts().getEpochSecond();
+      switch (e.type()) {
+        case "impression" -> imps.add(new long[] {u, i, e.position() == null ? -1 : e.position(),
+            surfaces.add(e.surface() == null ? "" : e.surface()), t,
+            Float.floatToIntBits(e.propensity() == null ? Float.NaN : e.propensity().floatValue())});
+        case "click", "purchase", "add_to_cart" -> {
+          clicks.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+          positives.computeIfAbsent(u, k -> new ArrayList<>()).add(new long[] {t, i});
+          if (e.type().equals("purchase")) {
+            buys.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+            purchased.computeIfAbsent(u, k -> new ArrayList<>()).add(new long[] {t, i});
+          }
+        }
+        default -> { }
+      }
+    }
+
+    Impressions build() {
+      return Impressions.build(users, items, surfaces, imps, clicks, buys, positives, purchased);
+    }
+  }
+
+  private static boolean within(List<Long> times, long from, long window) {
+    if (times != null) {
+      for (long t : times) {
+        if (t >= from && t <= from + window) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static Impressions build(IdIndex users, IdIndex items, IdIndex surfaces, List<long[]> imps,
+      Map<Long, List<Long>> clicks, Map<Long, List<Long>> buys, Map<Integer, List<long[]>> positives,
+      Map<Integer, List<long[]>> purchased) {
     // Label each impression, then renumber users, items and surfaces in id order and sort the
     // impressions by (time, user, item): the result does not depend on the order events arrived in.
     long window = CLICK_WINDOW.getSeconds();
-    List<long[]> labelled = new ArrayList<>(imps.size()); // user, item, position, surface, time, clicked
+    List<long[]> labelled = new ArrayList<>(imps.size()); // user, item, position, surface, time, clicked, bought, p
     for (long[] r : imps) {
-      boolean c = false;
-      List<Long> cs = clicks.get((r[0] << 32) | r[1]);
-      if (cs != null) {
-        for (long t : cs) {
-          if (t >= r[4] && t <= r[4] + window) {
-            c = true;
-            break;
-          }
-        }
-      }
-      labelled.add(new long[] {r[0], r[1], r[2], r[3], r[4], c ? 1 : 0});
+      long key = (r[0] << 32) | r[1];
+      labelled.add(new long[] {r[0], r[1], r[2], r[3], r[4], within(clicks.get(key), r[4], window) ? 1 : 0,
+          within(buys.get(key), r[4], window) ? 1 : 0, r[5]});
     }
     int[] userMap = Feedback.sortedRemap(users);
     int[] itemMap = Feedback.sortedRemap(items);
@@ -102,6 +145,8 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     int[] surface = new int[n];
     int[] hour = new int[n];
     boolean[] clicked = new boolean[n];
+    boolean[] converted = new boolean[n];
+    float[] propensity = new float[n];
     long[] time = new long[n];
     for (int k = 0; k < n; k++) {
       long[] r = labelled.get(k);
@@ -112,21 +157,31 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       time[k] = r[4];
       hour[k] = (int) ((r[4] / 3600) % 24);
       clicked[k] = r[5] == 1;
+      converted[k] = r[6] == 1;
+      propensity[k] = Float.intBitsToFloat((int) r[7]);
     }
     int[][] history = new int[users.size()][];
     long[][] historyTime = new long[users.size()][];
+    int[][] purchases = new int[users.size()][];
+    long[][] purchaseTime = new long[users.size()][];
     for (int u = 0; u < users.size(); u++) {
-      List<long[]> ps = positives.getOrDefault(u, new ArrayList<>());
-      // same time: by item id, so ties do not depend on arrival order either
-      ps.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Integer.compare(itemMap[(int) a[1]], itemMap[(int) b[1]]));
-      history[userMap[u]] = ps.stream().mapToInt(x -> itemMap[(int) x[1]]).toArray();
-      historyTime[userMap[u]] = ps.stream().mapToLong(x -> x[0]).toArray();
+      ordered(positives.get(u), itemMap, userMap[u], history, historyTime);
+      ordered(purchased.get(u), itemMap, userMap[u], purchases, purchaseTime);
     }
     IdIndex sortedUsers = IdIndex.of(users.ids().stream().sorted().toList());
     IdIndex sortedItems = IdIndex.of(items.ids().stream().sorted().toList());
     IdIndex sortedSurfaces = IdIndex.of(surfaces.ids().stream().sorted().toList());
     return new Impressions(sortedUsers, sortedItems, sortedSurfaces, user, item, position, surface, hour, time,
-        clicked, history, historyTime);
+        clicked, converted, propensity, history, historyTime, purchases, purchaseTime);
+  }
+
+  /** One user's (epochSecond, item) list in time order (ties by item id, so arrival order does not matter). */
+  private static void ordered(List<long[]> ps, int[] itemMap, int row, int[][] items, long[][] times) {
+    List<long[]> l = ps == null ? List.of() : ps;
+    l = new ArrayList<>(l);
+    l.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Integer.compare(itemMap[(int) a[1]], itemMap[(int) b[1]]));
+    items[row] = l.stream().mapToInt(x -> itemMap[(int) x[1]]).toArray();
+    times[row] = l.stream().mapToLong(x -> x[0]).toArray();
   }
 
   /**
@@ -156,6 +211,8 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     int[] h = new int[n];
     long[] t = new long[n];
     boolean[] c = new boolean[n];
+    boolean[] b = new boolean[n];
+    float[] e = new float[n];
     for (int k = 0; k < n; k++) {
       int r = rows[k];
       u[k] = user[r];
@@ -165,8 +222,43 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       h[k] = hour[r];
       t[k] = time[r];
       c[k] = clicked[r];
+      b[k] = converted[r];
+      e[k] = propensity[r];
     }
-    return new Impressions(users, items, surfaces, u, i, p, s, h, t, c, history, historyTime);
+    return new Impressions(users, items, surfaces, u, i, p, s, h, t, c, b, e, history, historyTime, purchases,
+        purchaseTime);
+  }
+
+  /** These impressions followed by {@code other}'s, which must share the vocabularies and histories. */
+  public Impressions concat(Impressions other) {
+    if (other.items != items || other.users != users || other.history != history) {
+      throw new IllegalArgumentException("impressions of different logs cannot be joined");
+    }
+    int n = size();
+    int m = other.size();
+    return new Impressions(users, items, surfaces, join(user, other.user), join(item, other.item),
+        join(position, other.position), join(surface, other.surface), join(hour, other.hour),
+        java.util.stream.LongStream.concat(Arrays.stream(time), Arrays.stream(other.time)).toArray(),
+        joinBool(clicked, other.clicked, n, m), joinBool(converted, other.converted, n, m),
+        joinFloat(propensity, other.propensity), history, historyTime, purchases, purchaseTime);
+  }
+
+  private static int[] join(int[] a, int[] b) {
+    int[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  private static float[] joinFloat(float[] a, float[] b) {
+    float[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  private static boolean[] joinBool(boolean[] a, boolean[] b, int n, int m) {
+    boolean[] c = Arrays.copyOf(a, n + m);
+    System.arraycopy(b, 0, c, n, m);
+    return c;
   }
 
   /** Share of impressions that were clicked. */

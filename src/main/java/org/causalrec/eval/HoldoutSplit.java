@@ -16,9 +16,10 @@ import org.causalrec.data.Interactions;
  * @param valTarget validation users' held-out items
  * @param testFoldIn test users' fold-in items
  * @param testTarget test users' held-out items
+ * @param trainRows for each row of {@code train}, its row in the matrix that was split
  */
 public record HoldoutSplit(Interactions train, Interactions valFoldIn, Interactions valTarget,
-    Interactions testFoldIn, Interactions testTarget) {
+    Interactions testFoldIn, Interactions testTarget, int[] trainRows) {
 
   /**
    * The temporal split: the model trains on {@code before} (every user's interactions before the
@@ -37,7 +38,8 @@ public record HoldoutSplit(Interactions train, Interactions valFoldIn, Interacti
     int half = users.size() / 2;
     Interactions[] v = temporalPart(before, after, users.subList(0, half));
     Interactions[] t = temporalPart(before, after, users.subList(half, users.size()));
-    return new HoldoutSplit(before, v[0], v[1], t[0], t[1]);
+    return new HoldoutSplit(before, v[0], v[1], t[0], t[1],
+        java.util.stream.IntStream.range(0, before.users()).toArray());
   }
 
   private static Interactions[] temporalPart(Interactions before, Interactions after, java.util.List<Integer> users) {
@@ -87,7 +89,8 @@ public record HoldoutSplit(Interactions train, Interactions valFoldIn, Interacti
     }
     Interactions[] v = foldIn(x, val, foldIn, rng);
     Interactions[] t = foldIn(x, test, foldIn, rng);
-    return new HoldoutSplit(x.selectRows(toArray(train)), v[0], v[1], t[0], t[1]);
+    int[] rows = toArray(train);
+    return new HoldoutSplit(x.selectRows(rows), v[0], v[1], t[0], t[1], rows);
   }
 
   private static Interactions[] foldIn(Interactions x, List<Integer> users, double share, SplittableRandom rng) {

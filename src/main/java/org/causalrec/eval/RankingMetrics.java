@@ -42,6 +42,24 @@ public final class RankingMetrics {
     return dcg / idcg;
   }
 
+  /**
+   * NDCG@k with graded gains (e.g. true relevance probabilities): the DCG of the ranking's gains
+   * over the DCG of the k largest gains; NaN when every gain is 0.
+   */
+  public static double ndcgGraded(int[] ranked, double[] gains, int k) {
+    double dcg = 0;
+    for (int r = 0; r < Math.min(k, ranked.length); r++) {
+      dcg += gains[ranked[r]] / log2(r + 2);
+    }
+    double[] sorted = gains.clone();
+    java.util.Arrays.sort(sorted);
+    double idcg = 0;
+    for (int r = 0; r < Math.min(k, sorted.length); r++) {
+      idcg += sorted[sorted.length - 1 - r] / log2(r + 2);
+    }
+    return idcg == 0 ? Double.NaN : dcg / idcg;
+  }
+
   /** Indices of the k largest scores, best first, skipping those marked in {@code exclude}. */
   public static int[] topK(float[] scores, int k, boolean[] exclude) {
     int n = scores.length;

@@ -67,6 +67,26 @@ public final class MultVae implements CfModel {
    */
   public static MultVae train(Interactions train, MultVaeParams p, Device device,
       ToDoubleFunction<CfModel> validate, Consumer<EpochReport> progress) {
+    return train(train, p, Objective.NAIVE, null, device, validate, progress);
+  }
+
+  /**
+   * Trains with a debiasing objective (CAUSAL.md, "Mult-VAE with IPS"): each consumed item's
+   * log-softmax term is weighted by {@code inverse} (the clipped inverse exposure propensity of the
+   * pair, in the rows' and columns' indexes). {@code ips} renormalises the weights per user so the
+   * likelihood's scale per user is unchanged; {@code snips} renormalises them over each batch, so
+   * users whose feedback was less likely to be observed weigh more. {@code dr} is defined for
+   * pointwise losses only and is refused here.
+   */
+  public static MultVae train(Interactions train, MultVaeParams p, Objective objective, PairWeights inverse,
+      Device device, ToDoubleFunction<CfModel> validate, Consumer<EpochReport> progress) {
+    if (objective == Objective.DR) {
+      throw new IllegalArgumentException("objective dr is defined for pointwise losses (the click model);"
+          + " the Mult-VAE takes naive, ips or snips");
+    }
+    if (objective.debiased() && inverse == null) {
+      throw new IllegalArgumentException("objective " + objective.wireName() + " needs exposure propensities");
+    }
     Engine.getInstance().setRandomSeed(p.seed());
     int items = train.items();
     MultVaeBlock block = new MultVaeBlock(items, p.hidden(), p.latent(), p.dropout());
@@ -80,7 +100,7 @@ public final class MultVae implements CfModel {
     int[] rows = nonEmptyRows(train);
     SplittableRandom rng = new SplittableRandom(p.seed());
     try (Trainer trainer = model.newTrainer(config)) {
-      trainEpochs(vae, trainer, loss, train, rows, rng, p, validate, progress);
+      trainEpochs(vae, trainer, loss, train, rows, rng, p, objective, inverse, validate, progress);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -89,7 +109,8 @@ public final class MultVae implements CfModel {
   }
 
   private static void trainEpochs(MultVae vae, Trainer trainer, MultVaeLoss loss, Interactions train, int[] rows,
-      SplittableRandom rng, MultVaeParams p, ToDoubleFunction<CfModel> validate, Consumer<EpochReport> progress) {
+      SplittableRandom rng, MultVaeParams p, Objective objective, PairWeights inverse,
+      ToDoubleFunction<CfModel> validate, Consumer<EpochReport> progress) {
     int items = train.items();
     double best = Double.NEGATIVE_INFINITY;
     byte[] bestParams = null;
@@ -105,8 +126,10 @@ public final class MultVae implements CfModel {
         loss.setBeta(p.beta(step));
         try (NDManager batch = trainer.getManager().newSubManager()) {
           NDArray x = batch.create(dense(train, rows, from, to), new Shape(to - from, items));
+          NDArray target = objective.debiased()
+              ? batch.create(weighted(train, rows, from, to, objective, inverse), new Shape(to - from, items)) : x;
           try (GradientCollector gc = trainer.newGradientCollector()) {
-            NDArray l = loss.evaluate(new NDList(x), trainer.forward(new NDList(x)));
+            NDArray l = loss.evaluate(new NDList(target), trainer.forward(new NDList(x)));
             lossSum += l.getFloat();
             gc.backward(l);
           }
@@ -228,6 +251,43 @@ public final class MultVae implements CfModel {
     float[] buf = new float[(to - from) * n];
     for (int r = from; r < to; r++) {
       x.fillBinaryRow(rows == null ? r : rows[r], buf, (r - from) * n);
+    }
+    return buf;
+  }
+
+  /**
+   * The batch's multi-hot rows with each consumed item weighted by {@code inverse}, renormalised
+   * per user (ips) or over the batch (snips) so the total weight equals the number of items.
+   */
+  private static float[] weighted(Interactions x, int[] rows, int from, int to, Objective objective,
+      PairWeights inverse) {
+    int n = x.items();
+    float[] buf = new float[(to - from) * n];
+    double batchWeight = 0;
+    long batchCount = 0;
+    for (int r = from; r < to; r++) {
+      int u = rows[r];
+      int[] cols = x.row(u);
+      double sum = 0;
+      for (int c : cols) {
+        float w = inverse.weight(u, c);
+        buf[(r - from) * n + c] = w;
+        sum += w;
+      }
+      if (objective == Objective.IPS && sum > 0) {
+        float scale = (float) (cols.length / sum);
+        for (int c : cols) {
+          buf[(r - from) * n + c] *= scale;
+        }
+      }
+      batchWeight += sum;
+      batchCount += cols.length;
+    }
+    if (objective == Objective.SNIPS && batchWeight > 0) {
+      float scale = (float) (batchCount / batchWeight);
+      for (int k = 0; k < buf.length; k++) {
+        buf[k] *= scale;
+      }
     }
     return buf;
   }

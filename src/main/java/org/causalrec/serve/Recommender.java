@@ -60,7 +60,18 @@ public final class Recommender {
     });
   }
 
-  private record UserFeatures(List<String> history, Set<String> consumed) {}
+  /**
+   * What the log says of a user now.
+   *
+   * @param history recent positive items, oldest first
+   * @param consumed items of the configured exclude types
+   */
+  public record UserFeatures(List<String> history, Set<String> consumed) {}
+
+  /** The user's history and consumed items (see {@link #userFeatures}). */
+  public Future<UserFeatures> features(String user) {
+    return userFeatures(user);
+  }
 
   /**
    * The user's history and consumed items. From the feature store plus the user's events it has

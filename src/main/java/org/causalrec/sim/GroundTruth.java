@@ -31,7 +31,7 @@ final class GroundTruth {
         .put("formulas", new JsonObject()
             .put("relevance", "sigmoid(5*cos(user,item) + 0.5*quality - 3)")
             .put("awareness", "popularity^0.5")
-            .put("y0", "organic conversion per session = min(0.5, c * relevance * awareness), c: sum_i y0 = "
+            .put("y0", "organic conversion per session = min(0.5, c * relevance * awareness^4), c: sum_i y0 = "
                 + World.ORGANIC_PER_SESSION + " for an average user; organic conversions in a session are"
                 + " Poisson(sum_i y0) draws of items in proportion to y0")
             .put("uplift", World.UPLIFT_SCALE + " * relevance * (1 - awareness)")

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.causalrec.store.Event;
 
 /**
  * Plays a {@link World}: for each user, sessions in which the logging policy shows a slate
@@ -165,6 +166,19 @@ public final class Simulator {
       }
     }
     return new UserLog(events, truth);
+  }
+
+  /**
+   * One of this simulator's events as the ingest path stores it, for in-memory experiments that
+   * skip the database (the simulator writes only valid events, so nothing needs checking).
+   */
+  public static Event toEvent(JsonObject o) {
+    JsonObject ctx = o.getJsonObject("context");
+    return new Event(null, o.getString("event_id"), o.getString("user_id"), o.getString("item_id"),
+        o.getString("type"), o.getDouble("value"), Instant.parse(o.getString("timestamp")),
+        ctx == null ? null : ctx.getInteger("position"), ctx == null ? null : ctx.getString("surface"),
+        ctx == null ? null : ctx.getBoolean("recommended"), ctx == null ? null : ctx.getDouble("propensity"),
+        ctx == null ? null : ctx.getString("model_version"));
   }
 
   /** Probability that a user examines the slot at {@code position} (0 = top). */

@@ -26,7 +26,10 @@ import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.ingest.InvalidInputException;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
+import org.causalrec.model.Objective;
+import org.causalrec.model.PairWeights;
 import org.causalrec.model.Popularity;
+import org.causalrec.data.Sessions;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
 import org.slf4j.Logger;
@@ -42,11 +45,15 @@ public final class TrainingService {
   /** Event-bus address of training progress and finished versions (JSON objects). */
   public static final String PROGRESS_ADDRESS = "causalrec.training";
   /** The kinds that can be trained. */
-  public static final Set<String> KINDS = Set.of("mult-vae", "click-mlp");
+  public static final Set<String> KINDS = Set.of("mult-vae", "click-mlp", "exposure", "uplift");
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingService.class);
   /** Default epochs of the click model (it sees every impression each epoch). */
   static final int CLICK_EPOCHS = 12;
+  /** Default epochs of the exposure model. */
+  static final int EXPOSURE_EPOCHS = CausalTraining.EXPOSURE_EPOCHS;
+  /** Default epochs of the uplift model (the best held-out epoch is kept). */
+  static final int UPLIFT_EPOCHS = 8;
 
   private final Vertx vertx;
   private final WorkerExecutor worker;
@@ -55,12 +62,15 @@ public final class TrainingService {
   private final Config config;
   private final Device device;
   private final Path modelsDir;
-  private final Consumer<String> onReady;
+  private final java.util.function.BiConsumer<String, String> onReady;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
 
-  /** @param onReady called with each version that finished training and was registered as ready */
+  /**
+   * @param onReady called with (kind, version) of each Mult-VAE and uplift version that finished
+   *     training and was registered as ready
+   */
   public TrainingService(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device,
-      Consumer<String> onReady) {
+      java.util.function.BiConsumer<String, String> onReady) {
     this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor("causalrec-training", 1, 24, java.util.concurrent.TimeUnit.HOURS);
     this.events = events;
@@ -76,12 +86,74 @@ public final class TrainingService {
    * registered (the training goes on). Fails with 409 when one of that kind is running.
    */
   public Future<String> start(String kind, Integer epochs) {
-    return launch(kind, epochs).map(Launch::version);
+    return start(kind, epochs, null, null);
+  }
+
+  /**
+   * As {@link #start(String, Integer)} with a debiasing {@code objective} (mult-vae: naive, ips,
+   * snips; click-mlp: also dr) and, for mult-vae, the {@code propensity} source (popularity or
+   * learned); null takes the configured default. Bad options fail with 400 naming the field.
+   */
+  public Future<String> start(String kind, Integer epochs, String objective, String propensity) {
+    return launch(kind, epochs, objective, propensity).map(Launch::version);
   }
 
   /** Trains a {@code kind} model and completes when it is ready (or failed). */
   public Future<String> trainAndWait(String kind, Integer epochs) {
-    return launch(kind, epochs).compose(l -> l.done().map(l.version()));
+    return trainAndWait(kind, epochs, null, null);
+  }
+
+  /** Trains a {@code kind} model with the given options and completes when it is ready (or failed). */
+  public Future<String> trainAndWait(String kind, Integer epochs, String objective, String propensity) {
+    return launch(kind, epochs, objective, propensity).compose(l -> l.done().map(l.version()));
+  }
+
+  /** The objective and propensity source a run of {@code kind} uses; fails with 400 on bad options. */
+  private record Options(Objective objective, String propensity) {
+    JsonObject toJson() {
+      JsonObject o = new JsonObject();
+      if (objective != null) {
+        o.put("objective", objective.wireName());
+      }
+      if (propensity != null) {
+        o.put("propensity", propensity);
+      }
+      return o;
+    }
+  }
+
+  private Options options(String kind, String objective, String propensity) {
+    boolean debiasable = kind.equals("mult-vae") || kind.equals("click-mlp");
+    if (!debiasable && objective != null) {
+      throw InvalidInputException.badField("objective", "objective applies to mult-vae and click-mlp");
+    }
+    if (!kind.equals("mult-vae") && propensity != null) {
+      throw InvalidInputException.badField("propensity", "propensity (popularity or learned) applies to mult-vae;"
+          + " the click model uses the impressions' logged propensities");
+    }
+    if (!debiasable) {
+      return new Options(null, null);
+    }
+    String name = objective != null ? objective
+        : kind.equals("mult-vae") ? config.causal().vaeObjective() : config.causal().clickObjective();
+    Objective o;
+    try {
+      o = Objective.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw InvalidInputException.badField("objective", e.getMessage());
+    }
+    if (kind.equals("mult-vae") && o == Objective.DR) {
+      throw InvalidInputException.badField("objective", "the Mult-VAE takes naive, ips or snips;"
+          + " dr (DR-JL) is defined for pointwise losses and applies to click-mlp");
+    }
+    String source = null;
+    if (kind.equals("mult-vae") && o.debiased()) {
+      source = propensity != null ? propensity : config.causal().propensity();
+      if (!source.equals("popularity") && !source.equals("learned")) {
+        throw InvalidInputException.badField("propensity", "propensity must be popularity or learned");
+      }
+    }
+    return new Options(o, source);
   }
 
   /** Whether a model of that kind is training now. */
@@ -91,12 +163,23 @@ public final class TrainingService {
 
   private record Launch(String version, Future<Void> done) {}
 
-  private Future<Launch> launch(String kind, Integer epochs) {
+  private Future<Launch> launch(String kind, Integer epochs, String objective, String propensity) {
     if (!KINDS.contains(kind)) {
       return Future.failedFuture(new InvalidInputException(404, "unknown_model_kind", "kind", null,
-          "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", KINDS)));
+          "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", new java.util.TreeSet<>(KINDS))));
     }
-    int e = epochs != null ? epochs : kind.equals("click-mlp") ? CLICK_EPOCHS : config.models().epochs();
+    Options opts;
+    try {
+      opts = options(kind, objective, propensity);
+    } catch (InvalidInputException ex) {
+      return Future.failedFuture(ex);
+    }
+    int e = epochs != null ? epochs : switch (kind) {
+      case "click-mlp" -> CLICK_EPOCHS;
+      case "exposure" -> EXPOSURE_EPOCHS;
+      case "uplift" -> UPLIFT_EPOCHS;
+      default -> config.models().epochs();
+    };
     if (e < 1 || e > 10_000) {
       return Future.failedFuture(InvalidInputException.badField("epochs", "epochs must be in 1..10000"));
     }
@@ -104,19 +187,23 @@ public final class TrainingService {
       return Future.failedFuture(new InvalidInputException(409, "training_running", "kind", null,
           "a " + kind + " model is already training"));
     }
-    return registry.startTraining(kind, new JsonObject().put("epochs", e), device.toString())
+    return registry.startTraining(kind, opts.toJson().put("epochs", e), device.toString())
         .onFailure(err -> running.remove(kind))
         .map(version -> {
           LOG.info("Training {} on {} ({} epochs)", version, device, e);
-          Future<Void> done = worker.<Trained>executeBlocking(() -> kind.equals("click-mlp")
-                  ? trainClickBlocking(version, e) : trainBlocking(version, e))
+          Future<Void> done = worker.<Trained>executeBlocking(() -> switch (kind) {
+                case "click-mlp" -> trainClickBlocking(version, e, opts.objective());
+                case "exposure" -> causal(version).exposure(modelsDir.resolve(version), e);
+                case "uplift" -> causal(version).uplift(modelsDir.resolve(version), e);
+                default -> trainBlocking(version, e, opts);
+              })
               .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
                   .onSuccess(v -> {
                     publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
                         .put("metrics", t.metrics()));
                     LOG.info("{} ready: {}", version, t.metrics().encode());
-                    if (kind.equals("mult-vae")) {
-                      onReady.accept(version);
+                    if (kind.equals("mult-vae") || kind.equals("uplift")) {
+                      onReady.accept(kind, version);
                     }
                   }))
               .recover(err -> {
@@ -131,9 +218,17 @@ public final class TrainingService {
         });
   }
 
-  private record Trained(JsonObject params, JsonObject metrics, long maxEventId, Path dir) {}
+  /** A finished training run: what the registry records and where the artifact lies. */
+  record Trained(JsonObject params, JsonObject metrics, long maxEventId, Path dir) {}
 
-  private Trained trainBlocking(String version, int epochs) throws IOException {
+  private CausalTraining causal(String version) {
+    return new CausalTraining(events, config, device, line -> {
+      LOG.info("{}: {}", version, line);
+      publish(new JsonObject().put("version", version).put("status", "training").put("detail", line));
+    });
+  }
+
+  private Trained trainBlocking(String version, int epochs, Options opts) throws IOException {
     Feedback fb = Feedback.load(events, config.eventTypes());
     if (fb.users().size() < 10 || fb.items().size() < 2) {
       throw new IllegalStateException("not enough feedback to train: " + fb.users().size() + " users, "
@@ -142,7 +237,13 @@ public final class TrainingService {
     int heldOut = Math.min(1_000, Math.max(1, fb.users().size() / 10));
     HoldoutSplit split = HoldoutSplit.strongGeneralization(fb.matrix(), heldOut, 0.8, 1);
     MultVaeParams p = MultVaeParams.forData(epochs, split.train().users(), MultVaeParams.DEFAULT_SEED);
-    MultVae vae = MultVae.train(split.train(), p, device,
+    PairWeights weights = null;
+    if (opts.objective().debiased()) {
+      PairWeights all = causal(version).vaeWeights(fb, opts.propensity());
+      int[] rows = split.trainRows();
+      weights = (u, i) -> all.weight(rows[u], i);
+    }
+    MultVae vae = MultVae.train(split.train(), p, opts.objective(), weights, device,
         m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
         r -> {
           publish(new JsonObject().put("version", version).put("kind", "mult-vae").put("status", "training")
@@ -166,7 +267,7 @@ public final class TrainingService {
       Path dir = modelsDir.resolve(version);
       vae.save(dir);
       Files.writeString(dir.resolve("items.json"), new JsonArray(new java.util.ArrayList<Object>(fb.items().ids())).encode());
-      JsonObject params = new JsonObject().put("epochs", epochs).put("hidden", p.hidden()).put("latent", p.latent())
+      JsonObject params = opts.toJson().put("epochs", epochs).put("hidden", p.hidden()).put("latent", p.latent())
           .put("dropout", p.dropout()).put("beta_cap", p.betaCap()).put("anneal_steps", p.annealSteps())
           .put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
           .put("train_users", split.train().users()).put("items", fb.items().size());
@@ -176,7 +277,7 @@ public final class TrainingService {
     }
   }
 
-  private Trained trainClickBlocking(String version, int epochs) throws IOException {
+  private Trained trainClickBlocking(String version, int epochs, Objective objective) throws IOException {
     long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
     Impressions all = Impressions.load(events);
     if (all.size() < 100) {
@@ -186,7 +287,14 @@ public final class TrainingService {
     Impressions train = all.select(split[0]);
     Impressions test = all.select(split[1]);
     ClickMlp.Params p = ClickMlp.Params.defaults(epochs);
-    try (ClickMlp mlp = ClickMlp.train(train, p, device,
+    ClickMlp.Debiasing debiasing = ClickMlp.Debiasing.NONE;
+    if (objective.debiased()) {
+      float[] prop = causal(version).impressionPropensities(train);
+      Sessions.Unshown unshown = objective == Objective.DR ? Sessions.of(train).unshown(train, 10, 1) : null;
+      debiasing = new ClickMlp.Debiasing(objective, prop, (float) config.causal().minPropensity(),
+          unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
+    }
+    try (ClickMlp mlp = ClickMlp.train(train, null, p, debiasing, device,
         r -> publish(new JsonObject().put("version", version).put("kind", "click-mlp").put("status", "training")
             .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
             .put("examples_per_second", r.examplesPerSecond())))) {
@@ -197,7 +305,8 @@ public final class TrainingService {
           .put("click_rate", all.clickRate());
       Path dir = modelsDir.resolve(version);
       mlp.save(dir);
-      JsonObject params = new JsonObject().put("epochs", epochs).put("embedding", p.embedding())
+      JsonObject params = new JsonObject().put("objective", objective.wireName()).put("epochs", epochs)
+          .put("embedding", p.embedding())
           .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
           .put("train_impressions", train.size());
       return new Trained(params, metrics, maxEventId, dir);

@@ -1,0 +1,246 @@
+package org.causalrec.causal;
+
+import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.model.PairModel;
+
+/**
+ * The learned exposure propensity (CAUSAL.md, "Exposure propensity: learned"): the probability
+ * that the logging policy shows item i to user u in a session, a {@link PairModel} classifier of
+ * the items each logged slate showed against items it did not (sampled, and weighted back to
+ * their number so the output stays calibrated). One session in ten is held out of training: the
+ * epoch with the lowest loss on it is kept, and the calibration report is computed on it. Over a user's whole log, exposure is 1 - (1 - e)^sessions.
+ */
+public final class ExposureModel implements AutoCloseable {
+
+  /** Unshown items sampled per session and epoch. */
+  static final int NEGATIVES = 20;
+  /** Sessions whose hash falls here (of 10) are held out for calibration. */
+  static final int HOLDOUT_BUCKET = 0;
+
+  /**
+   * Predicted against observed exposure in one decile of the predictions.
+   *
+   * @param decile 1..10, ascending predictions
+   * @param pairs (session, item) pairs in it
+   * @param predicted mean predicted probability
+   * @param observed share of the pairs the held-out slates showed
+   */
+  public record Decile(int decile, long pairs, double predicted, double observed) {}
+
+  /**
+   * The calibration of the per-session propensity on held-out sessions.
+   *
+   * @param sessions held-out sessions
+   * @param deciles predicted vs observed by decile
+   * @param expectedCalibrationError pair-weighted mean of |predicted - observed| over the deciles
+   * @param logLoss mean binary cross-entropy over the held-out pairs
+   */
+  public record Calibration(int sessions, List<Decile> deciles, double expectedCalibrationError, double logLoss) {}
+
+  private final PairModel model;
+  private final int[] sessionsPerUser;
+  private final int items;
+
+  private ExposureModel(PairModel model, int[] sessionsPerUser, int items) {
+    this.model = model;
+    this.sessionsPerUser = sessionsPerUser;
+    this.items = items;
+  }
+
+  /** Fits on the impressions of {@code log} grouped into {@code sessions}. */
+  public static ExposureModel fit(Impressions log, Sessions sessions, PairModel.Params p, Device device,
+      Consumer<String> progress) {
+    int items = log.items().size();
+    if (sessions.size() == 0 || items < 2) {
+      throw new IllegalArgumentException("the log has no impressions to learn exposure from");
+    }
+    int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !heldOut(s)).toArray();
+    int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::heldOut).toArray();
+    PairModel model = PairModel.fit(log.users().size(), items, 1, 0, log.history(), null, p, device,
+        epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)),
+        held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed())),
+        (loss, epoch) -> progress.accept(String.format(java.util.Locale.ROOT, "exposure epoch %d loss %.4f", epoch, loss)));
+    return new ExposureModel(model, sessions.perUser(), items);
+  }
+
+  /** Whether session s is one of the held-out sessions (one in ten, by a hash of its index). */
+  public static boolean isHeldOut(int session) {
+    return heldOut(session);
+  }
+
+  static boolean heldOut(int session) {
+    return Math.floorMod(Integer.hashCode(session * 0x9E3779B1), 10) == HOLDOUT_BUCKET;
+  }
+
+  private static PairModel.Examples examples(Impressions log, Sessions sessions, int[] train, int items,
+      SplittableRandom rng) {
+    int cap = 0;
+    for (int s : train) {
+      cap += sessions.rows()[s].length + NEGATIVES;
+    }
+    int[] us = new int[cap];
+    int[] is = new int[cap];
+    float[] y = new float[cap];
+    float[] w = new float[cap];
+    int n = 0;
+    java.util.BitSet shown = new java.util.BitSet(items);
+    for (int s : train) {
+      shown.clear();
+      int u = sessions.user()[s];
+      for (int r : sessions.rows()[s]) {
+        int i = log.item()[r];
+        if (!shown.get(i)) {
+          shown.set(i);
+          us[n] = u;
+          is[n] = i;
+          y[n] = 1f;
+          w[n] = 1f;
+          n++;
+        }
+      }
+      int unshown = items - shown.cardinality();
+      if (unshown == 0) {
+        continue;
+      }
+      float weight = unshown / (float) NEGATIVES;
+      for (int k = 0; k < NEGATIVES; k++) {
+        int i;
+        do {
+          i = rng.nextInt(items);
+        } while (shown.get(i));
+        us[n] = u;
+        is[n] = i;
+        y[n] = 0f;
+        w[n] = weight;
+        n++;
+      }
+    }
+    return new PairModel.Examples(java.util.Arrays.copyOf(us, n), java.util.Arrays.copyOf(is, n),
+        java.util.Arrays.copyOf(y, n), java.util.Arrays.copyOf(w, n));
+  }
+
+  /** P(i shown to u in one session). */
+  public float[] session(int[] users, int[] items) {
+    return model.predict(users, items);
+  }
+
+  /** P(item shown to u in one session) for every item. */
+  public float[] sessionForUser(int u) {
+    return model.predictUser(u);
+  }
+
+  /**
+   * As {@link #sessionForUser(int)} with {@code history} (item indexes, oldest first) standing
+   * for the user's: a loaded model keeps no histories.
+   */
+  public float[] sessionForUser(int u, int[] history) {
+    return model.predictUser(u, history, null);
+  }
+
+  /** P(i shown to u at least once over u's logged sessions) for every item. */
+  public float[] periodForUser(int u) {
+    float[] e = sessionForUser(u);
+    int s = u < sessionsPerUser.length ? Math.max(1, sessionsPerUser[u]) : 1;
+    for (int i = 0; i < e.length; i++) {
+      e[i] = (float) (1 - Math.pow(1 - e[i], s));
+    }
+    return e;
+  }
+
+  /** The underlying pair model (its embeddings warm-start the uplift model). */
+  PairModel pairModel() {
+    return model;
+  }
+
+  /** Number of items it covers. */
+  public int items() {
+    return items;
+  }
+
+  /** Predicted against observed exposure by decile over every item of the held-out sessions. */
+  public Calibration calibration(Impressions log, Sessions sessions) {
+    List<double[]> pairs = new ArrayList<>(); // predicted, shown
+    int held = 0;
+    java.util.BitSet shown = new java.util.BitSet(items);
+    for (int s = 0; s < sessions.size(); s++) {
+      if (!heldOut(s)) {
+        continue;
+      }
+      held++;
+      shown.clear();
+      for (int r : sessions.rows()[s]) {
+        shown.set(log.item()[r]);
+      }
+      float[] e = sessionForUser(sessions.user()[s]);
+      for (int i = 0; i < items; i++) {
+        pairs.add(new double[] {e[i], shown.get(i) ? 1 : 0});
+      }
+    }
+    return calibrationOf(pairs, held);
+  }
+
+  /** Decile calibration of (predicted, observed 0/1) pairs. */
+  static Calibration calibrationOf(List<double[]> pairs, int sessions) {
+    pairs.sort((a, b) -> Double.compare(a[0], b[0]));
+    List<Decile> deciles = new ArrayList<>();
+    double ece = 0;
+    double logLoss = 0;
+    for (double[] pr : pairs) {
+      double q = Math.min(1 - 1e-7, Math.max(1e-7, pr[0]));
+      logLoss -= pr[1] * Math.log(q) + (1 - pr[1]) * Math.log(1 - q);
+    }
+    int n = pairs.size();
+    for (int d = 0; d < 10 && n > 0; d++) {
+      int from = (int) ((long) n * d / 10);
+      int to = (int) ((long) n * (d + 1) / 10);
+      double sp = 0;
+      double so = 0;
+      for (int k = from; k < to; k++) {
+        sp += pairs.get(k)[0];
+        so += pairs.get(k)[1];
+      }
+      int m = Math.max(1, to - from);
+      deciles.add(new Decile(d + 1, to - from, sp / m, so / m));
+      ece += (to - from) * Math.abs(sp / m - so / m);
+    }
+    return new Calibration(sessions, deciles, n == 0 ? Double.NaN : ece / n, n == 0 ? Double.NaN : logLoss / n);
+  }
+
+  /** Saves the parameters and each user's session count into {@code dir}. */
+  public void save(java.nio.file.Path dir) throws java.io.IOException {
+    model.save(dir, "exposure");
+    java.nio.file.Files.writeString(dir.resolve("exposure-sessions.json"),
+        new io.vertx.core.json.JsonArray(java.util.Arrays.stream(sessionsPerUser).boxed().toList()).encode());
+  }
+
+  /** Loads what {@link #save} wrote; a missing or corrupt artifact is an IOException. */
+  public static ExposureModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
+    PairModel m = PairModel.load(dir, "exposure", device);
+    try {
+      io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray(
+          java.nio.file.Files.readString(dir.resolve("exposure-sessions.json")));
+      int[] perUser = new int[a.size()];
+      for (int u = 0; u < perUser.length; u++) {
+        perUser[u] = a.getInteger(u);
+      }
+      if (m.heads() != 1 || perUser.length != m.users()) {
+        throw new java.io.IOException("not an exposure model: " + m.heads() + " heads, " + perUser.length + " users");
+      }
+      return new ExposureModel(m, perUser, m.items());
+    } catch (java.io.IOException | RuntimeException e) {
+      m.close();
+      throw e instanceof java.io.IOException io ? io : new java.io.IOException("corrupt exposure model in " + dir, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

@@ -1,0 +1,614 @@
+package org.causalrec.eval;
+
+import ai.djl.Device;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.causalrec.causal.ExposureModel;
+import org.causalrec.causal.OffPolicy;
+import org.causalrec.causal.Propensities;
+import org.causalrec.causal.SlateOpe;
+import org.causalrec.causal.UpliftModel;
+import org.causalrec.config.EventTypes;
+import org.causalrec.data.Feedback;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.model.ClickMlp;
+import org.causalrec.model.MultVae;
+import org.causalrec.model.MultVaeParams;
+import org.causalrec.model.Objective;
+import org.causalrec.model.PairModel;
+import org.causalrec.model.PairWeights;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
+import org.causalrec.store.Event;
+
+/**
+ * The causal layer measured against a simulated world's ground truth, one seed at a time: learned
+ * exposure propensities against the true ones; click MLP and Mult-VAE trained naive and debiased,
+ * ranked by NDCG@10 against true relevance over every item; uplift ranking against ranking by
+ * conversion probability in true incremental conversions; and off-policy estimates of a
+ * candidate policy against its true value. The log is simulated in memory (the same events the
+ * ingest path would store).
+ */
+public final class CausalExperiment {
+
+  /**
+   * Settings.
+   *
+   * @param spec the world's shape
+   * @param evalUsers users whose rankings are scored (a seeded sample)
+   * @param k ranking depth
+   * @param clickEpochs click MLP epochs
+   * @param vaeEpochs Mult-VAE epochs
+   * @param pairEpochs exposure model epochs
+   * @param upliftEpochs uplift model epochs
+   * @param minPropensity clipping floor
+   * @param parts which measurements to run: propensity, click, vae, uplift, ope
+   */
+  public record Settings(WorldSpec spec, int evalUsers, int k, int clickEpochs, int vaeEpochs, int pairEpochs,
+      int upliftEpochs, double minPropensity, java.util.Set<String> parts) {
+
+    /** Every measurement. */
+    public static final java.util.Set<String> ALL = java.util.Set.of("propensity", "click", "vae", "uplift", "ope");
+
+    public Settings {
+      if (!ALL.containsAll(parts)) {
+        throw new IllegalArgumentException("parts must be among " + ALL);
+      }
+    }
+  }
+
+  /** Metric name to value, in insertion order, for one seed. */
+  public record SeedResult(long seed, Map<String, Double> metrics, JsonObject detail) {}
+
+  /** Temperatures of the candidate policies evaluated off-policy (softmax over Mult-VAE scores). */
+  static final double[] OPE_TEMPERATURES = {4.0, 2.0};
+  /** Clipping floor of the logged propensities in off-policy evaluation. */
+  static final double OPE_MIN_PROPENSITY = 1e-4;
+
+  private final Settings settings;
+  private final Device device;
+  private final Consumer<String> progress;
+
+  public CausalExperiment(Settings settings, Device device, Consumer<String> progress) {
+    this.settings = settings;
+    this.device = device;
+    this.progress = progress;
+  }
+
+  /** Simulates the world of {@code seed} and measures everything on it. */
+  public SeedResult run(long seed) {
+    World world = World.generate(settings.spec(), seed);
+    Simulator sim = new Simulator(world);
+    List<Event> events = new ArrayList<>();
+    for (int u = 0; u < world.users(); u++) {
+      for (JsonObject e : sim.simulateUser(u).events()) {
+        events.add(Simulator.toEvent(e));
+      }
+    }
+    progress.accept("seed " + seed + ": " + events.size() + " events");
+    Impressions log = Impressions.of(events);
+    Sessions sessions = Sessions.of(log);
+    Feedback feedback = Feedback.of(events, EventTypes.defaults());
+    Truth truth = new Truth(world, log, feedback);
+    int[] evalUsers = sampleUsers(log.users(), seed);
+
+    Map<String, Double> m = new LinkedHashMap<>();
+    JsonObject detail = new JsonObject().put("events", events.size()).put("impressions", log.size())
+        .put("sessions", sessions.size()).put("users", log.users().size()).put("items", log.items().size());
+    PairModel.Params pp = PairModel.Params.defaults(settings.pairEpochs(), (int) seed);
+    try (ExposureModel exposure = ExposureModel.fit(log, sessions, pp, device, progress)) {
+      java.util.Set<String> parts = settings.parts();
+      if (parts.contains("propensity")) {
+        propensityQuality(exposure, log, sessions, truth, feedback, m, detail);
+      }
+      if (parts.contains("click")) {
+        clickModels(log, sessions, truth, evalUsers, seed, m);
+      }
+      if (parts.contains("vae")) {
+        vaeModels(feedback, truth, periodPropensities(exposure, log, feedback, truth), evalUsers, seed, m);
+      }
+      if (parts.contains("uplift") || parts.contains("ope")) {
+        try (MultVae cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(settings.vaeEpochs(),
+                feedback.users().size(), (int) seed), device, null, r -> { });
+            UpliftModel uplift = UpliftModel.fit(log, sessions, exposure, cfFeatures(cf, log, feedback),
+                settings.minPropensity(), PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device,
+                progress)) {
+          cfRanking(cf, log, feedback, truth, evalUsers, m);
+          if (parts.contains("uplift")) {
+            upliftRanking(uplift, truth, evalUsers, m);
+          }
+          if (parts.contains("ope")) {
+            offPolicy(uplift, log, sessions, feedback, truth, seed, m, detail);
+          }
+        }
+      }
+    }
+    return new SeedResult(seed, m, detail);
+  }
+
+  private int[] sampleUsers(IdIndex users, long seed) {
+    int n = users.size();
+    int[] all = new int[n];
+    for (int u = 0; u < n; u++) {
+      all[u] = u;
+    }
+    SplittableRandom rng = new SplittableRandom(seed ^ 0xE7A1L);
+    for (int k = n - 1; k > 0; k--) {
+      int j = rng.nextInt(k + 1);
+      int t = all[k];
+      all[k] = all[j];
+      all[j] = t;
+    }
+    int[] out = Arrays.copyOf(all, Math.min(n, settings.evalUsers()));
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** Correlation and calibration of the learned propensities, and the popularity fallback's correlation. */
+  private void propensityQuality(ExposureModel exposure, Impressions log, Sessions sessions, Truth truth,
+      Feedback feedback, Map<String, Double> m, JsonObject detail) {
+    ExposureModel.Calibration cal = exposure.calibration(log, sessions);
+    int[] counts = new int[log.items().size()];
+    for (int i : log.item()) {
+      counts[i]++;
+    }
+    double[] pop = Propensities.popularityPower(counts, 1.0, 1e-6);
+    List<double[]> learned = new ArrayList<>();
+    List<double[]> popular = new ArrayList<>();
+    for (int u = 0; u < log.users().size(); u += Math.max(1, log.users().size() / 300)) {
+      double[] trueP = truth.world.propensities(truth.impUser[u]);
+      float[] e = exposure.sessionForUser(u);
+      for (int i = 0; i < e.length; i++) {
+        double t = trueP[truth.impItem[i]];
+        learned.add(new double[] {e[i], t});
+        popular.add(new double[] {pop[i], t});
+      }
+    }
+    m.put("propensity_pearson", pearson(learned, false));
+    m.put("propensity_spearman", pearson(learned, true));
+    m.put("popularity_spearman", pearson(popular, true));
+    m.put("propensity_ece", cal.expectedCalibrationError());
+    JsonArray deciles = new JsonArray();
+    for (ExposureModel.Decile d : cal.deciles()) {
+      deciles.add(new JsonObject().put("decile", d.decile()).put("predicted", d.predicted()).put("observed", d.observed()));
+    }
+    detail.put("calibration", deciles).put("calibration_sessions", cal.sessions());
+  }
+
+  /** Click MLP naive, ips, snips and dr on the logged propensities; NDCG@k on true relevance. */
+  private void clickModels(Impressions log, Sessions sessions, Truth truth, int[] evalUsers, long seed,
+      Map<String, Double> m) {
+    float[] logged = log.propensity();
+    Sessions.Unshown unshown = sessions.unshown(log, 10, seed);
+    int home = Math.max(0, log.surfaces().indexOf("home"));
+    for (Objective o : Objective.values()) {
+      ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, settings.clickEpochs(), (int) seed);
+      ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) settings.minPropensity(),
+          o == Objective.DR ? unshown.pairs() : null, o == Objective.DR ? unshown.weight() : null);
+      long t0 = System.nanoTime();
+      try (ClickMlp mlp = ClickMlp.train(log, null, p, d, device,
+          r -> progress.accept("click " + o.wireName() + " epoch " + r.epoch() + " loss " + r.loss()))) {
+        double sum = 0;
+        double rho = 0;
+        int n = 0;
+        for (int u : evalUsers) {
+          float[] s = mlp.predict(allItems(log, u, home));
+          double[] rel = truth.relevance(truth.impUser[u]);
+          double v = RankingMetrics.ndcgGraded(truth.rankWorldItems(s, truth.impItem), rel, settings.k());
+          if (!Double.isNaN(v)) {
+            sum += v;
+            rho += spearman(s, truth.impItem, rel);
+            n++;
+          }
+        }
+        m.put("click_" + o.wireName() + "_ndcg@" + settings.k(), sum / n);
+        m.put("click_" + o.wireName() + "_spearman", rho / n);
+        progress.accept(String.format(java.util.Locale.ROOT, "click %s NDCG@%d %.4f (%.0f s)", o.wireName(),
+            settings.k(), sum / n, (System.nanoTime() - t0) / 1e9));
+      }
+    }
+  }
+
+  /** Rows for user u and every item at the top position of the home surface, after all of u's history. */
+  static Impressions allItems(Impressions log, int u, int surface) {
+    int n = log.items().size();
+    int[] us = new int[n];
+    int[] is = new int[n];
+    int[] zeros = new int[n];
+    int[] surfaces = new int[n];
+    long[] time = new long[n];
+    float[] nan = new float[n];
+    Arrays.fill(us, u);
+    Arrays.fill(surfaces, surface);
+    Arrays.fill(time, Long.MAX_VALUE / 2);
+    Arrays.fill(nan, Float.NaN);
+    for (int i = 0; i < n; i++) {
+      is[i] = i;
+    }
+    return new Impressions(log.users(), log.items(), log.surfaces(), us, is, zeros, surfaces, new int[n], time,
+        new boolean[n], new boolean[n], nan, log.history(), log.historyTime(), log.purchases(), log.purchaseTime());
+  }
+
+  /** The learned exposure over each user's whole log, in the feedback's indexes. */
+  private float[][] periodPropensities(ExposureModel exposure, Impressions log, Feedback feedback, Truth truth) {
+    float[][] out = new float[feedback.users().size()][];
+    int[] itemToImp = new int[feedback.items().size()];
+    for (int i = 0; i < itemToImp.length; i++) {
+      itemToImp[i] = log.items().indexOf(feedback.items().id(i));
+    }
+    for (int u = 0; u < out.length; u++) {
+      int iu = log.users().indexOf(feedback.users().id(u));
+      float[] e = iu < 0 ? null : exposure.periodForUser(iu);
+      out[u] = new float[itemToImp.length];
+      for (int i = 0; i < itemToImp.length; i++) {
+        out[u][i] = e == null || itemToImp[i] < 0 ? 0f : e[itemToImp[i]];
+      }
+    }
+    return out;
+  }
+
+  /** Mult-VAE naive and debiased (learned and popularity propensities); NDCG@k on true relevance. */
+  private void vaeModels(Feedback feedback, Truth truth, float[][] period, int[] evalImpUsers, long seed,
+      Map<String, Double> m) {
+    int[] counts = feedback.matrix().itemCounts();
+    double[] pop = Propensities.popularityPower(counts, 0.5, 1e-6);
+    double floor = settings.minPropensity();
+    // the learned propensity is that of the recommendation channel: it weighs feedback on items a
+    // slate showed the user; feedback that came through other channels keeps weight 1
+    java.util.BitSet[] shown = new java.util.BitSet[feedback.users().size()];
+    int[] logToFbItem = new int[truth.log.items().size()];
+    for (int i = 0; i < logToFbItem.length; i++) {
+      logToFbItem[i] = feedback.items().indexOf(truth.log.items().id(i));
+    }
+    int[] logToFbUser = new int[truth.log.users().size()];
+    for (int u = 0; u < logToFbUser.length; u++) {
+      logToFbUser[u] = feedback.users().indexOf(truth.log.users().id(u));
+    }
+    for (int r = 0; r < truth.log.size(); r++) {
+      int fu = logToFbUser[truth.log.user()[r]];
+      int fi = logToFbItem[truth.log.item()[r]];
+      if (fu >= 0 && fi >= 0) {
+        (shown[fu] == null ? shown[fu] = new java.util.BitSet() : shown[fu]).set(fi);
+      }
+    }
+    PairWeights learned = (u, i) -> shown[u] != null && shown[u].get(i)
+        ? 1f / (float) Math.max(floor, period[u][i]) : 1f;
+    PairWeights popular = (u, i) -> 1f / (float) Math.max(floor, pop[i]);
+    record Variant(String name, Objective objective, PairWeights weights) {}
+    List<Variant> variants = List.of(new Variant("naive", Objective.NAIVE, null),
+        new Variant("ips", Objective.IPS, learned), new Variant("snips", Objective.SNIPS, learned),
+        new Variant("ips_popularity", Objective.IPS, popular), new Variant("snips_popularity", Objective.SNIPS, popular));
+    int[] rows = Arrays.stream(evalImpUsers).map(u -> feedback.users().indexOf(truth.log.users().id(u)))
+        .filter(u -> u >= 0).toArray();
+    var history = feedback.matrix().selectRows(rows);
+    for (Variant v : variants) {
+      MultVaeParams p = MultVaeParams.forData(settings.vaeEpochs(), feedback.users().size(), (int) seed);
+      long t0 = System.nanoTime();
+      try (MultVae vae = MultVae.train(feedback.matrix(), p, v.objective(), v.weights(), device, null, r -> { })) {
+        float[][] scores = vae.score(history, 0, rows.length);
+        double sum = 0;
+        double rho = 0;
+        int n = 0;
+        for (int r = 0; r < rows.length; r++) {
+          double[] rel = truth.relevance(truth.fbUser[rows[r]]);
+          double x = RankingMetrics.ndcgGraded(truth.rankWorldItems(scores[r], truth.fbItem), rel, settings.k());
+          if (!Double.isNaN(x)) {
+            sum += x;
+            rho += spearman(scores[r], truth.fbItem, rel);
+            n++;
+          }
+        }
+        m.put("vae_" + v.name() + "_ndcg@" + settings.k(), sum / n);
+        m.put("vae_" + v.name() + "_spearman", rho / n);
+        progress.accept(String.format(java.util.Locale.ROOT, "mult-vae %s NDCG@%d %.4f (%.0f s)", v.name(),
+            settings.k(), sum / n, (System.nanoTime() - t0) / 1e9));
+      }
+    }
+  }
+
+  /** True incremental conversions per 1,000 recommendations of the collaborative model's top k. */
+  private void cfRanking(MultVae cf, Impressions log, Feedback feedback, Truth truth, int[] evalUsers,
+      Map<String, Double> m) {
+    double sum = 0;
+    for (int u : evalUsers) {
+      int fu = feedback.users().indexOf(log.users().id(u));
+      if (fu < 0) {
+        continue;
+      }
+      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
+      int wu = truth.impUser[u];
+      for (int i : RankingMetrics.topK(s, settings.k(), null)) {
+        sum += truth.world.uplift(wu, truth.fbItem[i]);
+      }
+    }
+    m.put("incremental_per_1000_cf", sum / (evalUsers.length * (double) settings.k() / 1000.0));
+  }
+
+  /** The collaborative features of the log's users and items from {@code cf}, trained on {@code feedback}. */
+  static org.causalrec.causal.CfFeatures cfFeatures(MultVae cf, Impressions log, Feedback feedback) {
+    int items = log.items().size();
+    int[] toFb = new int[items];
+    for (int i = 0; i < items; i++) {
+      toFb[i] = feedback.items().indexOf(log.items().id(i));
+    }
+    int[] fbCounts = feedback.matrix().itemCounts();
+    int[] counts = new int[items];
+    for (int i = 0; i < items; i++) {
+      counts[i] = toFb[i] < 0 ? 0 : fbCounts[toFb[i]];
+    }
+    return new org.causalrec.causal.CfFeatures(u -> {
+      int fu = feedback.users().indexOf(log.users().id(u));
+      if (fu < 0) {
+        return null;
+      }
+      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
+      float[] out = new float[items];
+      for (int i = 0; i < items; i++) {
+        out[i] = toFb[i] < 0 ? Float.NaN : s[toFb[i]];
+      }
+      return out;
+    }, counts);
+  }
+
+  /** True incremental conversions per 1,000 recommendations of the top k by uplift, by P(convert | recommended), at random and by true uplift. */
+  private void upliftRanking(UpliftModel uplift, Truth truth, int[] evalUsers, Map<String, Double> m) {
+    double byUplift = 0;
+    double byProbability = 0;
+    double byTruth = 0;
+    double atRandom = 0;
+    List<double[]> pairs = new ArrayList<>();
+    List<double[]> treatedPairs = new ArrayList<>();
+    List<double[]> controlPairs = new ArrayList<>();
+    for (int u : evalUsers) {
+      int wu = truth.impUser[u];
+      UpliftModel.Estimate[] est = uplift.forUser(u);
+      float[] tau = new float[est.length];
+      float[] treated = new float[est.length];
+      double[] trueTau = new double[est.length];
+      for (int i = 0; i < est.length; i++) {
+        tau[i] = (float) est[i].uplift();
+        treated[i] = (float) est[i].treated();
+        trueTau[i] = truth.world.uplift(wu, truth.impItem[i]);
+        pairs.add(new double[] {tau[i], trueTau[i]});
+        double y0 = truth.world.organicConversion(wu, truth.impItem[i]);
+        treatedPairs.add(new double[] {treated[i], y0 + trueTau[i]});
+        controlPairs.add(new double[] {est[i].control(), y0});
+        atRandom += trueTau[i] / est.length * settings.k();
+      }
+      byUplift += sumAt(RankingMetrics.topK(tau, settings.k(), null), trueTau);
+      byProbability += sumAt(RankingMetrics.topK(treated, settings.k(), null), trueTau);
+      float[] t = new float[trueTau.length];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = (float) trueTau[i];
+      }
+      byTruth += sumAt(RankingMetrics.topK(t, settings.k(), null), trueTau);
+    }
+    double recs = evalUsers.length * (double) settings.k() / 1000.0;
+    m.put("incremental_per_1000_uplift", byUplift / recs);
+    m.put("incremental_per_1000_probability", byProbability / recs);
+    m.put("incremental_per_1000_random", atRandom / recs);
+    m.put("incremental_per_1000_oracle", byTruth / recs);
+    m.put("uplift_spearman", pearson(pairs, true));
+    m.put("treated_spearman", pearson(treatedPairs, true));
+    m.put("control_spearman", pearson(controlPairs, true));
+  }
+
+  private static double sumAt(int[] top, double[] values) {
+    double s = 0;
+    for (int i : top) {
+      s += values[i];
+    }
+    return s;
+  }
+
+  /**
+   * Candidate policies (softmax over a naive Mult-VAE's scores at several temperatures, drawn as
+   * many times per session as the logging policy) evaluated on the logged sessions; the true value
+   * (expected conversions from recommended items per session) comes from the world.
+   */
+  private void offPolicy(UpliftModel uplift, Impressions log, Sessions sessions, Feedback feedback, Truth truth,
+      long seed, Map<String, Double> m, JsonObject detail) {
+    MultVaeParams p = MultVaeParams.forData(settings.vaeEpochs(), feedback.users().size(), (int) seed);
+    int slate = settings.spec().slateSize();
+    int items = log.items().size();
+    int[] impToFb = new int[items];
+    for (int i = 0; i < items; i++) {
+      impToFb[i] = feedback.items().indexOf(log.items().id(i));
+    }
+    try (MultVae vae = MultVae.train(feedback.matrix(), p, device, null, r -> { })) {
+      JsonArray reports = new JsonArray();
+      for (double temperature : OPE_TEMPERATURES) {
+        List<SlateOpe.Session> logged = new ArrayList<>();
+        double trueValue = 0;
+        int cachedUser = -1;
+        double[] incl = null;
+        double[] q = null;
+        double direct = 0;
+        double size = 0;
+        for (int s = 0; s < sessions.size(); s++) {
+          int u = sessions.user()[s];
+          if (u != cachedUser) {
+            cachedUser = u;
+            int fu = feedback.users().indexOf(log.users().id(u));
+            float[] scores = fu < 0 ? new float[feedback.items().size()]
+                : vae.score(feedback.matrix().selectRows(new int[] {fu}), 0, 1)[0];
+            incl = inclusion(scores, impToFb, temperature, slate);
+            UpliftModel.Estimate[] est = uplift.forUser(u);
+            q = new double[items];
+            direct = 0;
+            size = 0;
+            double value = 0;
+            for (int i = 0; i < items; i++) {
+              q[i] = est[i].treated();
+              direct += incl[i] * q[i];
+              size += incl[i];
+              double y0 = truth.world.organicConversion(truth.impUser[u], truth.impItem[i]);
+              value += incl[i] * (y0 + truth.world.uplift(truth.impUser[u], truth.impItem[i]));
+            }
+            trueValue += value * sessions.perUser()[u];
+          }
+          int[] rows = sessions.rows()[s];
+          double[] b = new double[rows.length];
+          double[] t = new double[rows.length];
+          double[] r = new double[rows.length];
+          double[] qs = new double[rows.length];
+          for (int k = 0; k < rows.length; k++) {
+            int i = log.item()[rows[k]];
+            b[k] = log.propensity()[rows[k]];
+            t[k] = incl[i];
+            r[k] = log.converted()[rows[k]] ? 1 : 0;
+            qs[k] = q[i];
+          }
+          logged.add(new SlateOpe.Session(b, t, r, qs, direct, size));
+        }
+        trueValue /= sessions.size();
+        // logged propensities are the logging policy's own: clip only against numerical accidents
+        OffPolicy.Report rep = SlateOpe.evaluate(logged, OPE_MIN_PROPENSITY, 200, seed);
+        String key = "ope_t" + (int) temperature;
+        m.put(key + "_true", trueValue);
+        JsonObject jr = new JsonObject().put("temperature", temperature).put("true_value", trueValue)
+            .put("ess", rep.effectiveSampleSize()).put("max_weight", rep.maxWeight()).put("warnings", rep.warnings());
+        for (OffPolicy.Estimate e : rep.estimates()) {
+          m.put(key + "_" + e.estimator() + "_relerr", Math.abs(e.value() - trueValue) / trueValue);
+          jr.put(e.estimator(), new JsonObject().put("value", e.value()).put("low", e.low()).put("high", e.high()));
+        }
+        reports.add(jr);
+        progress.accept("OPE at temperature " + temperature + ": " + jr.encode());
+      }
+      detail.put("ope", reports);
+    }
+  }
+
+  /** Inclusion probabilities 1 - (1 - pi)^slate of a softmax over scores / temperature, in the log's item indexes. */
+  static double[] inclusion(float[] scores, int[] impToFb, double temperature, int slate) {
+    double[] p = new double[impToFb.length];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < p.length; i++) {
+      if (impToFb[i] >= 0) {
+        max = Math.max(max, scores[impToFb[i]] / temperature);
+      }
+    }
+    double sum = 0;
+    for (int i = 0; i < p.length; i++) {
+      p[i] = impToFb[i] < 0 ? 0 : Math.exp(scores[impToFb[i]] / temperature - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < p.length; i++) {
+      p[i] = 1 - Math.pow(1 - p[i] / sum, slate);
+    }
+    return p;
+  }
+
+  /** Spearman correlation of a model's scores over its items with the true values of the world items they are. */
+  static double spearman(float[] scores, int[] toWorld, double[] truth) {
+    List<double[]> pairs = new ArrayList<>(scores.length);
+    for (int i = 0; i < scores.length; i++) {
+      pairs.add(new double[] {scores[i], truth[toWorld[i]]});
+    }
+    return pearson(pairs, true);
+  }
+
+  /** Pearson correlation of (x, y) pairs, or Spearman's (on ranks) when {@code ranks}. */
+  static double pearson(List<double[]> pairs, boolean ranks) {
+    int n = pairs.size();
+    double[] x = new double[n];
+    double[] y = new double[n];
+    for (int k = 0; k < n; k++) {
+      x[k] = pairs.get(k)[0];
+      y[k] = pairs.get(k)[1];
+    }
+    if (ranks) {
+      x = ranks(x);
+      y = ranks(y);
+    }
+    double mx = Arrays.stream(x).average().orElse(0);
+    double my = Arrays.stream(y).average().orElse(0);
+    double sxy = 0;
+    double sxx = 0;
+    double syy = 0;
+    for (int k = 0; k < n; k++) {
+      sxy += (x[k] - mx) * (y[k] - my);
+      sxx += (x[k] - mx) * (x[k] - mx);
+      syy += (y[k] - my) * (y[k] - my);
+    }
+    return sxy / Math.sqrt(sxx * syy);
+  }
+
+  private static double[] ranks(double[] v) {
+    Integer[] order = new Integer[v.length];
+    for (int k = 0; k < v.length; k++) {
+      order[k] = k;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(v[a], v[b]));
+    double[] r = new double[v.length];
+    int k = 0;
+    while (k < v.length) {
+      int j = k;
+      while (j + 1 < v.length && v[order[j + 1]] == v[order[k]]) {
+        j++;
+      }
+      double mid = (k + j) / 2.0;
+      for (int t = k; t <= j; t++) {
+        r[order[t]] = mid;
+      }
+      k = j + 1;
+    }
+    return r;
+  }
+
+  /** The world's truth in the log's and the feedback's indexes. */
+  static final class Truth {
+    final World world;
+    final Impressions log;
+    final int[] impUser;
+    final int[] impItem;
+    final int[] fbUser;
+    final int[] fbItem;
+
+    Truth(World world, Impressions log, Feedback feedback) {
+      this.world = world;
+      this.log = log;
+      impUser = worldIndexes(log.users());
+      impItem = worldIndexes(log.items());
+      fbUser = worldIndexes(feedback.users());
+      fbItem = worldIndexes(feedback.items());
+    }
+
+    private static int[] worldIndexes(IdIndex ids) {
+      int[] out = new int[ids.size()];
+      for (int k = 0; k < out.length; k++) {
+        out[k] = Integer.parseInt(ids.id(k).substring(1));
+      }
+      return out;
+    }
+
+    /** True relevance of world user wu for every world item. */
+    double[] relevance(int wu) {
+      double[] r = new double[world.items()];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = world.relevance(wu, i);
+      }
+      return r;
+    }
+
+    /** World items ranked by a model's scores over its own items (items it does not know last). */
+    int[] rankWorldItems(float[] scores, int[] toWorld) {
+      float[] s = new float[world.items()];
+      Arrays.fill(s, Float.NEGATIVE_INFINITY);
+      for (int i = 0; i < scores.length; i++) {
+        s[toWorld[i]] = scores[i];
+      }
+      return RankingMetrics.topK(s, world.items(), null);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package org.causalrec.model;
+
+import java.util.Locale;
+
+/**
+ * How a model weighs logged feedback (CAUSAL.md, "Debiased learning from MNAR feedback"): as it
+ * was logged ({@code naive}), by inverse exposure propensity ({@code ips}), self-normalised
+ * ({@code snips}), or doubly robust with a jointly learned imputation model ({@code dr}, DR-JL).
+ */
+public enum Objective {
+  NAIVE, IPS, SNIPS, DR;
+
+  /** The wire name: naive, ips, snips or dr. */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a wire name (dr-jl is accepted for dr). */
+  public static Objective parse(String s) {
+    String k = s.trim().toLowerCase(Locale.ROOT);
+    if (k.equals("dr-jl")) {
+      return DR;
+    }
+    for (Objective o : values()) {
+      if (o.wireName().equals(k)) {
+        return o;
+      }
+    }
+    throw new IllegalArgumentException("unknown objective '" + s + "' (naive, ips, snips, dr)");
+  }
+
+  /** Whether it needs exposure propensities. */
+  public boolean debiased() {
+    return this != NAIVE;
+  }
+}

@@ -1,0 +1,264 @@
+package org.causalrec.serve;
+
+import ai.djl.Device;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.causalrec.causal.CfFeatures;
+import org.causalrec.causal.UpliftModel;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Interactions;
+import org.causalrec.eval.RankingMetrics;
+import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.model.MultVae;
+import org.causalrec.store.ModelRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the newest ready uplift model: "what if we recommend item i to user u" (both conversion
+ * probabilities, the uplift and its interval) and rankings by uplift. A user is represented by
+ * their current history (from the {@link Recommender}'s view of the log), folded into the uplift
+ * model's own collaborative model for its pair features, so users who arrived after training are
+ * served too. Scoring runs on its own worker thread, never on an event loop.
+ */
+public final class UpliftServing {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UpliftServing.class);
+
+  /** One loaded version: the model, its collaborative feature model and their vocabularies. */
+  private record Loaded(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
+      float[] popularity) {
+    void close() {
+      model.close();
+      cf.close();
+    }
+  }
+
+  private final Vertx vertx;
+  private final ModelRepository registry;
+  private final Device device;
+  private final Recommender recommender;
+  private final WorkerExecutor worker;
+  private final AtomicReference<Loaded> current = new AtomicReference<>();
+
+  public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender) {
+    this.vertx = vertx;
+    this.registry = new ModelRepository(pool);
+    this.device = device;
+    this.recommender = recommender;
+    this.worker = vertx.createSharedWorkerExecutor("causalrec-uplift", 1);
+  }
+
+  /** Loads the newest ready uplift version that loads; completes with it, or null when none does. */
+  public Future<String> loadLatest() {
+    return registry.ready("uplift").compose(rows -> tryInOrder(rows, 0));
+  }
+
+  private Future<String> tryInOrder(List<ModelRepository.ModelRow> rows, int k) {
+    if (k >= rows.size()) {
+      return Future.succeededFuture(null);
+    }
+    return load(rows.get(k)).recover(err -> tryInOrder(rows, k + 1));
+  }
+
+  /** Loads a registered uplift version and switches to it; on failure the current one stays. */
+  public Future<String> switchTo(String version) {
+    return registry.list().compose(rows -> rows.stream().filter(r -> r.version().equals(version)).findFirst()
+        .map(this::load).orElse(Future.failedFuture(new IllegalArgumentException("no model version " + version))));
+  }
+
+  private Future<String> load(ModelRepository.ModelRow row) {
+    return worker.<Loaded>executeBlocking(() -> open(row), false)
+        .onSuccess(l -> {
+          Loaded old = current.getAndSet(l);
+          if (old != null) {
+            // scoring holds the model's lock: closing waits for a request in flight to finish
+            worker.executeBlocking(() -> {
+              old.close();
+              return null;
+            }, true);
+          }
+          LOG.info("Serving uplift {} ({} items)", l.version(), l.items().size());
+        })
+        .onFailure(err -> LOG.warn("Uplift model {} refused: {}", row.version(), err.getMessage()))
+        .map(Loaded::version);
+  }
+
+  private Loaded open(ModelRepository.ModelRow row) throws IOException {
+    if (row.artifact() == null) {
+      throw new IOException("no artifact recorded");
+    }
+    Path dir = Path.of(row.artifact());
+    IdIndex users = ids(dir.resolve("users.json"));
+    IdIndex items = ids(dir.resolve("items.json"));
+    IdIndex cfItems = ids(dir.resolve("cf").resolve("items.json"));
+    int[] counts = new int[items.size()];
+    try {
+      JsonArray a = new JsonArray(Files.readString(dir.resolve("item-counts.json")));
+      if (a.size() != counts.length) {
+        throw new IOException("item-counts.json has " + a.size() + " entries for " + counts.length + " items");
+      }
+      for (int i = 0; i < counts.length; i++) {
+        counts[i] = a.getInteger(i);
+      }
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable item-counts.json in " + dir, e);
+    }
+    UpliftModel model = UpliftModel.load(dir, device);
+    MultVae cf;
+    try {
+      cf = MultVae.load(dir.resolve("cf"), device);
+    } catch (IOException e) {
+      model.close();
+      throw e;
+    }
+    float[] popularity = new CfFeatures(u -> null, counts).popularity();
+    return new Loaded(row.version(), model, cf, users, items, cfItems, popularity);
+  }
+
+  private static IdIndex ids(Path file) throws IOException {
+    try {
+      List<String> ids = new ArrayList<>();
+      new JsonArray(Files.readString(file)).forEach(o -> ids.add((String) o));
+      return IdIndex.of(ids);
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable " + file, e);
+    }
+  }
+
+  /** The serving version, or null. */
+  public String version() {
+    Loaded l = current.get();
+    return l == null ? null : l.version();
+  }
+
+  private Loaded require() {
+    Loaded l = current.get();
+    if (l == null) {
+      throw new InvalidInputException(503, "no_uplift_model", null, null,
+          "no uplift model is trained yet: POST /v1/models/uplift/train");
+    }
+    return l;
+  }
+
+  /**
+   * {@code {"user_id", "item_id", "model_version", "recommended": {"conversion_probability"},
+   * "not_recommended": {"conversion_probability"}, "uplift", "interval": {"low", "high", "level"}}}.
+   * Fails with 404 for an item the model does not know, 503 without a model.
+   */
+  public Future<JsonObject> whatIf(String user, String item) {
+    Loaded l;
+    try {
+      l = require();
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+    int i = l.items().indexOf(item);
+    if (i < 0) {
+      return Future.failedFuture(new InvalidInputException(404, "unknown_item", "item", null,
+          "item '" + item + "' was never logged, so the uplift model has nothing to say about it"));
+    }
+    return recommender.features(user).compose(f -> {
+      if (f.history().isEmpty() && l.users().indexOf(user) < 0) {
+        return Future.failedFuture(new InvalidInputException(404, "unknown_user", "id", null,
+            "user '" + user + "' has no events: there is nothing to estimate their response from"));
+      }
+      return worker.<JsonObject>executeBlocking(() -> whatIfBlocking(l, user, item, i, f.history()), false);
+    });
+  }
+
+  private static JsonObject whatIfBlocking(Loaded l, String user, String item, int i, List<String> history) {
+    {
+      UpliftModel.Estimate e = estimates(l, user, history)[i];
+      return new JsonObject().put("user_id", user).put("item_id", item).put("model_version", l.version())
+          .put("recommended", new JsonObject().put("conversion_probability", e.treated()))
+          .put("not_recommended", new JsonObject().put("conversion_probability", e.control()))
+          .put("uplift", e.uplift())
+          .put("interval", new JsonObject().put("low", e.low()).put("high", e.high()).put("level", 0.95)
+              .put("method", "bootstrap of the output heads (" + UpliftModel.REPLICAS + " replicas)"))
+          .put("history_items", history.size());
+    }
+  }
+
+  /**
+   * The {@code n} items with the largest uplift for {@code user}, consumed and {@code exclude}d
+   * items left out: {@code {"user_id", "model_version", "objective": "uplift", "items": [{"id",
+   * "uplift", "p_recommended", "p_not_recommended", "reason"}]}}.
+   */
+  public Future<JsonObject> recommend(String user, int n, Set<String> exclude) {
+    Loaded l;
+    try {
+      l = require();
+    } catch (InvalidInputException e) {
+      return Future.failedFuture(e);
+    }
+    return recommender.features(user).compose(f -> worker.executeBlocking(() -> {
+      UpliftModel.Estimate[] est = estimates(l, user, f.history());
+      float[] tau = new float[est.length];
+      boolean[] skip = new boolean[est.length];
+      for (int i = 0; i < est.length; i++) {
+        tau[i] = (float) est[i].uplift();
+        String id = l.items().id(i);
+        skip[i] = exclude.contains(id) || f.consumed().contains(id);
+      }
+      JsonArray items = new JsonArray();
+      for (int i : RankingMetrics.topK(tau, n, skip)) {
+        if (!skip[i]) {
+          items.add(new JsonObject().put("id", l.items().id(i)).put("uplift", est[i].uplift())
+              .put("p_recommended", est[i].treated()).put("p_not_recommended", est[i].control())
+              .put("reason", "recommending it adds the most expected conversions"));
+        }
+      }
+      return new JsonObject().put("user_id", user).put("model_version", l.version()).put("objective", "uplift")
+          .put("items", items);
+    }, false));
+  }
+
+  /** Estimates for every item from the user's current history (item ids, oldest first). */
+  private static UpliftModel.Estimate[] estimates(Loaded l, String user, List<String> history) {
+    int[] hist = history.stream().mapToInt(l.items()::indexOf).filter(i -> i >= 0).toArray();
+    float[] features = null;
+    if (l.model().usesFeatures()) {
+      Interactions.Builder b = new Interactions.Builder(1, l.cfItems().size());
+      boolean any = false;
+      for (String id : history) {
+        int c = l.cfItems().indexOf(id);
+        if (c >= 0) {
+          b.add(0, c, 1f);
+          any = true;
+        }
+      }
+      float[] scores = null;
+      if (any) {
+        float[] s = l.cf().score(b.build(), 0, 1)[0];
+        scores = new float[l.items().size()];
+        for (int i = 0; i < scores.length; i++) {
+          int c = l.cfItems().indexOf(l.items().id(i));
+          scores[i] = c < 0 ? Float.NaN : s[c];
+        }
+      }
+      features = CfFeatures.withPopularity(scores, l.popularity());
+    }
+    return l.model().forUser(l.users().indexOf(user), hist, features);
+  }
+
+  /** Stops serving and releases the model. */
+  public void close() {
+    Loaded l = current.getAndSet(null);
+    if (l != null) {
+      l.close();
+    }
+    worker.close();
+  }
+}

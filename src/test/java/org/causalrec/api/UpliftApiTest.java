@@ -1,0 +1,191 @@
+package org.causalrec.api;
+
+import static org.causalrec.TestEnv.get;
+import static org.causalrec.TestEnv.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.causalrec.Server;
+import org.causalrec.TestEnv;
+import org.causalrec.sim.SimulationRun;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.Sinks;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
+import org.causalrec.store.ModelRepository;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The causal models over real HTTP on the tiny simulated world: training requests with debiasing
+ * options (and their 400s), the uplift model's what-if answers (and their 400/404/503 cases) and
+ * recommendations ranked by uplift.
+ */
+class UpliftApiTest {
+
+  @TempDir
+  static Path dir;
+
+  static Server.Store store;
+  static Server server;
+  static WebClient client;
+  static int port;
+  static HttpResponse<Buffer> beforeAnyModel;
+  static String version;
+
+  @BeforeAll
+  static void start() {
+    store = Server.Store.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 8)), Sinks.inProcess(store.ingest()),
+        dir.resolve("truth"), 2_000, m -> { });
+    server = Server.start(TestEnv.config(dir), store);
+    client = WebClient.create(server.vertx());
+    port = server.port();
+    beforeAnyModel = get(client, port, "/v1/users/u3/what-if?item=i5");
+    HttpResponse<Buffer> r = post(client, port, "/v1/models/uplift/train", new JsonObject().put("epochs", 4));
+    assertEquals(202, r.statusCode(), r.bodyAsString());
+    version = r.bodyAsJsonObject().getString("version");
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    while (!version.equals(server.upliftVersion())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("uplift " + version + " never served");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    store.close();
+  }
+
+  private static void assertError(HttpResponse<Buffer> r, int status, String error, String field) {
+    assertEquals(status, r.statusCode(), r.bodyAsString());
+    JsonObject b = r.bodyAsJsonObject();
+    assertEquals(error, b.getString("error"), b.encode());
+    if (field != null) {
+      assertEquals(field, b.getString("field"), b.encode());
+    }
+  }
+
+  @Test
+  void withoutAnUpliftModelWhatIfIs503() {
+    assertError(beforeAnyModel, 503, "no_uplift_model", null);
+  }
+
+  @Test
+  void whatIfGivesBothProbabilitiesTheUpliftAndAnInterval() {
+    HttpResponse<Buffer> r = get(client, port, "/v1/users/u3/what-if?item=i5");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonObject b = r.bodyAsJsonObject();
+    assertEquals("u3", b.getString("user_id"));
+    assertEquals("i5", b.getString("item_id"));
+    assertEquals(version, b.getString("model_version"));
+    double treated = b.getJsonObject("recommended").getDouble("conversion_probability");
+    double control = b.getJsonObject("not_recommended").getDouble("conversion_probability");
+    assertTrue(treated >= 0 && treated <= 1 && control >= 0 && control <= 1, b.encode());
+    assertEquals(treated - control, b.getDouble("uplift"), 1e-9);
+    JsonObject interval = b.getJsonObject("interval");
+    assertTrue(interval.getDouble("low") <= interval.getDouble("high"), b.encode());
+    assertEquals(0.95, interval.getDouble("level"));
+    assertTrue(b.getInteger("history_items") > 0, "u3's history represents them: " + b.encode());
+    // a user the model never saw, with events of their own, is answered from their history
+    JsonArray events = new JsonArray().add(TestEnv.click(null, "late-user", "i1")).add(TestEnv.click(null, "late-user", "i2"));
+    assertEquals(200, post(client, port, "/v1/events", events).statusCode());
+    HttpResponse<Buffer> late = get(client, port, "/v1/users/late-user/what-if?item=i5");
+    assertEquals(200, late.statusCode(), late.bodyAsString());
+  }
+
+  @Test
+  void whatIfRefusesMissingItemsUnknownItemsAndUnknownUsers() {
+    assertError(get(client, port, "/v1/users/u3/what-if"), 400, "invalid_parameter", "item");
+    assertError(get(client, port, "/v1/users/u3/what-if?item="), 400, "invalid_parameter", "item");
+    assertError(get(client, port, "/v1/users/u3/what-if?item=no-such-item"), 404, "unknown_item", "item");
+    assertError(get(client, port, "/v1/users/nobody-at-all/what-if?item=i5"), 404, "unknown_user", "id");
+  }
+
+  @Test
+  void recommendationsRankedByUpliftLeaveConsumedItemsOut() {
+    HttpResponse<Buffer> r = get(client, port, "/v1/users/u3/recommendations?objective=uplift&n=5&exclude=i7");
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonObject b = r.bodyAsJsonObject();
+    assertEquals("uplift", b.getString("objective"));
+    assertEquals(version, b.getString("model_version"));
+    JsonArray items = b.getJsonArray("items");
+    assertEquals(5, items.size());
+    Set<String> consumed = new HashSet<>();
+    for (Object o : get(client, port, "/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
+      JsonObject e = (JsonObject) o;
+      if (Set.of("click", "add_to_cart", "purchase", "rating").contains(e.getString("type"))) {
+        consumed.add(e.getString("item_id"));
+      }
+    }
+    double last = Double.POSITIVE_INFINITY;
+    for (Object o : items) {
+      JsonObject it = (JsonObject) o;
+      assertFalse(consumed.contains(it.getString("id")) || it.getString("id").equals("i7"), it.encode());
+      assertTrue(it.getDouble("uplift") <= last, "sorted by uplift");
+      assertEquals(it.getDouble("p_recommended") - it.getDouble("p_not_recommended"), it.getDouble("uplift"), 1e-9);
+      last = it.getDouble("uplift");
+    }
+    assertError(get(client, port, "/v1/users/u3/recommendations?objective=clicks"), 400, "invalid_parameter",
+        "objective");
+  }
+
+  @Test
+  void trainRequestsValidateTheirDebiasingOptions() {
+    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "dr")), 400,
+        "invalid_field", "objective");
+    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "magic")), 400,
+        "invalid_field", "objective");
+    assertError(post(client, port, "/v1/models/exposure/train", new JsonObject().put("objective", "ips")), 400,
+        "invalid_field", "objective");
+    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "ips")
+        .put("propensity", "magic")), 400, "invalid_field", "propensity");
+    assertError(post(client, port, "/v1/models/click-mlp/train", new JsonObject().put("propensity", "popularity")),
+        400, "invalid_field", "propensity");
+    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", 3)), 400,
+        "invalid_parameter", "objective");
+  }
+
+  @Test
+  void debiasedModelsTrainAndTheRegistryRecordsTheirObjective() {
+    String vae = server.training().trainAndWait("mult-vae", 3, "snips", "popularity").await();
+    String click = server.training().trainAndWait("click-mlp", 2, "dr", null).await();
+    String exposure = server.training().trainAndWait("exposure", 3).await();
+    ModelRepository.ModelRow v = row(vae);
+    assertEquals("snips", v.params().getString("objective"));
+    assertEquals("popularity", v.params().getString("propensity"));
+    assertTrue(v.metrics().getDouble("ndcg@100") > 0, v.metrics().encode());
+    ModelRepository.ModelRow c = row(click);
+    assertEquals("dr", c.params().getString("objective"));
+    assertTrue(c.metrics().getDouble("auc") > 0.5, c.metrics().encode());
+    ModelRepository.ModelRow e = row(exposure);
+    assertEquals(10, e.metrics().getJsonArray("calibration").size());
+    assertTrue(e.metrics().getDouble("expected_calibration_error") < 0.05, e.metrics().encode());
+    JsonArray listed = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models");
+    assertTrue(listed.stream().anyMatch(o -> ((JsonObject) o).getString("version").equals(version)
+        && ((JsonObject) o).getJsonObject("metrics").containsKey("mean_uplift")), listed.encode());
+  }
+
+  private static ModelRepository.ModelRow row(String version) {
+    return new ModelRepository(server.pool()).list().await().stream().filter(r -> r.version().equals(version))
+        .findFirst().orElseThrow();
+  }
+}

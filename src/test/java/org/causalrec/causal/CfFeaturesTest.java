@@ -1,0 +1,32 @@
+package org.causalrec.causal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Collaborative pair features by hand. */
+class CfFeaturesTest {
+
+  @Test
+  void standardisesScoresRanksThemAndScalesPopularity() {
+    // scores 1, 3, NaN (unknown item); counts 0, 3, 7 -> popularity log1p(n) / log1p(7) = 0, 2 log 2 / 3 log 2, 1
+    CfFeatures f = new CfFeatures(u -> new float[] {1f, 3f, Float.NaN}, new int[] {0, 3, 7});
+    float[] x = f.forUser(0);
+    // known scores: mean 2, sd 1 -> z = -1, +1; unknown -> -3
+    assertEquals(-1f, x[0], 1e-6);
+    assertEquals(1f, x[3], 1e-6);
+    assertEquals(-3f, x[6], 1e-6);
+    // percentile ranks: unknown lowest (0), then 1 (0.5), then 3 (1)
+    assertEquals(0.5f, x[1], 1e-6);
+    assertEquals(1f, x[4], 1e-6);
+    assertEquals(0f, x[7], 1e-6);
+    assertArrayEquals(new float[] {0f, 2f / 3f, 1f}, new float[] {x[2], x[5], x[8]}, 1e-6f);
+  }
+
+  @Test
+  void anUnknownUserGetsNeutralFeatures() {
+    float[] x = new CfFeatures(u -> null, new int[] {1, 1}).forUser(5);
+    assertArrayEquals(new float[] {0f, 0.5f, 1f, 0f, 0.5f, 1f}, x, 1e-6f);
+  }
+}

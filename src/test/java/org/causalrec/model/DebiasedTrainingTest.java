@@ -1,0 +1,114 @@
+package org.causalrec.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.causalrec.config.EventTypes;
+import org.causalrec.data.Feedback;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
+import org.causalrec.store.Event;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The debiasing objectives do what their formulas say: with equal propensities IPS and SNIPS are
+ * the naive objective, with unequal ones the weights change the model, and DR-JL trains on the
+ * unshown pairs too.
+ */
+class DebiasedTrainingTest {
+
+  static Impressions log;
+  static Feedback feedback;
+
+  @BeforeAll
+  static void simulate() {
+    World world = World.generate(WorldSpec.named("tiny"), 5);
+    Simulator sim = new Simulator(world);
+    List<Event> events = new ArrayList<>();
+    for (int u = 0; u < world.users(); u++) {
+      sim.simulateUser(u).events().forEach(e -> events.add(Simulator.toEvent(e)));
+    }
+    log = Impressions.of(events);
+    feedback = Feedback.of(events, EventTypes.defaults());
+  }
+
+  private static float[][] vaeScores(Objective o, PairWeights w) {
+    MultVaeParams p = MultVaeParams.forData(3, feedback.users().size(), 1);
+    try (MultVae vae = MultVae.train(feedback.matrix(), p, o, w, Device.cpu(), null, r -> { })) {
+      return vae.score(feedback.matrix(), 0, 5);
+    }
+  }
+
+  @Test
+  void multVaeWithEqualWeightsIsTheNaiveModel() {
+    float[][] naive = vaeScores(Objective.NAIVE, null);
+    float[][] ips = vaeScores(Objective.IPS, (u, i) -> 7f);
+    float[][] snips = vaeScores(Objective.SNIPS, (u, i) -> 7f);
+    for (int r = 0; r < naive.length; r++) {
+      assertArrayEquals(naive[r], ips[r], 1e-5f, "ips renormalises per user: constant weights change nothing");
+      assertArrayEquals(naive[r], snips[r], 1e-5f, "snips renormalises per batch: constant weights change nothing");
+    }
+    float[][] weighted = vaeScores(Objective.IPS, (u, i) -> 1f + (i % 7));
+    assertTrue(Math.abs(weighted[0][0] - naive[0][0]) > 1e-4 || Math.abs(weighted[1][3] - naive[1][3]) > 1e-4,
+        "unequal weights change the model");
+  }
+
+  @Test
+  void multVaeRefusesDrAndDebiasingWithoutPropensities() {
+    MultVaeParams p = MultVaeParams.forData(1, feedback.users().size(), 1);
+    assertThrows(IllegalArgumentException.class,
+        () -> MultVae.train(feedback.matrix(), p, Objective.DR, (u, i) -> 1f, Device.cpu(), null, r -> { }));
+    assertThrows(IllegalArgumentException.class,
+        () -> MultVae.train(feedback.matrix(), p, Objective.IPS, null, Device.cpu(), null, r -> { }));
+  }
+
+  private static float[] clickPredictions(ClickMlp.Debiasing d) {
+    ClickMlp.Params p = new ClickMlp.Params(16, 32, 1e-3f, 512, 2, 3);
+    try (ClickMlp mlp = ClickMlp.train(log, null, p, d, Device.cpu(), r -> { })) {
+      return mlp.predict(log.select(new int[] {0, 1, 2, 3, 4, 5, 6, 7}));
+    }
+  }
+
+  @Test
+  void clickModelWithEqualPropensitiesIsTheNaiveModel() {
+    float[] constant = new float[log.size()];
+    Arrays.fill(constant, 0.2f);
+    float[] naive = clickPredictions(ClickMlp.Debiasing.NONE);
+    float[] ips = clickPredictions(new ClickMlp.Debiasing(Objective.IPS, constant, 0.01f, null, null));
+    float[] snips = clickPredictions(new ClickMlp.Debiasing(Objective.SNIPS, constant, 0.01f, null, null));
+    assertArrayEquals(naive, ips, 2e-3f);
+    assertArrayEquals(naive, snips, 2e-3f);
+    float[] varying = log.propensity().clone();
+    float[] logged = clickPredictions(new ClickMlp.Debiasing(Objective.IPS, varying, 0.01f, null, null));
+    double diff = 0;
+    for (int k = 0; k < naive.length; k++) {
+      diff = Math.max(diff, Math.abs(logged[k] - naive[k]));
+    }
+    assertTrue(diff > 2e-3, "logged propensities reweigh the impressions: " + diff);
+  }
+
+  @Test
+  void doublyRobustTrainsOnUnshownPairsToo() {
+    Sessions.Unshown unshown = Sessions.of(log).unshown(log, 5, 1);
+    assertTrue(unshown.pairs().size() > 0);
+    float[] dr = clickPredictions(new ClickMlp.Debiasing(Objective.DR, log.propensity(), 0.05f, unshown.pairs(),
+        unshown.weight()));
+    for (float x : dr) {
+      assertTrue(x > 0 && x < 1, "probabilities: " + Arrays.toString(dr));
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> new ClickMlp.Debiasing(Objective.DR, log.propensity(), 0.05f, null, null));
+    assertEquals(Objective.DR, Objective.parse("DR-JL"));
+    assertThrows(IllegalArgumentException.class, () -> Objective.parse("magic"));
+  }
+}
