@@ -100,9 +100,17 @@ final class ModelRoutes {
         .onFailure(ctx::fail);
   }
 
-  /** Body: {"protocol", "models", "epochs", "heldout_users", "train_share", "seed"}, all optional. */
+  /**
+   * Body: {"protocol", "models", "epochs", "heldout_users", "train_share", "seed"}, all optional; or
+   * {"ope": {"policy", "temperature", "reward", "min_propensity"}} for an off-policy evaluation of a
+   * Mult-VAE version from the logged impressions.
+   */
   private void evaluate(RoutingContext ctx) {
     JsonObject body = ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx);
+    if (body.containsKey("ope")) {
+      evaluateOffPolicy(ctx, body.getValue("ope"));
+      return;
+    }
     String protocol = body.getValue("protocol", "strong-generalization") instanceof String p ? p : null;
     if (protocol == null) {
       throw Params.invalid("protocol", "protocol must be a string");
@@ -121,6 +129,29 @@ final class ModelRoutes {
     }
     long seed = intField(body, "seed", 1, 0, Integer.MAX_VALUE);
     training.evaluate(protocol, models, epochs, heldOut, sn.doubleValue(), seed)
+        .onSuccess(r -> Errors.send(ctx, 200, r))
+        .onFailure(ctx::fail);
+  }
+
+  private void evaluateOffPolicy(RoutingContext ctx, Object spec) {
+    if (!(spec instanceof JsonObject o)) {
+      throw Params.invalid("ope", "ope must be an object: {\"policy\", \"temperature\", \"reward\"}");
+    }
+    String policy = stringField(o, "policy");
+    Object t = o.getValue("temperature", 1.0);
+    if (!(t instanceof Number tn) || !(tn.doubleValue() > 0 && tn.doubleValue() <= 1_000)) {
+      throw Params.invalid("temperature", "temperature must be a number in (0, 1000]");
+    }
+    String reward = o.getValue("reward", "conversion") instanceof String r ? r : "";
+    if (!reward.equals("conversion") && !reward.equals("click")) {
+      throw Params.invalid("reward", "reward must be conversion or click");
+    }
+    Object mp = o.getValue("min_propensity", 1e-4);
+    if (!(mp instanceof Number mn) || !(mn.doubleValue() > 0 && mn.doubleValue() < 1)) {
+      throw Params.invalid("min_propensity", "min_propensity must be a number in (0, 1)");
+    }
+    training.evaluateOffPolicy(policy, new org.causalrec.eval.OpeRun.Settings(tn.doubleValue(), reward,
+            mn.doubleValue(), 200, 1))
         .onSuccess(r -> Errors.send(ctx, 200, r))
         .onFailure(ctx::fail);
   }

@@ -88,11 +88,26 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--pair-epochs", defaultValue = "20", description = "--causal: exposure model epochs (default ${DEFAULT-VALUE})")
   int pairEpochs;
 
+  @Option(names = "--ope", description = "off-policy evaluation of a Mult-VAE version (--policy) from the logged impressions")
+  boolean ope;
+
+  @Option(names = "--policy", description = "--ope: the Mult-VAE version to evaluate (default: the newest ready one)")
+  String policy;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "--ope: softmax temperature of the candidate (default ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--reward", defaultValue = "conversion", description = "--ope: conversion or click (default ${DEFAULT-VALUE})")
+  String reward;
+
   @Override
   public Integer call() throws IOException {
     Config config = common.config();
     if (causal) {
       return causal(config);
+    }
+    if (ope) {
+      return offPolicy(config);
     }
     HoldoutRun.Prepared prepared;
     try (Server.Store store = Server.Store.open(config)) {
@@ -112,6 +127,23 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     if (results != null) {
       writeResults(results, feedback, detail, rs);
+    }
+    return 0;
+  }
+
+  private int offPolicy(Config config) {
+    Devices.Choice device = Devices.choose(config.device());
+    try (Server.Store store = Server.Store.open(config)) {
+      org.causalrec.train.TrainingService training = new org.causalrec.train.TrainingService(store.vertx(),
+          new EventRepository(store.pool()), new org.causalrec.store.ModelRepository(store.pool()), config,
+          device.device(), (k, v) -> { });
+      try {
+        io.vertx.core.json.JsonObject r = training.evaluateOffPolicy(policy,
+            new org.causalrec.eval.OpeRun.Settings(temperature, reward, 1e-4, 200, seed)).await();
+        System.out.println(json ? r.encode() : r.encodePrettily());
+      } finally {
+        training.close().await();
+      }
     }
     return 0;
   }

@@ -442,7 +442,7 @@ public final class CausalExperiment {
             int fu = feedback.users().indexOf(log.users().id(u));
             float[] scores = fu < 0 ? new float[feedback.items().size()]
                 : vae.score(feedback.matrix().selectRows(new int[] {fu}), 0, 1)[0];
-            incl = inclusion(scores, impToFb, temperature, slate);
+            incl = OpeRun.inclusion(scores, impToFb, temperature, slate);
             UpliftModel.Estimate[] est = uplift.forUser(u);
             q = new double[items];
             direct = 0;
@@ -487,26 +487,6 @@ public final class CausalExperiment {
       }
       detail.put("ope", reports);
     }
-  }
-
-  /** Inclusion probabilities 1 - (1 - pi)^slate of a softmax over scores / temperature, in the log's item indexes. */
-  static double[] inclusion(float[] scores, int[] impToFb, double temperature, int slate) {
-    double[] p = new double[impToFb.length];
-    double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < p.length; i++) {
-      if (impToFb[i] >= 0) {
-        max = Math.max(max, scores[impToFb[i]] / temperature);
-      }
-    }
-    double sum = 0;
-    for (int i = 0; i < p.length; i++) {
-      p[i] = impToFb[i] < 0 ? 0 : Math.exp(scores[impToFb[i]] / temperature - max);
-      sum += p[i];
-    }
-    for (int i = 0; i < p.length; i++) {
-      p[i] = 1 - Math.pow(1 - p[i] / sum, slate);
-    }
-    return p;
   }
 
   /** Spearman correlation of a model's scores over its items with the true values of the world items they are. */

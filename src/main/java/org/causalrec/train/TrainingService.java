@@ -23,6 +23,7 @@ import org.causalrec.eval.HoldoutEvaluator;
 import org.causalrec.eval.HoldoutRun;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.eval.HoldoutSplit;
+import org.causalrec.eval.OpeRun;
 import org.causalrec.ingest.InvalidInputException;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
@@ -335,6 +336,34 @@ public final class TrainingService {
       }
       return HoldoutRun.toJson(protocol, p.feedback(), p.split(),
           HoldoutRun.run(p.split(), epochs, device, seed, models, LOG::info));
+    });
+  }
+
+  /**
+   * Off-policy evaluation of a registered Mult-VAE version ({@code policy}; null: the newest ready
+   * one) from the logged impressions, on the training worker; completes with {@link OpeRun}'s
+   * report. 404 for an unknown version, 400 when no session carries propensities.
+   */
+  public Future<JsonObject> evaluateOffPolicy(String policy, OpeRun.Settings settings) {
+    return registry.ready("mult-vae").compose(rows -> {
+      ModelRepository.ModelRow row = rows.stream().filter(r -> policy == null || r.version().equals(policy))
+          .findFirst().orElse(null);
+      if (row == null) {
+        return Future.failedFuture(new InvalidInputException(404, "unknown_policy", "policy", null, policy == null
+            ? "no ready mult-vae version to evaluate: train one first"
+            : "no ready mult-vae version '" + policy + "'"));
+      }
+      return worker.executeBlocking(() -> {
+        Path dir = Path.of(row.artifact());
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        new JsonArray(Files.readString(dir.resolve("items.json"))).forEach(o -> ids.add((String) o));
+        Impressions log = Impressions.load(events);
+        try (MultVae vae = MultVae.load(dir, device)) {
+          return OpeRun.run(log, vae, org.causalrec.data.IdIndex.of(ids), row.version(), settings);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidInputException(400, "no_propensities", "policy", null, e.getMessage());
+        }
+      });
     });
   }
 

@@ -184,6 +184,29 @@ class UpliftApiTest {
         && ((JsonObject) o).getJsonObject("metrics").containsKey("mean_uplift")), listed.encode());
   }
 
+  @Test
+  void offPolicyEvaluationOfAModelVersionFromTheLoggedImpressions() {
+    String vae = server.training().trainAndWait("mult-vae", 3).await();
+    HttpResponse<Buffer> r = post(client, port, "/v1/evaluate", new JsonObject().put("ope",
+        new JsonObject().put("policy", vae).put("temperature", 2.0)));
+    assertEquals(200, r.statusCode(), r.bodyAsString());
+    JsonObject b = r.bodyAsJsonObject();
+    assertEquals(vae, b.getString("policy"));
+    assertTrue(b.getInteger("sessions") > 100, b.encode());
+    assertEquals(0, b.getInteger("sessions_skipped_without_propensities"));
+    assertTrue(b.getDouble("logging_policy_value") > 0, b.encode());
+    assertTrue(b.getDouble("effective_sample_size") > 0, b.encode());
+    for (String e : Set.of("ips", "snips", "dm", "dr")) {
+      JsonObject x = b.getJsonObject("estimates").getJsonObject(e);
+      assertTrue(x.getDouble("value") >= 0 && x.getDouble("low") <= x.getDouble("high"), e + " " + x.encode());
+    }
+    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", new JsonObject().put("policy", vae)
+        .put("temperature", -1))), 400, "invalid_parameter", "temperature");
+    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", new JsonObject()
+        .put("policy", "mult-vae-none"))), 404, "unknown_policy", "policy");
+    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", "yes")), 400, "invalid_parameter", "ope");
+  }
+
   private static ModelRepository.ModelRow row(String version) {
     return new ModelRepository(server.pool()).list().await().stream().filter(r -> r.version().equals(version))
         .findFirst().orElseThrow();

@@ -1,0 +1,184 @@
+package org.causalrec.eval;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.causalrec.causal.OffPolicy;
+import org.causalrec.causal.SlateOpe;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Interactions;
+import org.causalrec.data.Sessions;
+import org.causalrec.model.CfModel;
+
+/**
+ * Off-policy evaluation of a candidate model from the logged impressions (CAUSAL.md): the
+ * candidate is a softmax over the model's fold-in scores of each user's history before the
+ * session, at a temperature, drawn as many times as a logged session shows items; its value is
+ * the expected reward (conversions or clicks) per session, estimated by IPS, SNIPS, DM and DR
+ * over the sessions whose impressions all carry the logging policy's propensity. The reward model
+ * of DM and DR is each item's smoothed reward rate when shown.
+ */
+public final class OpeRun {
+
+  /** Prior strength (in impressions) of the item reward rates toward the overall rate. */
+  static final double PRIOR = 10;
+
+  private OpeRun() {}
+
+  /**
+   * Settings.
+   *
+   * @param temperature softmax temperature (larger: closer to uniform)
+   * @param reward conversion or click
+   * @param minPropensity clipping floor of the logged propensities
+   * @param resamples bootstrap resamples
+   * @param seed bootstrap seed
+   */
+  public record Settings(double temperature, String reward, double minPropensity, int resamples, long seed) {
+    public Settings {
+      if (!(temperature > 0) || !(reward.equals("conversion") || reward.equals("click"))
+          || !(minPropensity > 0 && minPropensity < 1) || resamples < 10) {
+        throw new IllegalArgumentException("temperature > 0, reward conversion or click, minPropensity in (0, 1),"
+            + " resamples >= 10");
+      }
+    }
+  }
+
+  /**
+   * Evaluates {@code model} (a collaborative model over {@code modelItems}, named {@code version})
+   * on {@code log}. Blocking.
+   */
+  public static JsonObject run(Impressions log, CfModel model, IdIndex modelItems, String version, Settings s) {
+    Sessions sessions = Sessions.of(log);
+    int items = log.items().size();
+    int[] toModel = new int[items];
+    for (int i = 0; i < items; i++) {
+      toModel[i] = modelItems.indexOf(log.items().id(i));
+    }
+    boolean[] reward = s.reward().equals("click") ? log.clicked() : log.converted();
+    double[] q = itemRates(log, reward, items);
+    List<SlateOpe.Session> logged = new ArrayList<>();
+    int skipped = 0;
+    int[] sizes = new int[sessions.size()];
+    for (int k = 0; k < sessions.size(); k++) {
+      sizes[k] = sessions.rows()[k].length;
+    }
+    int[] sortedSizes = sizes.clone();
+    Arrays.sort(sortedSizes);
+    int slate = sortedSizes.length == 0 ? 1 : Math.max(1, sortedSizes[sortedSizes.length / 2]);
+    double loggedReward = 0;
+    for (int k = 0; k < sessions.size(); k++) {
+      int[] rows = sessions.rows()[k];
+      boolean complete = true;
+      for (int r : rows) {
+        complete &= !Float.isNaN(log.propensity()[r]);
+      }
+      if (!complete) {
+        skipped++;
+        continue;
+      }
+      float[] scores = scoresBefore(model, modelItems.size(), toModel, log, sessions.user()[k], sessions.start()[k]);
+      double[] incl = inclusion(scores, toModel, s.temperature(), slate);
+      double direct = 0;
+      double size = 0;
+      for (int i = 0; i < items; i++) {
+        direct += incl[i] * q[i];
+        size += incl[i];
+      }
+      double[] b = new double[rows.length];
+      double[] t = new double[rows.length];
+      double[] r = new double[rows.length];
+      double[] qs = new double[rows.length];
+      for (int j = 0; j < rows.length; j++) {
+        int i = log.item()[rows[j]];
+        b[j] = log.propensity()[rows[j]];
+        t[j] = incl[i];
+        r[j] = reward[rows[j]] ? 1 : 0;
+        qs[j] = q[i];
+        loggedReward += r[j];
+      }
+      logged.add(new SlateOpe.Session(b, t, r, qs, direct, size));
+    }
+    if (logged.isEmpty()) {
+      throw new IllegalArgumentException("no logged session carries propensities for all of its impressions: "
+          + "log impressions with context.propensity to evaluate off-policy");
+    }
+    OffPolicy.Report rep = SlateOpe.evaluate(logged, s.minPropensity(), s.resamples(), s.seed());
+    JsonObject estimates = new JsonObject();
+    for (OffPolicy.Estimate e : rep.estimates()) {
+      estimates.put(e.estimator(), new JsonObject().put("value", e.value()).put("low", e.low()).put("high", e.high()));
+    }
+    return new JsonObject().put("policy", version).put("temperature", s.temperature()).put("reward", s.reward())
+        .put("value_unit", s.reward() + "s per session").put("slate_size", slate)
+        .put("sessions", logged.size()).put("sessions_skipped_without_propensities", skipped)
+        .put("logging_policy_value", loggedReward / logged.size())
+        .put("estimates", estimates).put("effective_sample_size", rep.effectiveSampleSize())
+        .put("max_weight", rep.maxWeight()).put("clipped", rep.clipped())
+        .put("warnings", new JsonArray(new ArrayList<Object>(rep.warnings())))
+        .put("reward_model", "per-item reward rate when shown, smoothed toward the overall rate with a prior of "
+            + (int) PRIOR + " impressions");
+  }
+
+  /** Each item's reward rate when shown, smoothed toward the overall rate. */
+  static double[] itemRates(Impressions log, boolean[] reward, int items) {
+    double[] hits = new double[items];
+    double[] shown = new double[items];
+    double all = 0;
+    for (int r = 0; r < log.size(); r++) {
+      shown[log.item()[r]]++;
+      if (reward[r]) {
+        hits[log.item()[r]]++;
+        all++;
+      }
+    }
+    double overall = log.size() == 0 ? 0 : all / log.size();
+    double[] q = new double[items];
+    for (int i = 0; i < items; i++) {
+      q[i] = (hits[i] + PRIOR * overall) / (shown[i] + PRIOR);
+    }
+    return q;
+  }
+
+  /** The model's fold-in scores of the user's positive items strictly before {@code time}. */
+  static float[] scoresBefore(CfModel model, int modelItems, int[] toModel, Impressions log, int user, long time) {
+    long[] t = log.historyTime()[user];
+    int end = Arrays.binarySearch(t, time);
+    end = end < 0 ? -end - 1 : end;
+    while (end > 0 && t[end - 1] == time) {
+      end--;
+    }
+    Interactions.Builder b = new Interactions.Builder(1, modelItems);
+    java.util.BitSet added = new java.util.BitSet(modelItems);
+    for (int k = 0; k < end; k++) {
+      int m = toModel[log.history()[user][k]];
+      if (m >= 0 && !added.get(m)) {
+        added.set(m);
+        b.add(0, m, 1f);
+      }
+    }
+    return added.isEmpty() ? new float[modelItems] : model.score(b.build(), 0, 1)[0];
+  }
+
+  /** Inclusion probabilities 1 - (1 - pi)^slate of a softmax over scores / temperature, in the log's item indexes. */
+  static double[] inclusion(float[] scores, int[] toModel, double temperature, int slate) {
+    double[] p = new double[toModel.length];
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < p.length; i++) {
+      if (toModel[i] >= 0) {
+        max = Math.max(max, scores[toModel[i]] / temperature);
+      }
+    }
+    double sum = 0;
+    for (int i = 0; i < p.length; i++) {
+      p[i] = toModel[i] < 0 ? 0 : Math.exp(scores[toModel[i]] / temperature - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < p.length; i++) {
+      p[i] = sum == 0 ? 0 : 1 - Math.pow(1 - p[i] / sum, slate);
+    }
+    return p;
+  }
+}
