@@ -36,6 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
     Config config = port != null ? base.withHttpPort(port) : base;
     ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), server -> {
       trainIfNoModel(server);
+      trainUpliftInBackground(server);
       printTryThis(server);
     });
     return 0;
@@ -78,6 +79,20 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.printf("Trained %s in %.1f s; it serves the recommendations.%n", version, (System.nanoTime() - t0) / 1e9);
   }
 
+  /** Starts the uplift model when none serves; the server answers meanwhile (what-if says 503 until it is ready). */
+  private static void trainUpliftInBackground(Server server) {
+    if (server.upliftVersion() != null) {
+      System.out.println("Serving uplift model " + server.upliftVersion() + ".");
+      return;
+    }
+    long t0 = System.nanoTime();
+    server.training().trainAndWait("uplift", null)
+        .onSuccess(v -> System.out.printf("Trained uplift model %s in %.1f s: what-if answers and objective=uplift"
+            + " are on.%n", v, (System.nanoTime() - t0) / 1e9))
+        .onFailure(err -> System.out.println("The uplift model did not train: " + err.getMessage()));
+    System.out.println("Training the uplift model (exposure propensities, then uplift) in the background ...");
+  }
+
   private static void printTryThis(Server server) {
     String url = server.baseUrl();
     System.out.println();
@@ -88,6 +103,8 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl '" + url + "/v1/users/u1/events?limit=5'");
     System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5'");
     System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5&category=books'");
+    System.out.println("  curl '" + url + "/v1/users/u1/what-if?item=i42'               # once the uplift model is ready");
+    System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5&objective=uplift'");
     System.out.println("  curl " + url + "/v1/models");
     System.out.println("  curl -X POST " + url + "/v1/events -H 'content-type: application/json' \\");
     System.out.println("       -d '[{\"user_id\":\"u1\",\"item_id\":\"i7\",\"type\":\"click\"}]'");

@@ -27,16 +27,16 @@ public final class ImportCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--format", required = true, description = "movielens, ndjson, coat or triples")
+  @Option(names = "--format", required = true, description = "movielens, ndjson, coat, triples, obd or kuairec")
   String format;
 
-  @Option(names = "--random-test", description = "triples: the randomly exposed test file")
+  @Option(names = "--random-test", description = "triples: the randomly exposed test file; obd: the random policy's CSV")
   Path randomTest;
 
   @Option(names = "--batch", defaultValue = "5000", description = "events per batch (default ${DEFAULT-VALUE})")
   int batch;
 
-  @Parameters(index = "0", description = "the file (or, for coat, the folder) to import")
+  @Parameters(index = "0", description = "the file (or, for coat and kuairec, the folder) to import")
   Path path;
 
   /** A file and how each of its lines becomes events. */
@@ -98,7 +98,15 @@ public final class ImportCommand implements Callable<Integer> {
           new Source(path.resolve("test.ascii"), Importers.coat(true)));
       case "triples" -> randomTest == null ? List.of(new Source(path, Importers.triples(false)))
           : List.of(new Source(path, Importers.triples(false)), new Source(randomTest, Importers.triples(true)));
-      default -> throw new IllegalArgumentException("unknown --format " + format + " (movielens, ndjson, coat, triples)");
+      case "obd" -> randomTest == null ? List.of(new Source(path, Importers.openBandit("logged", false)))
+          : List.of(new Source(path, Importers.openBandit("logged", false)),
+              new Source(randomTest, Importers.openBandit("random", true)));
+      case "kuairec" -> Files.isRegularFile(path.resolve("small_matrix.csv"))
+          ? List.of(new Source(path.resolve("big_matrix.csv"), Importers.kuaiRec(false)),
+              new Source(path.resolve("small_matrix.csv"), Importers.kuaiRec(true)))
+          : List.of(new Source(path.resolve("big_matrix.csv"), Importers.kuaiRec(false)));
+      default -> throw new IllegalArgumentException("unknown --format " + format
+          + " (movielens, ndjson, coat, triples, obd, kuairec)");
     };
   }
 

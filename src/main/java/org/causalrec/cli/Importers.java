@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Line parsers of the dataset formats {@code import} reads. Randomly exposed test data (Coat's
- * test.ascii, a Yahoo!R3 test file) is stored with {@code context.surface = "random"}, training
- * data with {@code "logged"}; the test data is dated a month after the training data.
+ * test.ascii, a Yahoo!R3 test file, OBD's random policy, KuaiRec's fully observed small matrix) is
+ * stored with {@code context.surface = "random"}, training data with {@code "logged"}; Coat's and
+ * Yahoo!R3's test data is dated a month after the training data (their files have no times).
  */
 final class Importers {
 
@@ -84,6 +85,118 @@ final class Importers {
       }
       return List.of(rating("triples-" + part + "-" + f[0] + "-" + f[1], f[0], f[1], Double.parseDouble(f[2]),
           random ? RANDOM_TIME : TRAIN_TIME, part));
+    };
+  }
+
+  /**
+   * Open Bandit Dataset (Saito et al., NeurIPS 2021 datasets track) CSV, read by its header: one
+   * impression per row (item_id, position from 1, propensity_score of the logging policy, click),
+   * stored as an impression with its position (from 0), propensity and {@code recommended = true},
+   * followed by a click when click = 1. OBD users are anonymous: the user is the tuple of its
+   * user_feature_* columns ({@code obd-} and a name-based UUID of them). {@code random}: the file
+   * is the uniformly random policy's log (surface "random").
+   */
+  static LineParser openBandit(String tag, boolean random) {
+    String surface = random ? "random" : "logged";
+    java.util.Map<String, Integer> cols = new java.util.HashMap<>();
+    List<Integer> userCols = new ArrayList<>();
+    return (line, lineNo) -> {
+      if (line.isBlank()) {
+        return List.of();
+      }
+      String[] f = line.split(",", -1);
+      if (lineNo == 1) {
+        for (int k = 0; k < f.length; k++) {
+          cols.put(f[k].trim(), k);
+          if (f[k].trim().startsWith("user_feature_")) {
+            userCols.add(k);
+          }
+        }
+        for (String c : List.of("timestamp", "item_id", "position", "click", "propensity_score")) {
+          if (!cols.containsKey(c)) {
+            throw new IllegalArgumentException("the header has no " + c + " column (an Open Bandit Dataset CSV?)");
+          }
+        }
+        return List.of();
+      }
+      if (f.length < cols.size()) {
+        throw new IllegalArgumentException("expected " + cols.size() + " columns, found " + f.length);
+      }
+      StringBuilder key = new StringBuilder();
+      userCols.forEach(k -> key.append(f[k].trim()).append('|'));
+      String user = "obd-" + java.util.UUID.nameUUIDFromBytes(key.toString().getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+      String item = "obd-i" + f[cols.get("item_id")].trim();
+      int position = (int) Double.parseDouble(f[cols.get("position")].trim()) - 1;
+      double propensity = Double.parseDouble(f[cols.get("propensity_score")].trim());
+      boolean click = Double.parseDouble(f[cols.get("click")].trim()) > 0;
+      Instant ts = obdTime(f[cols.get("timestamp")].trim());
+      String id = "obd-" + tag + "-" + lineNo;
+      JsonObject ctx = new JsonObject().put("position", Math.max(0, position)).put("surface", surface)
+          .put("recommended", true).put("propensity", propensity).put("model_version", "obd-" + tag);
+      List<JsonObject> out = new ArrayList<>(2);
+      out.add(new JsonObject().put("event_id", id).put("user_id", user).put("item_id", item).put("type", "impression")
+          .put("timestamp", ts.toString()).put("context", ctx));
+      if (click) {
+        out.add(new JsonObject().put("event_id", id + "-c").put("user_id", user).put("item_id", item)
+            .put("type", "click").put("timestamp", ts.toString()).put("context", ctx.copy()));
+      }
+      return out;
+    };
+  }
+
+  /** OBD timestamps: "2019-11-24 00:00:17.070276+00:00" (or ISO-8601 with a T). */
+  static Instant obdTime(String s) {
+    String iso = s.replace(' ', 'T');
+    return java.time.OffsetDateTime.parse(iso).toInstant();
+  }
+
+  /** KuaiRec's threshold of a positive view (the KuaiRec paper's: watched at least twice the video's length). */
+  static final double KUAIREC_POSITIVE_WATCH_RATIO = 2.0;
+
+  /**
+   * KuaiRec (Gao et al., CIKM 2022) {@code big_matrix.csv} / {@code small_matrix.csv}, read by their
+   * header (user_id, video_id, timestamp, watch_ratio, ...): every row is an impression, followed by
+   * a click when watch_ratio is at least {@link #KUAIREC_POSITIVE_WATCH_RATIO}. The small matrix is
+   * fully observed (every user saw every item): surface "random".
+   */
+  static LineParser kuaiRec(boolean fullyObserved) {
+    String part = fullyObserved ? "random" : "logged";
+    java.util.Map<String, Integer> cols = new java.util.HashMap<>();
+    return (line, lineNo) -> {
+      if (line.isBlank()) {
+        return List.of();
+      }
+      String[] f = line.split(",", -1);
+      if (lineNo == 1) {
+        for (int k = 0; k < f.length; k++) {
+          cols.put(f[k].trim(), k);
+        }
+        for (String c : List.of("user_id", "video_id", "watch_ratio")) {
+          if (!cols.containsKey(c)) {
+            throw new IllegalArgumentException("the header has no " + c + " column (a KuaiRec matrix CSV?)");
+          }
+        }
+        return List.of();
+      }
+      String user = "kr-u" + f[cols.get("user_id")].trim();
+      String item = "kr-i" + f[cols.get("video_id")].trim();
+      double ratio = Double.parseDouble(f[cols.get("watch_ratio")].trim());
+      Integer tc = cols.get("timestamp");
+      String raw = tc == null ? "" : f[tc].trim();
+      Instant ts = raw.isEmpty() || raw.equalsIgnoreCase("nan")
+          ? (fullyObserved ? RANDOM_TIME : TRAIN_TIME)
+          : Instant.ofEpochMilli((long) (Double.parseDouble(raw) * 1000));
+      String id = "kr-" + part + "-" + f[cols.get("user_id")].trim() + "-" + f[cols.get("video_id")].trim();
+      JsonObject ctx = new JsonObject().put("surface", part).put("recommended", !fullyObserved);
+      List<JsonObject> out = new ArrayList<>(2);
+      out.add(new JsonObject().put("event_id", id).put("user_id", user).put("item_id", item).put("type", "impression")
+          .put("timestamp", ts.toString()).put("context", ctx));
+      if (ratio >= KUAIREC_POSITIVE_WATCH_RATIO) {
+        out.add(new JsonObject().put("event_id", id + "-c").put("user_id", user).put("item_id", item)
+            .put("type", "click").put("timestamp", ts.toString()).put("context", ctx.copy()));
+      }
+      return out;
     };
   }
 

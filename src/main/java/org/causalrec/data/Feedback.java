@@ -27,7 +27,12 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
    * 0 (impressions by default) and of unknown types are left out.
    */
   public static Feedback load(EventRepository events, EventTypes types) {
-    Raw raw = read(events, types);
+    return load(events, types, e -> true);
+  }
+
+  /** As {@link #load(EventRepository, EventTypes)}, over the events {@code keep} accepts only. */
+  public static Feedback load(EventRepository events, EventTypes types, java.util.function.Predicate<Event> keep) {
+    Raw raw = read(events, types, keep);
     return new Feedback(raw.sortedUsers(), raw.sortedItems(), raw.matrix(t -> true), raw.maxEventId());
   }
 
@@ -57,7 +62,7 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
 
   /** Reads every event and splits the positive feedback at the {@code trainShare} quantile of time. */
   public static Temporal loadTemporal(EventRepository events, EventTypes types, double trainShare) {
-    Raw raw = read(events, types);
+    Raw raw = read(events, types, e -> true);
     long[] times = java.util.Arrays.copyOf(raw.triplets().ts, raw.triplets().n);
     java.util.Arrays.sort(times);
     long cutoff = times.length == 0 ? 0 : times[(int) Math.min(times.length - 1, Math.floor(trainShare * times.length))];
@@ -87,7 +92,7 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
     }
   }
 
-  private static Raw read(EventRepository events, EventTypes types) {
+  private static Raw read(EventRepository events, EventTypes types, java.util.function.Predicate<Event> keep) {
     IdIndex users = new IdIndex();
     IdIndex items = new IdIndex();
     TripletBuffer triplets = new TripletBuffer();
@@ -96,7 +101,9 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
       // join(), not await(): this runs on worker threads, where Vert.x refuses await().
       List<Event> page = events.scan(cursor, PAGE).toCompletionStage().toCompletableFuture().join();
       for (Event e : page) {
-        add(e, types, users, items, triplets);
+        if (keep.test(e)) {
+          add(e, types, users, items, triplets);
+        }
       }
       if (!page.isEmpty()) {
         cursor = page.get(page.size() - 1).id();

@@ -321,6 +321,16 @@ public final class TrainingService {
    */
   public Future<JsonObject> evaluate(String protocol, java.util.List<String> models, int epochs, Integer heldOut,
       double trainShare, long seed) {
+    if (protocol.equals("random-exposure")) {
+      return worker.executeBlocking(() -> {
+        try {
+          return org.causalrec.eval.RandomExposureRun.run(events, config.eventTypes(), "random", epochs,
+              config.causal().popularityEta(), config.causal().minPropensity(), device, seed, LOG::info);
+        } catch (IllegalArgumentException e) {
+          throw InvalidInputException.badField("protocol", e.getMessage());
+        }
+      });
+    }
     for (String m : models) {
       if (!java.util.List.of("popularity", "ease", "mult-vae").contains(m)) {
         return Future.failedFuture(InvalidInputException.badField("models", "unknown model " + m

@@ -80,6 +80,68 @@ class CommandsTest {
       assertEquals(3, y1.size());
       assertEquals(1, y1.stream().filter(e -> "random".equals(e.surface())).count());
     }
+    // the random-exposure protocol produces the debiasing papers' columns on such data
+    Path results = dir.resolve("RESULTS.md");
+    assertEquals(0, run("evaluate", "--protocol", "random-exposure", "--epochs", "2", "--data-dir", data,
+        "--results", results.toString(), "--label", "coat fixture"));
+    String md = Files.readString(results);
+    assertTrue(md.contains("| model | AUC | NDCG@5 | Recall@5 | users |"), md);
+    for (String model : List.of("popularity", "mult-vae naive", "mult-vae ips", "mult-vae snips")) {
+      assertTrue(md.contains("| " + model + " |"), model + " in " + md);
+    }
+  }
+
+  @Test
+  void openBanditAndKuaiRecImportWithTheirPropensitiesAndRandomSlices() throws Exception {
+    // fixtures in the published column layouts (OBD: pandas index first; KuaiRec: big/small matrix)
+    String obdHeader = ",timestamp,item_id,position,click,propensity_score,user_feature_0,user_feature_1,"
+        + "user-item_affinity_0\n";
+    Path bts = dir.resolve("obd-bts.csv");
+    Files.writeString(bts, obdHeader
+        + "0,2019-11-24 00:00:17.070276+00:00,7,1,0,0.25,81ce,03a5,0.0\n"
+        + "1,2019-11-24 00:00:17.070276+00:00,3,2,1,0.5,81ce,03a5,0.0\n"
+        + "2,2019-11-24 00:01:02.000000+00:00,7,1,1,0.125,cef3,03a5,1.0\n");
+    Path random = dir.resolve("obd-random.csv");
+    Files.writeString(random, obdHeader + "0,2019-11-25 10:00:00.000000+00:00,5,3,0,0.0125,81ce,03a5,0.0\n");
+    Path kr = Files.createDirectories(dir.resolve("kuairec"));
+    String krHeader = "user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio\n";
+    Files.writeString(kr.resolve("big_matrix.csv"), krHeader
+        + "14,148,4381,6067,2020-07-05 05:27:48.378,20200705,1593898068.378,0.722\n"
+        + "14,183,11635,6100,2020-07-05 05:28:00.057,20200705,1593898080.057,1.907\n"
+        + "19,148,20000,6067,2020-07-05 06:00:00.000,20200705,1593900000.0,3.296\n");
+    Files.writeString(kr.resolve("small_matrix.csv"), krHeader
+        + "14,3649,13838,10867,2020-07-05 05:27:48.378,20200705.0,1593898068.378,1.273\n"
+        + "14,9598,13665,10984,,,,2.244\n");
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("import", "--format", "obd", "--random-test", random.toString(), "--data-dir", data,
+        bts.toString()));
+    assertEquals(0, run("import", "--format", "kuairec", "--data-dir", data, kr.toString()));
+    assertEquals(0, run("import", "--format", "kuairec", "--data-dir", data, kr.toString()), "idempotent");
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      EventRepository events = new EventRepository(store.pool());
+      // OBD: 4 impressions + 2 clicks; KuaiRec: 5 impressions + 2 clicks (watch ratio >= 2)
+      assertEquals(6L + 7L, events.count().await());
+      String user = "obd-" + java.util.UUID.nameUUIDFromBytes("81ce|03a5|".getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+      List<Event> obd = events.recentByUser(user, 10, null).await();
+      assertEquals(4, obd.size(), "two rows of bts, one of random, and a click share the user");
+      Event clicked = obd.stream().filter(e -> e.type().equals("click")).findFirst().orElseThrow();
+      assertEquals("obd-i3", clicked.itemId());
+      assertEquals(1, clicked.position(), "positions from 0");
+      assertEquals(0.5, clicked.propensity());
+      Event r = obd.stream().filter(e -> "random".equals(e.surface())).findFirst().orElseThrow();
+      assertEquals(0.0125, r.propensity());
+      assertEquals(java.time.Instant.parse("2019-11-25T10:00:00Z"), r.ts());
+      List<Event> k14 = events.recentByUser("kr-u14", 10, null).await();
+      assertEquals(5, k14.size());
+      Event small = k14.stream().filter(e -> e.type().equals("click")).findFirst().orElseThrow();
+      assertEquals("kr-i9598", small.itemId());
+      assertEquals("random", small.surface());
+      assertEquals(1, events.recentByUser("kr-u19", 10, null).await().stream()
+          .filter(e -> e.type().equals("click")).count());
+    }
+    assertEquals(1, run("import", "--format", "obd", "--data-dir", dir.resolve("other").toString(),
+        dir.resolve("kuairec").resolve("big_matrix.csv").toString()), "a file without OBD's columns is refused");
   }
 
   @Test
