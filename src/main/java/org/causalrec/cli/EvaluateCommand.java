@@ -154,12 +154,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (results != null) {
       String section = "### " + label + " (random-exposure)\n\n" + String.format(Locale.ROOT,
           "Trained on %d users x %d items (%d pairs) of the biased log; tested on %d randomly exposed pairs of %d"
-              + " users (surface '%s'; %d pairs of users or items the log never saw are left out). Positives:"
+              + " users (surface '%s'; %d of the users had no positive feedback in the log and are scored from an"
+              + " empty history, %d pairs are of items without any, which rank last). Positives:"
               + " ratings of at least 4, clicks, carts, purchases. Propensities for ips/snips: %s. Measured %s with"
               + " `causalrec evaluate --protocol random-exposure --random-surface %s --epochs %d --seed %d`.%n%n",
           r.getInteger("train_users"), r.getInteger("train_items"), r.getInteger("train_pairs"),
           r.getInteger("test_pairs"), r.getInteger("test_users"), randomSurface,
-          r.getInteger("test_pairs_unknown_to_the_log"), r.getString("propensity"), LocalDate.now(ZoneOffset.UTC),
+          r.getInteger("test_users_without_positive_feedback"),
+          r.getInteger("test_pairs_with_items_without_positive_feedback"), r.getString("propensity"), LocalDate.now(ZoneOffset.UTC),
           randomSurface, epochs, seed) + table
           + "\nPublished on Coat (AUC / NDCG@5), for reference: MF 0.705 / 0.603, IPS 0.714 / 0.617, DR-JL 0.729 / 0.627,"
           + " MRDR 0.732 / 0.632, best reported 0.751 / 0.657 (CDR, CIKM 2023).\n";

@@ -28,13 +28,16 @@ import org.causalrec.store.EventRepository;
  * the biased log (every event not on the random surface), test on the randomly exposed pairs (the
  * random surface's ratings and impressions). A test pair is positive when rated at least 4 or
  * clicked, carted or bought. AUC over all test pairs (models' scores as per-user log-softmax so
- * they compare across users), NDCG@5 and Recall@5 per user over that user's test items, for
+ * they compare across users), NDCG@5 and Recall@5 per user over that user's test items (users
+ * with a positive test pair), for
  * popularity and every Mult-VAE objective side by side.
  */
 public final class RandomExposureRun {
 
   /** Ranking depth of the protocol (the debiasing papers' @5). */
   public static final int K = 5;
+  /** The score of an item the model has no output for: below any log-probability. */
+  static final float UNSCORED = -1e9f;
 
   private RandomExposureRun() {}
 
@@ -92,40 +95,43 @@ public final class RandomExposureRun {
       throw new IllegalArgumentException("no events on surface '" + surface + "': import a randomly exposed test"
           + " set (coat, triples --random-test, obd --random-test, kuairec) first");
     }
-    // test users the training log knows, and their test items the model knows
-    List<Integer> rows = new ArrayList<>();
+    // every test pair counts: a user without positive feedback in the log is scored from an empty
+    // history, an item without any ranks last (the model has no output for it)
     List<int[]> items = new ArrayList<>();
     List<boolean[]> labels = new ArrayList<>();
+    Interactions.Builder rows = new Interactions.Builder(test.size(), train.items().size());
     int pairs = 0;
-    int unknown = 0;
+    int unknownItems = 0;
+    int coldUsers = 0;
+    int at = 0;
     for (Map.Entry<String, Map<String, Boolean>> u : test.entrySet()) {
       int row = train.users().indexOf(u.getKey());
-      List<Integer> is = new ArrayList<>();
-      List<Boolean> ls = new ArrayList<>();
+      if (row < 0) {
+        coldUsers++;
+      } else {
+        int[] cols = train.matrix().row(row);
+        float[] w = train.matrix().rowWeights(row);
+        for (int k = 0; k < cols.length; k++) {
+          rows.add(at, cols[k], w[k]);
+        }
+      }
+      int[] is = new int[u.getValue().size()];
+      boolean[] ls = new boolean[is.length];
+      int k = 0;
       for (Map.Entry<String, Boolean> p : u.getValue().entrySet()) {
-        int i = train.items().indexOf(p.getKey());
-        if (row < 0 || i < 0) {
-          unknown++;
-          continue;
-        }
-        is.add(i);
-        ls.add(p.getValue());
+        is[k] = train.items().indexOf(p.getKey());
+        unknownItems += is[k] < 0 ? 1 : 0;
+        ls[k++] = p.getValue();
       }
-      if (!is.isEmpty()) {
-        rows.add(row);
-        items.add(is.stream().mapToInt(Integer::intValue).toArray());
-        boolean[] l = new boolean[ls.size()];
-        for (int k = 0; k < l.length; k++) {
-          l[k] = ls.get(k);
-        }
-        labels.add(l);
-        pairs += l.length;
-      }
+      items.add(is);
+      labels.add(ls);
+      pairs += is.length;
+      at++;
     }
-    if (rows.isEmpty()) {
-      throw new IllegalArgumentException("no test pair has a user and an item the training log knows");
+    if (train.items().size() < 2) {
+      throw new IllegalArgumentException("the biased log has positive feedback on fewer than 2 items");
     }
-    Interactions history = train.matrix().selectRows(rows.stream().mapToInt(Integer::intValue).toArray());
+    Interactions history = rows.build();
     List<Result> results = new ArrayList<>();
     results.add(score("popularity", Popularity.fit(train.matrix()), history, items, labels));
     double[] pop = Propensities.popularityPower(train.matrix().itemCounts(), eta, minPropensity);
@@ -142,8 +148,9 @@ public final class RandomExposureRun {
     results.forEach(r -> out.add(r.toJson()));
     return new JsonObject().put("protocol", "random-exposure").put("surface", surface)
         .put("train_users", train.users().size()).put("train_items", train.items().size())
-        .put("train_pairs", train.matrix().nnz()).put("test_users", rows.size()).put("test_pairs", pairs)
-        .put("test_pairs_unknown_to_the_log", unknown).put("propensity", "popularity^" + eta)
+        .put("train_pairs", train.matrix().nnz()).put("test_users", test.size()).put("test_pairs", pairs)
+        .put("test_users_without_positive_feedback", coldUsers)
+        .put("test_pairs_with_items_without_positive_feedback", unknownItems).put("propensity", "popularity^" + eta)
         .put("epochs", epochs).put("results", out);
   }
 
@@ -162,7 +169,7 @@ public final class RandomExposureRun {
       float[] mine = new float[is.length];
       Set<Integer> positives = new HashSet<>();
       for (int k = 0; k < is.length; k++) {
-        mine[k] = s[is[k]];
+        mine[k] = is[k] < 0 ? UNSCORED : s[is[k]];
         all.add(mine[k]);
         allLabels.add(ls[k]);
         if (ls[k]) {

@@ -23,10 +23,21 @@ class CommandsTest {
   @TempDir
   Path dir;
 
+  private String lastErr = "";
+
   private int run(String... args) {
     CommandLine cli = new CommandLine(new App());
-    cli.setErr(new PrintWriter(new StringWriter()));
-    return cli.execute(args);
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    java.io.PrintStream stdErr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try {
+      return cli.execute(args);
+    } finally {
+      System.setErr(stdErr);
+      lastErr = err + captured.toString();
+    }
   }
 
   @Test
@@ -83,7 +94,7 @@ class CommandsTest {
     // the random-exposure protocol produces the debiasing papers' columns on such data
     Path results = dir.resolve("RESULTS.md");
     assertEquals(0, run("evaluate", "--protocol", "random-exposure", "--epochs", "2", "--data-dir", data,
-        "--results", results.toString(), "--label", "coat fixture"));
+        "--results", results.toString(), "--label", "coat fixture"), () -> lastErr);
     String md = Files.readString(results);
     assertTrue(md.contains("| model | AUC | NDCG@5 | Recall@5 | users |"), md);
     for (String model : List.of("popularity", "mult-vae naive", "mult-vae ips", "mult-vae snips")) {
