@@ -31,6 +31,34 @@ public final class CfFeatures {
     }
   }
 
+  /**
+   * The features of {@code cf}, trained on {@code feedback}, for the users and items of another
+   * vocabulary ({@code users}, {@code items}: e.g. the logged impressions'), mapped by id.
+   */
+  public static CfFeatures of(org.causalrec.model.CfModel cf, org.causalrec.data.Feedback feedback,
+      org.causalrec.data.IdIndex users, org.causalrec.data.IdIndex items) {
+    int n = items.size();
+    int[] toCf = new int[n];
+    int[] cfCounts = feedback.matrix().itemCounts();
+    int[] counts = new int[n];
+    for (int i = 0; i < n; i++) {
+      toCf[i] = feedback.items().indexOf(items.id(i));
+      counts[i] = toCf[i] < 0 ? 0 : cfCounts[toCf[i]];
+    }
+    return new CfFeatures(u -> {
+      int fu = feedback.users().indexOf(users.id(u));
+      if (fu < 0) {
+        return null;
+      }
+      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
+      float[] out = new float[n];
+      for (int i = 0; i < n; i++) {
+        out[i] = toCf[i] < 0 ? Float.NaN : s[toCf[i]];
+      }
+      return out;
+    }, counts);
+  }
+
   /** Features of user u with every item, row-major [items, DIM]. */
   public float[] forUser(int u) {
     return of(scores.apply(u), popularity);

@@ -168,7 +168,8 @@ public final class OffPolicy {
     return new Report(n, ess, maxW, clipped, estimates, warnings);
   }
 
-  private static double percentile(double[] sorted, double q) {
+  /** The q-quantile of sorted values, interpolated linearly. */
+  static double percentile(double[] sorted, double q) {
     double pos = q * (sorted.length - 1);
     int lo = (int) Math.floor(pos);
     int hi = Math.min(sorted.length - 1, lo + 1);

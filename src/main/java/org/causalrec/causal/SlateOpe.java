@@ -100,7 +100,7 @@ public final class SlateOpe {
     for (int k = 0; k < 4; k++) {
       double[] sorted = boot[k].clone();
       Arrays.sort(sorted);
-      out.add(new OffPolicy.Estimate(names[k], point[k], percentile(sorted, 0.025), percentile(sorted, 0.975)));
+      out.add(new OffPolicy.Estimate(names[k], point[k], OffPolicy.percentile(sorted, 0.025), OffPolicy.percentile(sorted, 0.975)));
     }
     double ess = sw2 == 0 ? 0 : sw * sw / sw2;
     List<String> warnings = new ArrayList<>();
@@ -135,10 +135,4 @@ public final class SlateOpe {
     return new double[] {sIps / n, snips, sDm / n, sDr / n};
   }
 
-  private static double percentile(double[] sorted, double q) {
-    double pos = q * (sorted.length - 1);
-    int lo = (int) Math.floor(pos);
-    int hi = Math.min(sorted.length - 1, lo + 1);
-    return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-  }
 }

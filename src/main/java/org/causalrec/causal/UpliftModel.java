@@ -268,16 +268,9 @@ public final class UpliftModel implements AutoCloseable {
       Arrays.sort(taus);
       t /= REPLICAS;
       c /= REPLICAS;
-      out[k] = new Estimate(t, c, t - c, percentile(taus, 0.025), percentile(taus, 0.975));
+      out[k] = new Estimate(t, c, t - c, OffPolicy.percentile(taus, 0.025), OffPolicy.percentile(taus, 0.975));
     }
     return out;
-  }
-
-  private static double percentile(double[] sorted, double q) {
-    double pos = q * (sorted.length - 1);
-    int lo = (int) Math.floor(pos);
-    int hi = Math.min(sorted.length - 1, lo + 1);
-    return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
   }
 
   /** Saves into {@code dir}. */

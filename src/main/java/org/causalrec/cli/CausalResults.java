@@ -56,31 +56,38 @@ final class CausalResults {
     row(b, "Spearman ρ, popularity-power fallback vs true", stats.get("popularity_spearman"));
     row(b, "expected calibration error (deciles)", stats.get("propensity_ece"));
     b.append(String.format(Locale.ROOT, "%n**Debiased training**: NDCG@%d against true relevance (graded gains) over"
-        + " every item:%n%n| model | objective | NDCG@%d |%n|---|---|---|%n", k, k));
+        + " every item, and Spearman ρ of the scores with true relevance over every item:%n%n"
+        + "| model | objective | NDCG@%d | Spearman ρ |%n|---|---|---|---|%n", k, k));
     for (String o : List.of("naive", "ips", "snips", "dr")) {
-      row(b, "click MLP | " + o + " (logged propensities)", stats.get("click_" + o + "_ndcg@" + k));
+      row(b, "click MLP | " + o + (o.equals("naive") ? "" : " (logged propensities)"),
+          stats.get("click_" + o + "_ndcg@" + k), stats.get("click_" + o + "_spearman"));
     }
     for (String o : List.of("naive", "ips", "snips", "ips_popularity", "snips_popularity")) {
       String label = o.replace("_popularity", " (popularity^0.5 propensities)");
       if (!o.contains("popularity") && !o.equals("naive")) {
         label = o + " (learned propensities)";
       }
-      row(b, "Mult-VAE | " + label, stats.get("vae_" + o + "_ndcg@" + k));
+      row(b, "Mult-VAE | " + label, stats.get("vae_" + o + "_ndcg@" + k), stats.get("vae_" + o + "_spearman"));
     }
     b.append(String.format(Locale.ROOT, "%n**Uplift**: true incremental conversions per 1,000 recommendations of each"
         + " user's top %d:%n%n| ranking | incremental conversions / 1,000 recs |%n|---|---|%n", k));
     row(b, "by estimated uplift τ", stats.get("incremental_per_1000_uplift"));
     row(b, "by P(conversion | recommended)", stats.get("incremental_per_1000_probability"));
+    row(b, "by the Mult-VAE's score (relevance)", stats.get("incremental_per_1000_cf"));
     row(b, "random", stats.get("incremental_per_1000_random"));
     row(b, "by true uplift (oracle)", stats.get("incremental_per_1000_oracle"));
-    row(b, "Spearman ρ of estimated vs true τ", stats.get("uplift_spearman"));
+    row(b, "Spearman ρ of estimated vs true τ over every item", stats.get("uplift_spearman"));
+    row(b, "Spearman ρ of P(conversion | recommended) vs the true one", stats.get("treated_spearman"));
+    row(b, "Spearman ρ of P(conversion | not recommended) vs the true one", stats.get("control_spearman"));
     b.append("\n**Off-policy evaluation** of candidate slate policies (softmax over a naive Mult-VAE's scores at"
         + " temperature T): relative error |estimate - true| / true of the expected conversions per session:\n\n"
-        + "| candidate | true value | IPS | SNIPS | DM | DR |\n|---|---|---|---|---|---|\n");
+        + "| candidate | true value | share of it from items the logging policy shows with p < 0.001 | IPS | SNIPS | DM | DR |\n"
+        + "|---|---|---|---|---|---|---|\n");
     for (String key : stats.keySet()) {
       if (key.startsWith("ope_t") && key.endsWith("_true")) {
         String p = key.substring(0, key.length() - "_true".length());
-        b.append(String.format(Locale.ROOT, "| T = %s | %s | %s | %s | %s | %s |%n", p.substring(5), fmt(stats.get(key)),
+        b.append(String.format(Locale.ROOT, "| T = %s | %s | %s | %s | %s | %s | %s |%n", p.substring(5),
+            fmt(stats.get(key)), fmt(stats.get(p + "_rare_share")),
             fmt(stats.get(p + "_ips_relerr")), fmt(stats.get(p + "_snips_relerr")), fmt(stats.get(p + "_dm_relerr")),
             fmt(stats.get(p + "_dr_relerr"))));
       }
@@ -88,8 +95,12 @@ final class CausalResults {
     return b.toString();
   }
 
-  private static void row(StringBuilder b, String label, double[] v) {
-    b.append("| ").append(label).append(" | ").append(fmt(v)).append(" |\n");
+  private static void row(StringBuilder b, String label, double[]... values) {
+    b.append("| ").append(label);
+    for (double[] v : values) {
+      b.append(" | ").append(fmt(v));
+    }
+    b.append(" |\n");
   }
 
   private static String fmt(double[] v) {

@@ -106,17 +106,14 @@ final class Importers {
       }
       String[] f = line.split(",", -1);
       if (lineNo == 1) {
-        for (int k = 0; k < f.length; k++) {
-          cols.put(f[k].trim(), k);
-          if (f[k].trim().startsWith("user_feature_")) {
+        header(f, cols, List.of("timestamp", "item_id", "position", "click", "propensity_score"),
+            "an Open Bandit Dataset CSV");
+        cols.forEach((name, k) -> {
+          if (name.startsWith("user_feature_")) {
             userCols.add(k);
           }
-        }
-        for (String c : List.of("timestamp", "item_id", "position", "click", "propensity_score")) {
-          if (!cols.containsKey(c)) {
-            throw new IllegalArgumentException("the header has no " + c + " column (an Open Bandit Dataset CSV?)");
-          }
-        }
+        });
+        userCols.sort(null);
         return List.of();
       }
       if (f.length < cols.size()) {
@@ -145,6 +142,18 @@ final class Importers {
     };
   }
 
+  /** Reads a CSV header into column name -> index, refusing one without a {@code required} column. */
+  private static void header(String[] f, java.util.Map<String, Integer> cols, List<String> required, String what) {
+    for (int k = 0; k < f.length; k++) {
+      cols.put(f[k].trim(), k);
+    }
+    for (String c : required) {
+      if (!cols.containsKey(c)) {
+        throw new IllegalArgumentException("the header has no " + c + " column (" + what + "?)");
+      }
+    }
+  }
+
   /** OBD timestamps: "2019-11-24 00:00:17.070276+00:00" (or ISO-8601 with a T). */
   static Instant obdTime(String s) {
     String iso = s.replace(' ', 'T');
@@ -169,14 +178,7 @@ final class Importers {
       }
       String[] f = line.split(",", -1);
       if (lineNo == 1) {
-        for (int k = 0; k < f.length; k++) {
-          cols.put(f[k].trim(), k);
-        }
-        for (String c : List.of("user_id", "video_id", "watch_ratio")) {
-          if (!cols.containsKey(c)) {
-            throw new IllegalArgumentException("the header has no " + c + " column (a KuaiRec matrix CSV?)");
-          }
-        }
+        header(f, cols, List.of("user_id", "video_id", "watch_ratio"), "a KuaiRec matrix CSV");
         return List.of();
       }
       String user = "kr-u" + f[cols.get("user_id")].trim();

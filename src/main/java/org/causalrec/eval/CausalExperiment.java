@@ -72,6 +72,8 @@ public final class CausalExperiment {
 
   /** Temperatures of the candidate policies evaluated off-policy (softmax over Mult-VAE scores). */
   static final double[] OPE_TEMPERATURES = {4.0, 2.0};
+  /** Logging propensities below this are "rarely shown": the log holds few or none of those actions. */
+  static final double RARE_PROPENSITY = 1e-3;
   /** Clipping floor of the logged propensities in off-policy evaluation. */
   static final double OPE_MIN_PROPENSITY = 1e-4;
 
@@ -120,7 +122,7 @@ public final class CausalExperiment {
       if (parts.contains("uplift") || parts.contains("ope")) {
         try (MultVae cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(settings.vaeEpochs(),
                 feedback.users().size(), (int) seed), device, null, r -> { });
-            UpliftModel uplift = UpliftModel.fit(log, sessions, exposure, cfFeatures(cf, log, feedback),
+            UpliftModel uplift = UpliftModel.fit(log, sessions, exposure, org.causalrec.causal.CfFeatures.of(cf, feedback, log.users(), log.items()),
                 settings.minPropensity(), PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device,
                 progress)) {
           cfRanking(cf, log, feedback, truth, evalUsers, m);
@@ -334,32 +336,6 @@ public final class CausalExperiment {
     m.put("incremental_per_1000_cf", sum / (evalUsers.length * (double) settings.k() / 1000.0));
   }
 
-  /** The collaborative features of the log's users and items from {@code cf}, trained on {@code feedback}. */
-  static org.causalrec.causal.CfFeatures cfFeatures(MultVae cf, Impressions log, Feedback feedback) {
-    int items = log.items().size();
-    int[] toFb = new int[items];
-    for (int i = 0; i < items; i++) {
-      toFb[i] = feedback.items().indexOf(log.items().id(i));
-    }
-    int[] fbCounts = feedback.matrix().itemCounts();
-    int[] counts = new int[items];
-    for (int i = 0; i < items; i++) {
-      counts[i] = toFb[i] < 0 ? 0 : fbCounts[toFb[i]];
-    }
-    return new org.causalrec.causal.CfFeatures(u -> {
-      int fu = feedback.users().indexOf(log.users().id(u));
-      if (fu < 0) {
-        return null;
-      }
-      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
-      float[] out = new float[items];
-      for (int i = 0; i < items; i++) {
-        out[i] = toFb[i] < 0 ? Float.NaN : s[toFb[i]];
-      }
-      return out;
-    }, counts);
-  }
-
   /** True incremental conversions per 1,000 recommendations of the top k by uplift, by P(convert | recommended), at random and by true uplift. */
   private void upliftRanking(UpliftModel uplift, Truth truth, int[] evalUsers, Map<String, Double> m) {
     double byUplift = 0;
@@ -430,6 +406,7 @@ public final class CausalExperiment {
       for (double temperature : OPE_TEMPERATURES) {
         List<SlateOpe.Session> logged = new ArrayList<>();
         double trueValue = 0;
+        double rareValue = 0;
         int cachedUser = -1;
         double[] incl = null;
         double[] q = null;
@@ -448,14 +425,19 @@ public final class CausalExperiment {
             direct = 0;
             size = 0;
             double value = 0;
+            double rare = 0;
+            double[] logging = truth.world.propensities(truth.impUser[u]);
             for (int i = 0; i < items; i++) {
               q[i] = est[i].treated();
               direct += incl[i] * q[i];
               size += incl[i];
               double y0 = truth.world.organicConversion(truth.impUser[u], truth.impItem[i]);
-              value += incl[i] * (y0 + truth.world.uplift(truth.impUser[u], truth.impItem[i]));
+              double v = incl[i] * (y0 + truth.world.uplift(truth.impUser[u], truth.impItem[i]));
+              value += v;
+              rare += logging[truth.impItem[i]] < RARE_PROPENSITY ? v : 0;
             }
             trueValue += value * sessions.perUser()[u];
+            rareValue += rare * sessions.perUser()[u];
           }
           int[] rows = sessions.rows()[s];
           double[] b = new double[rows.length];
@@ -476,6 +458,7 @@ public final class CausalExperiment {
         OffPolicy.Report rep = SlateOpe.evaluate(logged, OPE_MIN_PROPENSITY, 200, seed);
         String key = "ope_t" + (int) temperature;
         m.put(key + "_true", trueValue);
+        m.put(key + "_rare_share", rareValue / sessions.size() / trueValue);
         JsonObject jr = new JsonObject().put("temperature", temperature).put("true_value", trueValue)
             .put("ess", rep.effectiveSampleSize()).put("max_weight", rep.maxWeight()).put("warnings", rep.warnings());
         for (OffPolicy.Estimate e : rep.estimates()) {

@@ -15,12 +15,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -228,22 +223,13 @@ public final class MultVae implements CfModel {
   }
 
   private byte[] parameterBytes() {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      block.saveParameters(new DataOutputStream(bytes));
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ParameterBytes.save(block);
   }
 
   private void loadParameterBytes(byte[] bytes) {
-    try {
-      block.loadParameters(model.getNDManager(), new DataInputStream(new ByteArrayInputStream(bytes)));
-    } catch (IOException | MalformedModelException e) {
-      throw new IllegalStateException("cannot restore the best epoch's parameters", e);
-    }
+    ParameterBytes.load(block, model.getNDManager(), bytes);
   }
+
 
   /** Binary multi-hot rows [from, to) of {@code x} (through {@code rows} when given), row-major. */
   private static float[] dense(Interactions x, int[] rows, int from, int to) {

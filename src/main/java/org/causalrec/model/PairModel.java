@@ -281,22 +281,13 @@ public final class PairModel implements AutoCloseable {
   }
 
   private byte[] parameterBytes() {
-    try {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      block.saveParameters(new java.io.DataOutputStream(bytes));
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return ParameterBytes.save(block);
   }
 
   private void loadParameterBytes(byte[] bytes) {
-    try {
-      block.loadParameters(model.getNDManager(), new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes)));
-    } catch (IOException | MalformedModelException e) {
-      throw new IllegalStateException("cannot restore the best epoch's parameters", e);
-    }
+    ParameterBytes.load(block, model.getNDManager(), bytes);
   }
+
 
   /** Number of pair features per pair (0 for none). */
   public int features() {

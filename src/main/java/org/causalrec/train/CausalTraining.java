@@ -93,12 +93,8 @@ final class CausalTraining {
     try (ExposureModel exposure = fitExposure(l, EXPOSURE_EPOCHS);
         MultVae cf = MultVae.train(fb.matrix(), MultVaeParams.forData(FEATURE_VAE_EPOCHS, fb.users().size(),
             MultVaeParams.DEFAULT_SEED), device, null, r -> { })) {
-      int[] toCf = toIndex(imp.items(), fb.items());
-      int[] counts = countsIn(toCf, fb.matrix().itemCounts());
-      CfFeatures features = new CfFeatures(u -> {
-        int fu = fb.users().indexOf(imp.users().id(u));
-        return fu < 0 ? null : mapScores(cf.score(fb.matrix(), fu, fu + 1)[0], toCf);
-      }, counts);
+      int[] counts = countsIn(toIndex(imp.items(), fb.items()), fb.matrix().itemCounts());
+      CfFeatures features = CfFeatures.of(cf, fb, imp.users(), imp.items());
       try (UpliftModel m = UpliftModel.fit(imp, l.sessions(), exposure, features, floor,
           PairModel.Params.defaults(epochs, 1), device, log)) {
         JsonObject metrics = upliftMetrics(m, l, features);
@@ -226,15 +222,6 @@ final class CausalTraining {
     int[] out = new int[toOther.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = toOther[i] < 0 ? 0 : otherCounts[toOther[i]];
-    }
-    return out;
-  }
-
-  /** Scores over another index mapped onto ours (NaN where the other has no such item). */
-  static float[] mapScores(float[] scores, int[] toOther) {
-    float[] out = new float[toOther.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toOther[i] < 0 ? Float.NaN : scores[toOther[i]];
     }
     return out;
   }

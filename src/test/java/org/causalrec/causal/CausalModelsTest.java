@@ -56,26 +56,7 @@ class CausalModelsTest {
     exposure = ExposureModel.fit(log, sessions, PairModel.Params.defaults(20, 1), Device.cpu(), m -> { });
     cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(20, feedback.users().size(), 1), Device.cpu(), null,
         r -> { });
-    int items = log.items().size();
-    int[] toCf = new int[items];
-    int[] counts = new int[items];
-    int[] cfCounts = feedback.matrix().itemCounts();
-    for (int i = 0; i < items; i++) {
-      toCf[i] = feedback.items().indexOf(log.items().id(i));
-      counts[i] = toCf[i] < 0 ? 0 : cfCounts[toCf[i]];
-    }
-    CfFeatures features = new CfFeatures(u -> {
-      int fu = feedback.users().indexOf(log.users().id(u));
-      if (fu < 0) {
-        return null;
-      }
-      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
-      float[] out = new float[items];
-      for (int i = 0; i < items; i++) {
-        out[i] = toCf[i] < 0 ? Float.NaN : s[toCf[i]];
-      }
-      return out;
-    }, counts);
+    CfFeatures features = CfFeatures.of(cf, feedback, log.users(), log.items());
     uplift = UpliftModel.fit(log, sessions, exposure, features, 0.05, PairModel.Params.defaults(8, 1), Device.cpu(),
         m -> { });
   }
