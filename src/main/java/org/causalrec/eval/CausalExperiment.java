@@ -101,7 +101,7 @@ public final class CausalExperiment {
     Impressions log = Impressions.of(events);
     Sessions sessions = Sessions.of(log);
     Feedback feedback = Feedback.of(events, EventTypes.defaults());
-    Truth truth = new Truth(world, log, feedback);
+    WorldTruth truth = new WorldTruth(world, log, feedback);
     int[] evalUsers = sampleUsers(log.users(), seed);
 
     Map<String, Double> m = new LinkedHashMap<>();
@@ -157,7 +157,7 @@ public final class CausalExperiment {
   }
 
   /** Correlation and calibration of the learned propensities, and the popularity fallback's correlation. */
-  private void propensityQuality(ExposureModel exposure, Impressions log, Sessions sessions, Truth truth,
+  private void propensityQuality(ExposureModel exposure, Impressions log, Sessions sessions, WorldTruth truth,
       Feedback feedback, Map<String, Double> m, JsonObject detail) {
     ExposureModel.Calibration cal = exposure.calibration(log, sessions);
     int[] counts = new int[log.items().size()];
@@ -176,9 +176,9 @@ public final class CausalExperiment {
         popular.add(new double[] {pop[i], t});
       }
     }
-    m.put("propensity_pearson", pearson(learned, false));
-    m.put("propensity_spearman", pearson(learned, true));
-    m.put("popularity_spearman", pearson(popular, true));
+    m.put("propensity_pearson", Correlation.pearson(learned, false));
+    m.put("propensity_spearman", Correlation.pearson(learned, true));
+    m.put("popularity_spearman", Correlation.pearson(popular, true));
     m.put("propensity_ece", cal.expectedCalibrationError());
     JsonArray deciles = new JsonArray();
     for (ExposureModel.Decile d : cal.deciles()) {
@@ -188,7 +188,7 @@ public final class CausalExperiment {
   }
 
   /** Click MLP naive, ips, snips and dr on the logged propensities; NDCG@k on true relevance. */
-  private void clickModels(Impressions log, Sessions sessions, Truth truth, int[] evalUsers, long seed,
+  private void clickModels(Impressions log, Sessions sessions, WorldTruth truth, int[] evalUsers, long seed,
       Map<String, Double> m) {
     float[] logged = log.propensity();
     Sessions.Unshown unshown = sessions.unshown(log, 10, seed);
@@ -209,7 +209,7 @@ public final class CausalExperiment {
           double v = RankingMetrics.ndcgGraded(truth.rankWorldItems(s, truth.impItem), rel, settings.k());
           if (!Double.isNaN(v)) {
             sum += v;
-            rho += spearman(s, truth.impItem, rel);
+            rho += Correlation.spearman(s, truth.impItem, rel);
             n++;
           }
         }
@@ -242,7 +242,7 @@ public final class CausalExperiment {
   }
 
   /** The learned exposure over each user's whole log, in the feedback's indexes. */
-  private float[][] periodPropensities(ExposureModel exposure, Impressions log, Feedback feedback, Truth truth) {
+  private float[][] periodPropensities(ExposureModel exposure, Impressions log, Feedback feedback, WorldTruth truth) {
     float[][] out = new float[feedback.users().size()][];
     int[] itemToImp = new int[feedback.items().size()];
     for (int i = 0; i < itemToImp.length; i++) {
@@ -260,7 +260,7 @@ public final class CausalExperiment {
   }
 
   /** Mult-VAE naive and debiased (learned and popularity propensities); NDCG@k on true relevance. */
-  private void vaeModels(Feedback feedback, Truth truth, float[][] period, int[] evalImpUsers, long seed,
+  private void vaeModels(Feedback feedback, WorldTruth truth, float[][] period, int[] evalImpUsers, long seed,
       Map<String, Double> m) {
     int[] counts = feedback.matrix().itemCounts();
     double[] pop = Propensities.popularityPower(counts, 0.5, 1e-6);
@@ -306,7 +306,7 @@ public final class CausalExperiment {
           double x = RankingMetrics.ndcgGraded(truth.rankWorldItems(scores[r], truth.fbItem), rel, settings.k());
           if (!Double.isNaN(x)) {
             sum += x;
-            rho += spearman(scores[r], truth.fbItem, rel);
+            rho += Correlation.spearman(scores[r], truth.fbItem, rel);
             n++;
           }
         }
@@ -319,7 +319,7 @@ public final class CausalExperiment {
   }
 
   /** True incremental conversions per 1,000 recommendations of the collaborative model's top k. */
-  private void cfRanking(MultVae cf, Impressions log, Feedback feedback, Truth truth, int[] evalUsers,
+  private void cfRanking(MultVae cf, Impressions log, Feedback feedback, WorldTruth truth, int[] evalUsers,
       Map<String, Double> m) {
     double sum = 0;
     for (int u : evalUsers) {
@@ -337,7 +337,7 @@ public final class CausalExperiment {
   }
 
   /** True incremental conversions per 1,000 recommendations of the top k by uplift, by P(convert | recommended), at random and by true uplift. */
-  private void upliftRanking(UpliftModel uplift, Truth truth, int[] evalUsers, Map<String, Double> m) {
+  private void upliftRanking(UpliftModel uplift, WorldTruth truth, int[] evalUsers, Map<String, Double> m) {
     double byUplift = 0;
     double byProbability = 0;
     double byTruth = 0;
@@ -374,9 +374,9 @@ public final class CausalExperiment {
     m.put("incremental_per_1000_probability", byProbability / recs);
     m.put("incremental_per_1000_random", atRandom / recs);
     m.put("incremental_per_1000_oracle", byTruth / recs);
-    m.put("uplift_spearman", pearson(pairs, true));
-    m.put("treated_spearman", pearson(treatedPairs, true));
-    m.put("control_spearman", pearson(controlPairs, true));
+    m.put("uplift_spearman", Correlation.pearson(pairs, true));
+    m.put("treated_spearman", Correlation.pearson(treatedPairs, true));
+    m.put("control_spearman", Correlation.pearson(controlPairs, true));
   }
 
   private static double sumAt(int[] top, double[] values) {
@@ -392,7 +392,7 @@ public final class CausalExperiment {
    * many times per session as the logging policy) evaluated on the logged sessions; the true value
    * (expected conversions from recommended items per session) comes from the world.
    */
-  private void offPolicy(UpliftModel uplift, Impressions log, Sessions sessions, Feedback feedback, Truth truth,
+  private void offPolicy(UpliftModel uplift, Impressions log, Sessions sessions, Feedback feedback, WorldTruth truth,
       long seed, Map<String, Double> m, JsonObject detail) {
     MultVaeParams p = MultVaeParams.forData(settings.vaeEpochs(), feedback.users().size(), (int) seed);
     int slate = settings.spec().slateSize();
@@ -472,106 +472,4 @@ public final class CausalExperiment {
     }
   }
 
-  /** Spearman correlation of a model's scores over its items with the true values of the world items they are. */
-  static double spearman(float[] scores, int[] toWorld, double[] truth) {
-    List<double[]> pairs = new ArrayList<>(scores.length);
-    for (int i = 0; i < scores.length; i++) {
-      pairs.add(new double[] {scores[i], truth[toWorld[i]]});
-    }
-    return pearson(pairs, true);
-  }
-
-  /** Pearson correlation of (x, y) pairs, or Spearman's (on ranks) when {@code ranks}. */
-  static double pearson(List<double[]> pairs, boolean ranks) {
-    int n = pairs.size();
-    double[] x = new double[n];
-    double[] y = new double[n];
-    for (int k = 0; k < n; k++) {
-      x[k] = pairs.get(k)[0];
-      y[k] = pairs.get(k)[1];
-    }
-    if (ranks) {
-      x = ranks(x);
-      y = ranks(y);
-    }
-    double mx = Arrays.stream(x).average().orElse(0);
-    double my = Arrays.stream(y).average().orElse(0);
-    double sxy = 0;
-    double sxx = 0;
-    double syy = 0;
-    for (int k = 0; k < n; k++) {
-      sxy += (x[k] - mx) * (y[k] - my);
-      sxx += (x[k] - mx) * (x[k] - mx);
-      syy += (y[k] - my) * (y[k] - my);
-    }
-    return sxy / Math.sqrt(sxx * syy);
-  }
-
-  private static double[] ranks(double[] v) {
-    Integer[] order = new Integer[v.length];
-    for (int k = 0; k < v.length; k++) {
-      order[k] = k;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(v[a], v[b]));
-    double[] r = new double[v.length];
-    int k = 0;
-    while (k < v.length) {
-      int j = k;
-      while (j + 1 < v.length && v[order[j + 1]] == v[order[k]]) {
-        j++;
-      }
-      double mid = (k + j) / 2.0;
-      for (int t = k; t <= j; t++) {
-        r[order[t]] = mid;
-      }
-      k = j + 1;
-    }
-    return r;
-  }
-
-  /** The world's truth in the log's and the feedback's indexes. */
-  static final class Truth {
-    final World world;
-    final Impressions log;
-    final int[] impUser;
-    final int[] impItem;
-    final int[] fbUser;
-    final int[] fbItem;
-
-    Truth(World world, Impressions log, Feedback feedback) {
-      this.world = world;
-      this.log = log;
-      impUser = worldIndexes(log.users());
-      impItem = worldIndexes(log.items());
-      fbUser = worldIndexes(feedback.users());
-      fbItem = worldIndexes(feedback.items());
-    }
-
-    private static int[] worldIndexes(IdIndex ids) {
-      int[] out = new int[ids.size()];
-      for (int k = 0; k < out.length; k++) {
-        out[k] = Integer.parseInt(ids.id(k).substring(1));
-      }
-      return out;
-    }
-
-    /** True relevance of world user wu for every world item. */
-    double[] relevance(int wu) {
-      double[] r = new double[world.items()];
-      for (int i = 0; i < r.length; i++) {
-        r[i] = world.relevance(wu, i);
-      }
-      return r;
-    }
-
-    /** World items ranked by a model's scores over its own items (items it does not know last). */
-    int[] rankWorldItems(float[] scores, int[] toWorld) {
-      float[] s = new float[world.items()];
-      Arrays.fill(s, Float.NEGATIVE_INFINITY);
-      for (int i = 0; i < scores.length; i++) {
-        s[toWorld[i]] = scores[i];
-      }
-      return RankingMetrics.topK(s, world.items(), null);
-    }
-  }
 }

@@ -38,7 +38,7 @@ public final class UpliftServing {
 
   /** One loaded version: the model, its collaborative feature model and their vocabularies. */
   private record Loaded(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
-      float[] popularity) {
+      int[] itemToCf, float[] popularity) {
     void close() {
       model.close();
       cf.close();
@@ -124,7 +124,11 @@ public final class UpliftServing {
       throw e;
     }
     float[] popularity = new CfFeatures(u -> null, counts).popularity();
-    return new Loaded(row.version(), model, cf, users, items, cfItems, popularity);
+    int[] itemToCf = new int[items.size()];
+    for (int i = 0; i < itemToCf.length; i++) {
+      itemToCf[i] = cfItems.indexOf(items.id(i));
+    }
+    return new Loaded(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
   }
 
   private static IdIndex ids(Path file) throws IOException {
@@ -244,7 +248,7 @@ public final class UpliftServing {
         float[] s = l.cf().score(b.build(), 0, 1)[0];
         scores = new float[l.items().size()];
         for (int i = 0; i < scores.length; i++) {
-          int c = l.cfItems().indexOf(l.items().id(i));
+          int c = l.itemToCf()[i];
           scores[i] = c < 0 ? Float.NaN : s[c];
         }
       }

@@ -146,6 +146,6 @@ class CausalModelsTest {
   }
 
   static double spearman(List<double[]> pairs) {
-    return org.causalrec.eval.CausalExperimentAccess.spearman(pairs);
+    return org.causalrec.eval.Correlation.pearson(pairs, true);
   }
 }
