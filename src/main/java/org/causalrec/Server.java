@@ -143,7 +143,7 @@ public final class Server implements AutoCloseable {
         config.stream());
     String tailerDeployment = vertx.deployVerticle(tailer).await();
     Services services = new Services(store.ingest(), catalog, events, recommender, uplift, training, registry,
-        () -> readiness(store, tailer, serving, device, features));
+        () -> readiness(store, tailer, serving, uplift, device, features));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -160,7 +160,7 @@ public final class Server implements AutoCloseable {
   }
 
   private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
-      Devices.Choice device, FeatureStore features) {
+      UpliftServing uplift, Devices.Choice device, FeatureStore features) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()
@@ -172,6 +172,7 @@ public final class Server implements AutoCloseable {
             .put("ingest", store.ingest().counters())
             .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
             .put("model", serving.status())
+            .put("uplift_model", uplift.version())
             .put("features", new JsonObject(features.stats())))
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
