@@ -151,7 +151,8 @@ public final class UpliftServing {
     Loaded l = current.get();
     if (l == null) {
       throw new InvalidInputException(503, "no_uplift_model", null, null,
-          "no uplift model is trained yet: POST /v1/models/uplift/train");
+          "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
+              + " (GET /v1/models shows runs in progress)");
     }
     return l;
   }
