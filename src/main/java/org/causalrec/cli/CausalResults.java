@@ -72,13 +72,13 @@ final class CausalResults {
     b.append(String.format(Locale.ROOT, "%n**Uplift**: true incremental conversions per 1,000 recommendations of each"
         + " user's top %d:%n%n| ranking | incremental conversions / 1,000 recs |%n|---|---|%n", k));
     row(b, "by estimated uplift τ", stats.get("incremental_per_1000_uplift"));
-    row(b, "by P(conversion | recommended)", stats.get("incremental_per_1000_probability"));
+    row(b, "by P(conversion \\| recommended)", stats.get("incremental_per_1000_probability"));
     row(b, "by the Mult-VAE's score (relevance)", stats.get("incremental_per_1000_cf"));
     row(b, "random", stats.get("incremental_per_1000_random"));
     row(b, "by true uplift (oracle)", stats.get("incremental_per_1000_oracle"));
     row(b, "Spearman ρ of estimated vs true τ over every item", stats.get("uplift_spearman"));
-    row(b, "Spearman ρ of P(conversion | recommended) vs the true one", stats.get("treated_spearman"));
-    row(b, "Spearman ρ of P(conversion | not recommended) vs the true one", stats.get("control_spearman"));
+    row(b, "Spearman ρ of P(conversion \\| recommended) vs the true one", stats.get("treated_spearman"));
+    row(b, "Spearman ρ of P(conversion \\| not recommended) vs the true one", stats.get("control_spearman"));
     b.append("\n**Off-policy evaluation** of candidate slate policies (softmax over a naive Mult-VAE's scores at"
         + " temperature T): relative error |estimate - true| / true of the expected conversions per session:\n\n"
         + "| candidate | true value | share of it from items the logging policy shows with p < 0.001 | IPS | SNIPS | DM | DR |\n"
