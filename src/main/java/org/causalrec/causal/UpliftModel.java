@@ -232,26 +232,6 @@ public final class UpliftModel implements AutoCloseable {
     return model.features() > 0;
   }
 
-  /** The uplift of user u and every item (the replicas' mean). */
-  public float[] upliftForUser(int u) {
-    Estimate[] e = forUser(u);
-    float[] tau = new float[e.length];
-    for (int i = 0; i < e.length; i++) {
-      tau[i] = (float) e[i].uplift();
-    }
-    return tau;
-  }
-
-  /** P(conversion | recommended) of user u and every item. */
-  public float[] treatedForUser(int u) {
-    Estimate[] e = forUser(u);
-    float[] t = new float[e.length];
-    for (int i = 0; i < e.length; i++) {
-      t[i] = (float) e[i].treated();
-    }
-    return t;
-  }
-
   private static Estimate[] estimates(float[] heads, int n) {
     Estimate[] out = new Estimate[n];
     double[] taus = new double[REPLICAS];

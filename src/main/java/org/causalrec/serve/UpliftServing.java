@@ -184,17 +184,16 @@ public final class UpliftServing {
   }
 
   private static JsonObject whatIfBlocking(Loaded l, String user, String item, int i, List<String> history) {
-    {
-      UpliftModel.Estimate e = estimates(l, user, history)[i];
-      return new JsonObject().put("user_id", user).put("item_id", item).put("model_version", l.version())
-          .put("recommended", new JsonObject().put("conversion_probability", e.treated()))
-          .put("not_recommended", new JsonObject().put("conversion_probability", e.control()))
-          .put("uplift", e.uplift())
-          .put("interval", new JsonObject().put("low", e.low()).put("high", e.high()).put("level", 0.95)
-              .put("method", "bootstrap of the output heads (" + UpliftModel.REPLICAS + " replicas)"))
-          .put("history_items", history.size());
-    }
+    UpliftModel.Estimate e = estimates(l, user, history)[i];
+    return new JsonObject().put("user_id", user).put("item_id", item).put("model_version", l.version())
+        .put("recommended", new JsonObject().put("conversion_probability", e.treated()))
+        .put("not_recommended", new JsonObject().put("conversion_probability", e.control()))
+        .put("uplift", e.uplift())
+        .put("interval", new JsonObject().put("low", e.low()).put("high", e.high()).put("level", 0.95)
+            .put("method", "bootstrap of the output heads (" + UpliftModel.REPLICAS + " replicas)"))
+        .put("history_items", history.size());
   }
+
 
   /**
    * The {@code n} items with the largest uplift for {@code user}, consumed and {@code exclude}d

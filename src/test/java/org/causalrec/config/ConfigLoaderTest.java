@@ -87,4 +87,29 @@ class ConfigLoaderTest {
     assertTrue(device.getMessage().contains("device"));
     assertThrows(IllegalArgumentException.class, () -> EventTypes.defaults().with(new EventTypes.Type("Bad Name", 1, false)));
   }
+
+  @Test
+  void theCausalSectionSetsTheDebiasingDefaultsAndRefusesUnknownOnes() throws Exception {
+    assertEquals("naive", ConfigLoader.load(null, Map.of()).causal().vaeObjective());
+    Path f = dir.resolve("causal.yaml");
+    Files.writeString(f, """
+        causal:
+          vae_objective: snips
+          click_objective: dr
+          propensity: learned
+          min_propensity: 0.02
+          popularity_eta: 0.7
+        """);
+    Config.CausalConfig c = ConfigLoader.load(f, Map.of()).causal();
+    assertEquals("snips", c.vaeObjective());
+    assertEquals("dr", c.clickObjective());
+    assertEquals("learned", c.propensity());
+    assertEquals(0.02, c.minPropensity());
+    assertEquals(0.7, c.popularityEta());
+    Files.writeString(f, "causal: {vae_objective: dr}\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+    assertTrue(e.getMessage().contains("causal.vae_objective"), e.getMessage());
+    Files.writeString(f, "causal: {min_propensity: 0}\n");
+    assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+  }
 }
