@@ -60,10 +60,17 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One carriage-return line: a 30-character bar, the epoch, loss and validation figure. */
+  /**
+   * One carriage-return line: a 30-character bar, the epoch, loss and validation figure; a
+   * multi-stage run (exposure, uplift) reports its stages as lines of text instead.
+   */
   static String progressLine(JsonObject p) {
     if (!"training".equals(p.getString("status"))) {
       return "";
+    }
+    if (p.getInteger("epoch") == null || p.getInteger("epochs") == null) {
+      String detail = p.getString("detail");
+      return detail == null ? "" : "\r" + p.getString("version") + ": " + detail + "\n";
     }
     int epoch = p.getInteger("epoch");
     int epochs = p.getInteger("epochs");

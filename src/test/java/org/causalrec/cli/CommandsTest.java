@@ -156,6 +156,17 @@ class CommandsTest {
   }
 
   @Test
+  void trainProgressShowsEpochBarsAndTheStagesOfCausalRuns() {
+    String bar = TrainCommand.progressLine(new io.vertx.core.json.JsonObject().put("version", "mult-vae-1")
+        .put("status", "training").put("epoch", 5).put("epochs", 10).put("loss", 1.5));
+    assertTrue(bar.contains("[###############...............] epoch 5/10 loss 1.5000"), bar);
+    String stage = TrainCommand.progressLine(new io.vertx.core.json.JsonObject().put("version", "uplift-1")
+        .put("status", "training").put("detail", "exposure epoch 3 loss 0.0452"));
+    assertEquals("\ruplift-1: exposure epoch 3 loss 0.0452\n", stage);
+    assertEquals("", TrainCommand.progressLine(new io.vertx.core.json.JsonObject().put("status", "ready")));
+  }
+
+  @Test
   void badImportInputFailsWithoutStoringAnything() throws Exception {
     Path bad = dir.resolve("bad.ndjson");
     Files.writeString(bad, "{\"user_id\":\"u\",\"item_id\":\"i\",\"type\":\"click\"}\n{\"user_id\":\"u\",\"type\":\"click\"}\n");
