@@ -111,7 +111,7 @@ public final class UpliftModel implements AutoCloseable {
     float[] e = null;
     int cachedUser = -1;
     for (int s = 0; s < sessions.size(); s++) {
-      if (ExposureModel.heldOut(s) != heldOut) {
+      if (ExposureModel.isHeldOut(s) != heldOut) {
         continue;
       }
       int u = sessions.user()[s];
@@ -141,7 +141,7 @@ public final class UpliftModel implements AutoCloseable {
       }
       int[] buys = log.purchases()[u];
       long[] at = log.purchaseTime()[u];
-      int from = lowerBound(at, sessions.start()[s]);
+      int from = Impressions.firstAtOrAfter(at, sessions.start()[s]);
       for (int k = from; k < at.length && at[k] <= sessions.end()[s]; k++) {
         int i = buys[k];
         if (!shown.get(i) && !bought.get(i)) {
@@ -200,17 +200,6 @@ public final class UpliftModel implements AutoCloseable {
 
   private static double clip(double p, double min) {
     return Math.max(min, Math.min(1 - min, p));
-  }
-
-  private static int lowerBound(long[] a, long key) {
-    int k = Arrays.binarySearch(a, key);
-    if (k < 0) {
-      return -k - 1;
-    }
-    while (k > 0 && a[k - 1] == key) {
-      k--;
-    }
-    return k;
   }
 
   /** Estimates for user u (of the training log) and every item. */

@@ -19,8 +19,6 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
   /** Ratings at or above this value count as positive feedback (the debiasing papers' convention). */
   public static final double POSITIVE_RATING = 4.0;
 
-  private static final int PAGE = 50_000;
-
   /**
    * Reads every event (blocking: call it from a worker or a plain thread, never an event loop). An event's weight is its type's weight;
    * a rating counts only when its value is at least {@link #POSITIVE_RATING}; events of weight
@@ -96,23 +94,12 @@ public record Feedback(IdIndex users, IdIndex items, Interactions matrix, long m
     IdIndex users = new IdIndex();
     IdIndex items = new IdIndex();
     TripletBuffer triplets = new TripletBuffer();
-    long cursor = 0;
-    while (true) {
-      // join(), not await(): this runs on worker threads, where Vert.x refuses await().
-      List<Event> page = events.scan(cursor, PAGE).toCompletionStage().toCompletableFuture().join();
-      for (Event e : page) {
-        if (keep.test(e)) {
-          add(e, types, users, items, triplets);
-        }
+    long last = events.forEachBlocking(e -> {
+      if (keep.test(e)) {
+        add(e, types, users, items, triplets);
       }
-      if (!page.isEmpty()) {
-        cursor = page.get(page.size() - 1).id();
-      }
-      if (page.size() < PAGE) {
-        break;
-      }
-    }
-    return new Raw(users, items, triplets, cursor);
+    });
+    return new Raw(users, items, triplets, last);
   }
 
   private static void add(Event e, EventTypes types, IdIndex users, IdIndex items, TripletBuffer triplets) {

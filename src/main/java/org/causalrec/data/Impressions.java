@@ -45,15 +45,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
   /** Reads every event (blocking; a worker or plain thread) and labels the impressions. */
   public static Impressions load(EventRepository events) {
     Builder b = new Builder();
-    long cursor = 0;
-    while (true) {
-      List<Event> page = events.scan(cursor, 50_000).toCompletionStage().toCompletableFuture().join();
-      page.forEach(b::add);
-      if (page.size() < 50_000) {
-        break;
-      }
-      cursor = page.get(page.size() - 1).id();
-    }
+    events.forEachBlocking(b::add);
     return b.build();
   }
 
@@ -189,16 +181,20 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
    * (so the label's own click is never an input), newest last.
    */
   public int[] historyBefore(int k, int max) {
-    long[] t = historyTime[user[k]];
-    int end = java.util.Arrays.binarySearch(t, time[k]);
-    if (end < 0) {
-      end = -end - 1;
-    } else {
-      while (end > 0 && t[end - 1] == time[k]) {
-        end--;
-      }
-    }
+    int end = firstAtOrAfter(historyTime[user[k]], time[k]);
     return java.util.Arrays.copyOfRange(history[user[k]], Math.max(0, end - max), end);
+  }
+
+  /** The index of the first entry of ascending {@code sorted} at or after {@code time} (its length if none). */
+  public static int firstAtOrAfter(long[] sorted, long time) {
+    int k = java.util.Arrays.binarySearch(sorted, time);
+    if (k < 0) {
+      return -k - 1;
+    }
+    while (k > 0 && sorted[k - 1] == time) {
+      k--;
+    }
+    return k;
   }
 
   /** The impressions at the given indexes (same indexes and vocabularies). */

@@ -144,12 +144,7 @@ public final class OpeRun {
 
   /** The model's fold-in scores of the user's positive items strictly before {@code time}. */
   static float[] scoresBefore(CfModel model, int modelItems, int[] toModel, Impressions log, int user, long time) {
-    long[] t = log.historyTime()[user];
-    int end = Arrays.binarySearch(t, time);
-    end = end < 0 ? -end - 1 : end;
-    while (end > 0 && t[end - 1] == time) {
-      end--;
-    }
+    int end = Impressions.firstAtOrAfter(log.historyTime()[user], time);
     Interactions.Builder b = new Interactions.Builder(1, modelItems);
     java.util.BitSet added = new java.util.BitSet(modelItems);
     for (int k = 0; k < end; k++) {

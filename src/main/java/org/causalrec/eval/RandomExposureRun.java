@@ -20,7 +20,6 @@ import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.Objective;
 import org.causalrec.model.PairWeights;
 import org.causalrec.model.Popularity;
-import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
 
 /**
@@ -60,13 +59,8 @@ public final class RandomExposureRun {
   /** Test pairs of the random surface: per user id, item id to label. */
   static Map<String, Map<String, Boolean>> testPairs(EventRepository events, String surface) {
     Map<String, Map<String, Boolean>> out = new HashMap<>();
-    long cursor = 0;
-    while (true) {
-      List<Event> page = events.scan(cursor, 50_000).toCompletionStage().toCompletableFuture().join();
-      for (Event e : page) {
-        if (!surface.equals(e.surface())) {
-          continue;
-        }
+    events.forEachBlocking(e -> {
+      if (surface.equals(e.surface())) {
         boolean positive = switch (e.type()) {
           case "rating" -> e.value() != null && e.value() >= Feedback.POSITIVE_RATING;
           case "click", "add_to_cart", "purchase" -> true;
@@ -74,11 +68,7 @@ public final class RandomExposureRun {
         };
         out.computeIfAbsent(e.userId(), k -> new HashMap<>()).merge(e.itemId(), positive, Boolean::logicalOr);
       }
-      if (page.size() < 50_000) {
-        break;
-      }
-      cursor = page.get(page.size() - 1).id();
-    }
+    });
     return out;
   }
 

@@ -192,6 +192,28 @@ public final class EventRepository {
         .map(EventRepository::toEvents);
   }
 
+  /** Events per page of {@link #forEachBlocking}. */
+  static final int SCAN_PAGE = 50_000;
+
+  /**
+   * Hands every stored event to {@code action} in id order, a page at a time; returns the last id
+   * read (0 for none). Blocking: for worker or plain threads (join(), since Vert.x refuses await()
+   * on workers), never an event loop.
+   */
+  public long forEachBlocking(java.util.function.Consumer<Event> action) {
+    long cursor = 0;
+    while (true) {
+      List<Event> page = scan(cursor, SCAN_PAGE).toCompletionStage().toCompletableFuture().join();
+      page.forEach(action);
+      if (!page.isEmpty()) {
+        cursor = page.get(page.size() - 1).id();
+      }
+      if (page.size() < SCAN_PAGE) {
+        return cursor;
+      }
+    }
+  }
+
   /** A user's most recent events, newest first, optionally only those with id below {@code beforeId}. */
   public Future<List<Event>> recentByUser(String userId, int limit, Long beforeId) {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE user_id = $1 AND id < $2"
