@@ -20,6 +20,8 @@ public final class ExposureModel implements AutoCloseable {
 
   /** Unshown items sampled per session and epoch. */
   static final int NEGATIVES = 20;
+  /** The calibration report reads at most this many (session, item) pairs (the first held-out sessions). */
+  static final int MAX_CALIBRATION_PAIRS = 20_000_000;
   /** Sessions whose hash falls here (of 10) are held out for calibration. */
   static final int HOLDOUT_BUCKET = 0;
 
@@ -60,8 +62,8 @@ public final class ExposureModel implements AutoCloseable {
     if (sessions.size() == 0 || items < 2) {
       throw new IllegalArgumentException("the log has no impressions to learn exposure from");
     }
-    int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !heldOut(s)).toArray();
-    int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::heldOut).toArray();
+    int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !isHeldOut(s)).toArray();
+    int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::isHeldOut).toArray();
     PairModel model = PairModel.fit(log.users().size(), items, 1, 0, log.history(), null, p, device,
         epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)),
         held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed())),
@@ -71,10 +73,6 @@ public final class ExposureModel implements AutoCloseable {
 
   /** Whether session s is one of the held-out sessions (one in ten, by a hash of its index). */
   public static boolean isHeldOut(int session) {
-    return heldOut(session);
-  }
-
-  static boolean heldOut(int session) {
     return Math.floorMod(Integer.hashCode(session * 0x9E3779B1), 10) == HOLDOUT_BUCKET;
   }
 
@@ -165,45 +163,57 @@ public final class ExposureModel implements AutoCloseable {
 
   /** Predicted against observed exposure by decile over every item of the held-out sessions. */
   public Calibration calibration(Impressions log, Sessions sessions) {
-    List<double[]> pairs = new ArrayList<>(); // predicted, shown
+    int cap = Math.max(1, MAX_CALIBRATION_PAIRS / items);
     int held = 0;
+    for (int s = 0; s < sessions.size() && held < cap; s++) {
+      held += isHeldOut(s) ? 1 : 0;
+    }
+    // (prediction, shown) packed into one long each: predictions are non-negative floats, whose
+    // bit patterns sort like their values, so one primitive sort orders the pairs
+    long[] pairs = new long[held * items];
+    int n = 0;
+    int used = 0;
     java.util.BitSet shown = new java.util.BitSet(items);
-    for (int s = 0; s < sessions.size(); s++) {
-      if (!heldOut(s)) {
+    for (int s = 0; s < sessions.size() && used < held; s++) {
+      if (!isHeldOut(s)) {
         continue;
       }
-      held++;
+      used++;
       shown.clear();
       for (int r : sessions.rows()[s]) {
         shown.set(log.item()[r]);
       }
       float[] e = sessionForUser(sessions.user()[s]);
       for (int i = 0; i < items; i++) {
-        pairs.add(new double[] {e[i], shown.get(i) ? 1 : 0});
+        pairs[n++] = pack(e[i], shown.get(i));
       }
     }
-    return calibrationOf(pairs, held);
+    return calibrationOf(pairs, used);
   }
 
-  /** Decile calibration of (predicted, observed 0/1) pairs. */
-  static Calibration calibrationOf(List<double[]> pairs, int sessions) {
-    pairs.sort((a, b) -> Double.compare(a[0], b[0]));
+  static long pack(float predicted, boolean shown) {
+    return ((long) Float.floatToIntBits(Math.max(0f, predicted)) << 1) | (shown ? 1 : 0);
+  }
+
+  /** Decile calibration of packed (predicted, shown) pairs (see {@link #pack}); sorts them in place. */
+  static Calibration calibrationOf(long[] pairs, int sessions) {
+    java.util.Arrays.sort(pairs);
     List<Decile> deciles = new ArrayList<>();
     double ece = 0;
     double logLoss = 0;
-    for (double[] pr : pairs) {
-      double q = Math.min(1 - 1e-7, Math.max(1e-7, pr[0]));
-      logLoss -= pr[1] * Math.log(q) + (1 - pr[1]) * Math.log(1 - q);
-    }
-    int n = pairs.size();
+    int n = pairs.length;
     for (int d = 0; d < 10 && n > 0; d++) {
       int from = (int) ((long) n * d / 10);
       int to = (int) ((long) n * (d + 1) / 10);
       double sp = 0;
       double so = 0;
       for (int k = from; k < to; k++) {
-        sp += pairs.get(k)[0];
-        so += pairs.get(k)[1];
+        double p = Float.intBitsToFloat((int) (pairs[k] >>> 1));
+        double o = pairs[k] & 1;
+        sp += p;
+        so += o;
+        double q = Math.min(1 - 1e-7, Math.max(1e-7, p));
+        logLoss -= o * Math.log(q) + (1 - o) * Math.log(1 - q);
       }
       int m = Math.max(1, to - from);
       deciles.add(new Decile(d + 1, to - from, sp / m, so / m));

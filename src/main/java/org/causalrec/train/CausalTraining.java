@@ -191,20 +191,18 @@ final class CausalTraining {
    */
   float[] impressionPropensities(Impressions imp) {
     float[] p = imp.propensity().clone();
-    boolean missing = false;
-    for (float x : p) {
-      missing |= Float.isNaN(x);
-    }
-    if (!missing) {
+    int[] missing = java.util.stream.IntStream.range(0, p.length).filter(r -> Float.isNaN(p[r])).toArray();
+    if (missing.length == 0) {
       return p;
     }
     Sessions s = Sessions.of(imp);
+    int[] users = java.util.Arrays.stream(missing).map(r -> imp.user()[r]).toArray();
+    int[] items = java.util.Arrays.stream(missing).map(r -> imp.item()[r]).toArray();
     try (ExposureModel exposure = ExposureModel.fit(imp, s, PairModel.Params.defaults(EXPOSURE_EPOCHS, 1), device,
         log)) {
-      for (int r = 0; r < p.length; r++) {
-        if (Float.isNaN(p[r])) {
-          p[r] = exposure.session(new int[] {imp.user()[r]}, new int[] {imp.item()[r]})[0];
-        }
+      float[] e = exposure.session(users, items); // one batched prediction, not one per impression
+      for (int k = 0; k < missing.length; k++) {
+        p[missing[k]] = e[k];
       }
     }
     return p;
