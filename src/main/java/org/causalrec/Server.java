@@ -15,6 +15,8 @@ import org.causalrec.serve.ModelServing;
 import org.causalrec.serve.UpliftServing;
 import org.causalrec.serve.Recommender;
 import org.causalrec.store.ModelRepository;
+import org.causalrec.text.ItemEmbeddings;
+import org.causalrec.text.TextEmbedder;
 import org.causalrec.train.RetrainTrigger;
 import org.causalrec.train.TrainingService;
 import org.causalrec.config.Config;
@@ -51,10 +53,12 @@ public final class Server implements AutoCloseable {
   private final TrainingService training;
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
+  private final ItemEmbeddings text;
 
   private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
       String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingService training,
-      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed) {
+      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text) {
+    this.text = text;
     this.config = config;
     this.store = store;
     this.tailer = tailer;
@@ -124,6 +128,12 @@ public final class Server implements AutoCloseable {
       features.load(events, streamStart);
       return null;
     }, false).onFailure(err -> LOG.error("The feature store could not load; recommendations read PostgreSQL", err));
+    TextEmbedder embedder = TextEmbedder.of(config.text());
+    // the index loads now; items without a current embedding are embedded in the background
+    ItemEmbeddings text = embedder == null ? null : new ItemEmbeddings(vertx, pool, embedder, config.text());
+    if (text != null) {
+      text.start().await();
+    }
     Recommender recommender = new Recommender(vertx, pool, serving, features, config);
     UpliftServing uplift = new UpliftServing(vertx, pool, device.device(), recommender);
     uplift.loadLatest().await();
@@ -143,7 +153,7 @@ public final class Server implements AutoCloseable {
         config.stream());
     String tailerDeployment = vertx.deployVerticle(tailer).await();
     Services services = new Services(store.ingest(), catalog, events, recommender, uplift, training, registry,
-        () -> readiness(store, tailer, serving, uplift, device, features));
+        text, () -> readiness(store, tailer, serving, uplift, device, features, text));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -154,13 +164,13 @@ public final class Server implements AutoCloseable {
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
     Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
-        training, retrain, featureFeed);
+        training, retrain, featureFeed, text);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
 
   private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
-      UpliftServing uplift, Devices.Choice device, FeatureStore features) {
+      UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()
@@ -173,7 +183,8 @@ public final class Server implements AutoCloseable {
             .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
             .put("model", serving.status())
             .put("uplift_model", uplift.version())
-            .put("features", new JsonObject(features.stats())))
+            .put("features", new JsonObject(features.stats()))
+            .put("text", text == null ? new JsonObject().put("provider", "off") : text.status()))
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
@@ -246,5 +257,8 @@ public final class Server implements AutoCloseable {
     training.close().await();
     serving.close();
     uplift.close();
+    if (text != null) {
+      text.close();
+    }
   }
 }

@@ -11,6 +11,7 @@ import java.util.function.Function;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.ingest.InvalidInputException;
 import org.causalrec.store.CatalogRepository;
+import org.causalrec.text.ItemEmbeddings;
 
 /** Items and users: single and batch upserts, reads, pages, and item deletion. */
 final class CatalogRoutes {
@@ -19,10 +20,19 @@ final class CatalogRoutes {
 
   private final IngestService ingest;
   private final CatalogRepository catalog;
+  private final ItemEmbeddings text;
 
-  CatalogRoutes(IngestService ingest, CatalogRepository catalog) {
+  CatalogRoutes(IngestService ingest, CatalogRepository catalog, ItemEmbeddings text) {
     this.ingest = ingest;
     this.catalog = catalog;
+    this.text = text;
+  }
+
+  /** Items changed: their text embeddings are computed in the background, now rather than at the next poll. */
+  private void itemsChanged() {
+    if (text != null) {
+      text.wake();
+    }
   }
 
   void mount(Router router) {
@@ -40,13 +50,19 @@ final class CatalogRoutes {
   private void postItems(RoutingContext ctx) {
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "items");
     ingest.upsertItems(records)
-        .onSuccess(n -> Errors.send(ctx, 200, new JsonObject().put("upserted", n)))
+        .onSuccess(n -> {
+          itemsChanged();
+          Errors.send(ctx, 200, new JsonObject().put("upserted", n));
+        })
         .onFailure(ctx::fail);
   }
 
   private void putItem(RoutingContext ctx) {
     ingest.upsertItem(ctx.pathParam("id"), bodyObject(ctx))
-        .onSuccess(item -> Errors.send(ctx, 200, item.toJson()))
+        .onSuccess(item -> {
+          itemsChanged();
+          Errors.send(ctx, 200, item.toJson());
+        })
         .onFailure(ctx::fail);
   }
 
@@ -60,6 +76,9 @@ final class CatalogRoutes {
     catalog.deleteItem(id)
         .onSuccess(found -> {
           if (found) {
+            if (text != null) {
+              text.removed(id);
+            }
             ctx.response().setStatusCode(204).end();
           } else {
             ctx.fail(notFound("item", id));

@@ -34,7 +34,8 @@ public final class HttpVerticle extends VerticleBase {
     // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new EventRoutes(services.ingest(), services.events()).mount(router);
-    new CatalogRoutes(services.ingest(), services.catalog()).mount(router);
+    new CatalogRoutes(services.ingest(), services.catalog(), services.text()).mount(router);
+    new TextRoutes(services.text(), services.catalog()).mount(router);
     new ModelRoutes(services.recommender(), services.uplift(), services.training(), services.models()).mount(router);
 
     router.route().failureHandler(Errors::handle);

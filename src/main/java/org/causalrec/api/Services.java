@@ -21,8 +21,9 @@ import org.causalrec.train.TrainingService;
  * @param uplift what-if answers and rankings by uplift
  * @param training training jobs
  * @param models the model registry
+ * @param text item text embeddings, similar items and search; null when text features are off
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
     Recommender recommender, UpliftServing uplift, TrainingService training, ModelRepository models,
-    Supplier<Future<JsonObject>> readiness) {}
+    org.causalrec.text.ItemEmbeddings text, Supplier<Future<JsonObject>> readiness) {}

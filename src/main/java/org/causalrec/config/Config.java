@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param maxBodyBytes request body limit, more is 413
  * @param stream the event-stream tailer's settings
  * @param models training and serving settings
+ * @param causal how models are debiased
+ * @param text the item text model
  */
 public record Config(
     String httpHost,
@@ -30,7 +32,8 @@ public record Config(
     long maxBodyBytes,
     StreamConfig stream,
     ModelConfig models,
-    CausalConfig causal) {
+    CausalConfig causal,
+    TextConfig text) {
 
   /**
    * Training and serving settings.
@@ -82,6 +85,43 @@ public record Config(
     }
   }
 
+  /**
+   * The item text model (issue 5): where sentence embeddings come from and how they are computed.
+   *
+   * @param provider {@code local} (all-MiniLM-L6-v2 in-process, the default), {@code endpoint} (an
+   *     OpenAI-compatible {@code /v1/embeddings} URL) or {@code off} (no text features)
+   * @param endpointUrl the embeddings URL when provider is endpoint
+   * @param endpointModel the {@code model} sent to the endpoint
+   * @param endpointApiKeyEnv the environment variable holding the endpoint's bearer token, or null
+   * @param batchSize items embedded per batch
+   * @param pollIntervalMs how often the embedder looks for items without a current embedding (items
+   *     upserted through this node wake it at once)
+   */
+  public record TextConfig(String provider, String endpointUrl, String endpointModel, String endpointApiKeyEnv,
+      int batchSize, long pollIntervalMs) {
+    public TextConfig {
+      if (!java.util.Set.of("local", "endpoint", "off").contains(provider)) {
+        throw new IllegalArgumentException("text.provider must be local, endpoint or off: " + provider);
+      }
+      if (provider.equals("endpoint") && (endpointUrl == null || endpointUrl.isBlank())) {
+        throw new IllegalArgumentException("text.endpoint_url must be set when text.provider is endpoint");
+      }
+      if (batchSize < 1 || batchSize > 1024 || pollIntervalMs < 100) {
+        throw new IllegalArgumentException("text.batch_size must be in 1..1024 and text.poll_interval_ms >= 100");
+      }
+    }
+
+    /** In-process all-MiniLM-L6-v2, batches of 32, a look for stale items every 5 s. */
+    public static TextConfig defaults() {
+      return new TextConfig("local", null, null, null, 32, 5_000);
+    }
+
+    /** Whether text features are on. */
+    public boolean enabled() {
+      return !provider.equals("off");
+    }
+  }
+
   /** Settings of the event-stream tailer. */
   public record StreamConfig(String cursorName, int batchSize, long pollIntervalMs) {
     public StreamConfig {
@@ -127,42 +167,48 @@ public record Config(
     return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
         10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")),
-        CausalConfig.defaults());
+        CausalConfig.defaults(), TextConfig.defaults());
   }
 
   /** A copy with other causal settings. */
   public Config withCausal(CausalConfig c) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, c);
+        maxEventsPerRequest, maxBodyBytes, stream, models, c, text);
+  }
+
+  /** A copy with other text settings. */
+  public Config withText(TextConfig t) {
+    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, t);
   }
 
   /** A copy with another HTTP port. */
   public Config withHttpPort(int port) {
     return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
   }
 
   /** A copy with another data directory. */
   public Config withDataDir(Path dir) {
     return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
   }
 
   /** A copy with another external database URL (null = embedded). */
   public Config withPgUrl(String url) {
     return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
   }
 
   /** A copy with other model settings. */
   public Config withModels(ModelConfig m) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, m, causal);
+        maxEventsPerRequest, maxBodyBytes, stream, m, causal, text);
   }
 
   /** A copy with another API key (null = none). */
   public Config withApiKey(String key) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
   }
 }

@@ -30,6 +30,7 @@ public final class ConfigLoader {
     Map<String, Object> stream = section(tree, "stream");
     Map<String, Object> models = section(tree, "models");
     Map<String, Object> causal = section(tree, "causal");
+    Map<String, Object> text = section(tree, "text");
 
     String host = str(http, "host", d.httpHost());
     int port = (int) num(http, "port", d.httpPort());
@@ -63,12 +64,18 @@ public final class ConfigLoader {
         str(causal, "click_objective", dc.clickObjective()), str(causal, "propensity", dc.propensity()),
         num(causal, "min_propensity", dc.minPropensity()), num(causal, "popularity_eta", dc.popularityEta()));
 
+    Config.TextConfig dt = d.text();
+    Config.TextConfig tc = new Config.TextConfig(env.getOrDefault("CAUSALREC_TEXT_PROVIDER",
+        str(text, "provider", dt.provider())), str(text, "endpoint_url", dt.endpointUrl()),
+        str(text, "endpoint_model", dt.endpointModel()), str(text, "endpoint_api_key_env", dt.endpointApiKeyEnv()),
+        (int) num(text, "batch_size", dt.batchSize()), (long) num(text, "poll_interval_ms", dt.pollIntervalMs()));
+
     port = envInt(env, "CAUSALREC_HTTP_PORT", port);
     dataDir = env.get("CAUSALREC_DATA_DIR") != null ? Path.of(env.get("CAUSALREC_DATA_DIR")) : dataDir;
     pgUrl = env.getOrDefault("CAUSALREC_PG_URL", pgUrl);
     device = env.getOrDefault("CAUSALREC_DEVICE", device);
     apiKey = env.getOrDefault("CAUSALREC_API_KEY", apiKey);
-    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc);
+    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc, tc);
   }
 
   private static Map<String, Object> readTree(Path file) {

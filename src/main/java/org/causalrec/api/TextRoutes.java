@@ -1,0 +1,84 @@
+package org.causalrec.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.store.CatalogRepository;
+import org.causalrec.text.EmbeddingIndex;
+import org.causalrec.text.ItemEmbeddings;
+
+/** Similar items and text search over the item embeddings (issue 5). */
+final class TextRoutes {
+
+  /** Longest query accepted, in characters (the model reads at most 256 word pieces anyway). */
+  static final int MAX_QUERY = 1_000;
+
+  private final ItemEmbeddings text;
+  private final CatalogRepository catalog;
+
+  TextRoutes(ItemEmbeddings text, CatalogRepository catalog) {
+    this.text = text;
+    this.catalog = catalog;
+  }
+
+  void mount(Router router) {
+    router.get("/v1/items/:id/similar").handler(this::similar);
+    router.get("/v1/search").handler(this::search);
+  }
+
+  private void similar(RoutingContext ctx) {
+    String id = Params.pathId(ctx);
+    int n = Params.intParam(ctx, "n", 10, 1, 1_000);
+    if (text == null) {
+      throw textOff();
+    }
+    float[] v = text.index().vector(id);
+    if (v != null) {
+      send(ctx, new JsonObject().put("item_id", id), text.index().nearest(v, n, id::equals));
+      return;
+    }
+    // not indexed: an unknown item (404), or one whose embedding is not written yet (503)
+    catalog.item(id).onSuccess(item -> {
+      if (item == null) {
+        ctx.fail(new InvalidInputException(404, "not_found", "id", null, "no item with id '" + id + "'"));
+      } else {
+        ctx.response().putHeader("Retry-After", "5");
+        ctx.fail(new InvalidInputException(503, "embedding_pending", "id", null,
+            "item '" + id + "' has no text embedding yet; it is computed in the background"));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  private void search(RoutingContext ctx) {
+    String q = ctx.queryParams().get("q");
+    if (q == null || q.isBlank()) {
+      throw Params.invalid("q", "q (the search text) is required");
+    }
+    if (q.length() > MAX_QUERY) {
+      throw Params.invalid("q", "q must be at most " + MAX_QUERY + " characters");
+    }
+    int n = Params.intParam(ctx, "n", 10, 1, 1_000);
+    if (text == null) {
+      throw textOff();
+    }
+    text.embedQuery(q.strip())
+        .onSuccess(v -> send(ctx, new JsonObject().put("query", q), text.index().nearest(v, n, null)))
+        .onFailure(ctx::fail);
+  }
+
+  private void send(RoutingContext ctx, JsonObject head, List<EmbeddingIndex.Hit> hits) {
+    JsonArray items = new JsonArray();
+    for (EmbeddingIndex.Hit h : hits) {
+      items.add(new JsonObject().put("id", h.id()).put("title", h.title()).put("similarity", h.similarity()));
+    }
+    Errors.send(ctx, 200, head.put("model", text.model()).put("indexed", text.index().size()).put("items", items));
+  }
+
+  private static InvalidInputException textOff() {
+    return new InvalidInputException(503, "text_model_off", null, null,
+        "text features are off (text.provider: off)");
+  }
+}

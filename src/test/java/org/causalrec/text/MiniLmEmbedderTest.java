@@ -1,0 +1,62 @@
+package org.causalrec.text;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class MiniLmEmbedderTest {
+
+  static MiniLmEmbedder embedder;
+
+  @BeforeAll
+  static void load() {
+    // the build runs every test with DJL's offline mode on: the model must come from the class path
+    assertEquals("true", System.getProperty("ai.djl.offline"));
+    embedder = new MiniLmEmbedder();
+  }
+
+  @AfterAll
+  static void close() {
+    embedder.close();
+  }
+
+  @Test
+  void relatedTitlesAreCloserThanUnrelatedOnes() {
+    float[][] v = embedder.embed(List.of("Lightweight waterproof hiking boots for mountain trails",
+        "Rugged trail shoes for hikers", "Stainless steel espresso machine for the kitchen"));
+    assertEquals(3, v.length);
+    assertEquals(384, v[0].length);
+    for (float[] x : v) {
+      assertEquals(1.0, Vectors.dot(x, x), 1e-4, "unit length");
+    }
+    float related = Vectors.dot(v[0], v[1]);
+    float unrelated = Vectors.dot(v[0], v[2]);
+    assertTrue(related > unrelated + 0.2, "boots~shoes " + related + " vs boots~espresso " + unrelated);
+  }
+
+  @Test
+  void batchedEqualsOneByOneAndPaddingDoesNotLeak() {
+    String shortText = "jazz vinyl record";
+    String longText = "A premium choice for anyone into classical music: the vintage violin is handmade and made "
+        + "for jam sessions. Also great for home recording.";
+    float[][] both = embedder.embed(List.of(longText, shortText));
+    float[] alone = embedder.embed(List.of(shortText))[0];
+    assertEquals(1.0, Vectors.dot(both[1], alone), 1e-4, "the short text padded in a batch embeds as alone");
+    assertTrue(embedder.modelId().startsWith("all-MiniLM-L6-v2 from dev.langchain4j:"), embedder.modelId());
+    assertEquals(16, embedder.modelSha256().length());
+  }
+
+  @Test
+  void knownSentencePairMatchesSentenceTransformers() {
+    // sentence-transformers/all-MiniLM-L6-v2 puts these two at cosine ~0.6 or more, and an unrelated
+    // sentence near 0
+    float[][] v = embedder.embed(List.of("A man is eating food.", "A man is eating a piece of bread.",
+        "The new movie is awesome."));
+    assertTrue(Vectors.dot(v[0], v[1]) > 0.6, "paraphrase " + Vectors.dot(v[0], v[1]));
+    assertTrue(Vectors.dot(v[0], v[2]) < 0.2, "unrelated " + Vectors.dot(v[0], v[2]));
+  }
+}
