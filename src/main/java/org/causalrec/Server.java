@@ -134,7 +134,7 @@ public final class Server implements AutoCloseable {
     if (text != null) {
       text.start().await();
     }
-    Recommender recommender = new Recommender(vertx, pool, serving, features, config);
+    Recommender recommender = new Recommender(vertx, pool, serving, features, config, text);
     UpliftServing uplift = new UpliftServing(vertx, pool, device.device(), recommender);
     uplift.loadLatest().await();
     TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),

@@ -196,6 +196,12 @@ public final class FeatureStore {
     return out;
   }
 
+  /** How many users gave the item positive feedback (0 for an unknown item). */
+  public synchronized int itemUsers(String itemId) {
+    int i = items.indexOf(itemId);
+    return i < 0 || i >= itemUsers.length ? 0 : itemUsers[i];
+  }
+
   /** Sizes, for {@code /health/ready}. */
   public synchronized Map<String, Object> stats() {
     Map<String, Object> m = new HashMap<>();

@@ -16,6 +16,7 @@ import org.causalrec.data.Feedback;
 import org.causalrec.eval.RankingMetrics;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
+import org.causalrec.text.ItemEmbeddings;
 
 /**
  * Answers "what should this user see": the user's recent positive events (from the feature store
@@ -31,8 +32,21 @@ public final class Recommender {
   private final PopularItems popular;
   private final FeatureStore features;
   private final Config config;
+  private final ItemEmbeddings text;
+  private final ColdStart coldStart;
 
+  /** As below, without text features. */
   public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config) {
+    this(vertx, pool, serving, features, config, null);
+  }
+
+  /**
+   * @param text the item text embeddings (reasons, cold-start scores), or null when text features are off
+   */
+  public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config,
+      ItemEmbeddings text) {
+    this.text = text;
+    this.coldStart = text == null ? null : new ColdStart(text, features);
     this.vertx = vertx;
     this.events = new EventRepository(pool);
     this.serving = serving;
@@ -56,7 +70,7 @@ public final class Recommender {
         return popular.top(n, category, consumed).map(items -> response(user, null, items));
       }
       return serving.queue().score(vertx, new ArrayList<>(new LinkedHashSet<>(history)))
-          .map(s -> response(user, s.model().version(), rank(s, n, category, consumed, history.size())));
+          .map(s -> response(user, s.model().version(), rank(s, n, category, consumed, history)));
     });
   }
 
@@ -109,23 +123,85 @@ public final class Recommender {
     }
   }
 
-  private static JsonArray rank(ScoringQueue.Scored s, int n, String category, Set<String> consumed, int historySize) {
+  /** One ranked item: a model column, or -1 for an item scored from its text alone. */
+  private record Ranked(String id, String title, float score, int col, String scoredBy) {}
+
+  private JsonArray rank(ScoringQueue.Scored s, int n, String category, Set<String> consumed, List<String> history) {
     ServingModel m = s.model();
+    float[] scores = s.scores();
+    ColdStart.Table table = coldStart == null ? null : coldStart.table(m);
+    Set<Integer> blendedCols = new HashSet<>();
+    if (table != null && !table.blended().isEmpty()) {
+      float[] raw = scores.clone();
+      table.blended().forEach((id, nb) -> {
+        int col = m.items().indexOf(id);
+        if (col >= 0) {
+          scores[col] = coldStart.blend(id, raw[col], nb, raw);
+          blendedCols.add(col);
+        }
+      });
+    }
     boolean[] skip = new boolean[m.items().size()];
     for (int i = 0; i < skip.length; i++) {
       skip[i] = consumed.contains(m.items().id(i))
           || (category != null && !m.categories().get(i).contains(category));
     }
-    JsonArray out = new JsonArray();
-    String reason = "liked by users with a history like your " + historySize + " recent items";
-    for (int col : RankingMetrics.topK(s.scores(), n, skip)) {
-      if (skip[col]) {
-        continue;
+    List<Ranked> ranked = new ArrayList<>();
+    for (int col : RankingMetrics.topK(scores, n, skip)) {
+      if (!skip[col]) {
+        ranked.add(new Ranked(m.items().id(col), m.titles()[col], scores[col], col,
+            blendedCols.contains(col) ? "mult-vae+text" : "mult-vae"));
       }
-      out.add(new JsonObject().put("id", m.items().id(col)).put("title", m.titles()[col])
-          .put("score", s.scores()[col]).put("reason", reason));
+    }
+    if (table != null) {
+      table.cold().forEach((id, nb) -> {
+        List<String> cats = text.index().categories(id);
+        if (!consumed.contains(id) && (category == null || (cats != null && cats.contains(category)))) {
+          ranked.add(new Ranked(id, text.index().title(id), nb.score(scores), -1, "text"));
+        }
+      });
+      ranked.sort((a, b) -> Float.compare(b.score(), a.score()));
+    }
+    List<String> recent = history.subList(Math.max(0, history.size() - REASON_HISTORY), history.size());
+    String generic = "liked by users with a history like your " + history.size() + " recent items";
+    JsonArray out = new JsonArray();
+    for (Ranked r : ranked.subList(0, Math.min(n, ranked.size()))) {
+      JsonObject o = new JsonObject().put("id", r.id()).put("title", r.title()).put("score", r.score())
+          .put("scored_by", r.scoredBy());
+      JsonObject because = because(r.id(), recent);
+      if (because != null) {
+        o.put("reason", "because you liked " + because.getString("title")).put("because", because);
+      } else {
+        o.put("reason", r.col() < 0 ? "new, and like items you liked" : generic);
+      }
+      out.add(o);
     }
     return out;
+  }
+
+  /** History items a reason may cite: the most recent ones. */
+  static final int REASON_HISTORY = 50;
+
+  /** {@code {"id", "title", "similarity"}} of the history item most similar in text to {@code item}, or null. */
+  private JsonObject because(String item, List<String> recent) {
+    if (text == null) {
+      return null;
+    }
+    String best = null;
+    float bestSim = Float.NEGATIVE_INFINITY;
+    for (String h : recent) {
+      float sim = h.equals(item) ? Float.NaN : text.index().similarity(item, h);
+      if (!Float.isNaN(sim) && sim > bestSim) {
+        best = h;
+        bestSim = sim;
+      }
+    }
+    if (best == null) {
+      return null;
+    }
+    String title = text.index().title(best);
+    return new JsonObject().put("id", best).put("title", title == null || title.isBlank() ? best : title)
+        .put("similarity", bestSim);
   }
 
   private static JsonObject response(String user, String version, JsonArray items) {

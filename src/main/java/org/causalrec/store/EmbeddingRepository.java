@@ -35,10 +35,12 @@ public final class EmbeddingRepository {
    *
    * @param itemId item id
    * @param title the item's title
+   * @param categories the item's categories
    * @param vector the vector
    * @param embeddedAt when it was written
    */
-  public record Stored(String itemId, String title, float[] vector, OffsetDateTime embeddedAt) {}
+  public record Stored(String itemId, String title, List<String> categories, float[] vector,
+      OffsetDateTime embeddedAt) {}
 
   /**
    * An embedding to write.
@@ -114,15 +116,15 @@ public final class EmbeddingRepository {
    */
   public Future<List<Stored>> writtenSince(String model, OffsetDateTime since, String afterId, int limit) {
     return pool.preparedQuery("""
-            SELECT e.item_id, i.title, e.vector, e.embedded_at FROM item_embeddings e JOIN items i ON i.id = e.item_id
+            SELECT e.item_id, i.title, i.categories, e.vector, e.embedded_at FROM item_embeddings e JOIN items i ON i.id = e.item_id
             WHERE e.model = $1 AND (e.embedded_at, e.item_id) > ($2::timestamptz, $3::text)
             ORDER BY e.embedded_at, e.item_id LIMIT $4""")
         .execute(Tuple.of(model, since, afterId, limit))
         .map(rs -> {
           List<Stored> out = new ArrayList<>(rs.size());
           for (Row r : rs) {
-            out.add(new Stored(r.getString(0), r.getString(1), fromBytes(r.getBuffer(2).getBytes()),
-                r.getOffsetDateTime(3)));
+            out.add(new Stored(r.getString(0), r.getString(1), Arrays.asList(r.getArrayOfStrings(2)),
+                fromBytes(r.getBuffer(3).getBytes()), r.getOffsetDateTime(4)));
           }
           return out;
         });

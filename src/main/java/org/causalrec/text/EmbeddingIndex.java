@@ -29,12 +29,14 @@ public final class EmbeddingIndex {
   private final Map<String, Integer> rows = new HashMap<>();
   private int dimension;
   private int size;
+  private volatile long revision;
   private float[] matrix = new float[0];
   private String[] ids = new String[0];
   private String[] titles = new String[0];
+  private List<String>[] categories = newCategories(0);
 
   /** Adds or replaces an item's vector; a vector of another dimension (a new model) empties the index first. */
-  public void put(String id, String title, float[] vector) {
+  public void put(String id, String title, List<String> itemCategories, float[] vector) {
     lock.writeLock().lock();
     try {
       if (dimension != vector.length) {
@@ -49,7 +51,9 @@ public final class EmbeddingIndex {
         ids[row] = id;
       }
       titles[row] = title;
+      categories[row] = itemCategories == null ? List.of() : List.copyOf(itemCategories);
       System.arraycopy(vector, 0, matrix, row * dimension, dimension);
+      revision++;
     } finally {
       lock.writeLock().unlock();
     }
@@ -68,10 +72,13 @@ public final class EmbeddingIndex {
         System.arraycopy(matrix, last * dimension, matrix, row * dimension, dimension);
         ids[row] = ids[last];
         titles[row] = titles[last];
+        categories[row] = categories[last];
         rows.put(ids[row], row);
       }
       ids[last] = null;
       titles[last] = null;
+      categories[last] = null;
+      revision++;
     } finally {
       lock.writeLock().unlock();
     }
@@ -84,6 +91,7 @@ public final class EmbeddingIndex {
     int cap = Math.max(1024, ids.length * 2);
     ids = java.util.Arrays.copyOf(ids, cap);
     titles = java.util.Arrays.copyOf(titles, cap);
+    categories = java.util.Arrays.copyOf(categories, cap);
     matrix = java.util.Arrays.copyOf(matrix, cap * dimension);
   }
 
@@ -93,6 +101,12 @@ public final class EmbeddingIndex {
     matrix = new float[0];
     ids = new String[0];
     titles = new String[0];
+    categories = newCategories(0);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String>[] newCategories(int n) {
+    return (List<String>[]) new List<?>[n];
   }
 
   /** A copy of the item's vector, or null. */
@@ -115,6 +129,32 @@ public final class EmbeddingIndex {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The item's categories, or null when the item is not indexed. */
+  public List<String> categories(String id) {
+    lock.readLock().lock();
+    try {
+      Integer row = rows.get(id);
+      return row == null ? null : categories[row];
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The ids indexed now. */
+  public List<String> ids() {
+    lock.readLock().lock();
+    try {
+      return List.of(java.util.Arrays.copyOf(ids, size));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Grows with every change: equal revisions mean equal contents. */
+  public long revision() {
+    return revision;
   }
 
   /** Items indexed. */

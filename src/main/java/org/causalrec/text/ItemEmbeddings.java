@@ -177,7 +177,7 @@ public final class ItemEmbeddings implements AutoCloseable {
   private Future<Void> page(OffsetDateTime since, String afterId) {
     return repo.writtenSince(embedder.modelId(), since, afterId, PAGE).compose(rows -> {
       for (EmbeddingRepository.Stored s : rows) {
-        index.put(s.itemId(), s.title(), s.vector());
+        index.put(s.itemId(), s.title(), s.categories(), s.vector());
         if (s.embeddedAt().isAfter(seenUpTo)) {
           seenUpTo = s.embeddedAt();
         }
@@ -188,6 +188,11 @@ public final class ItemEmbeddings implements AutoCloseable {
       EmbeddingRepository.Stored last = rows.get(rows.size() - 1);
       return page(last.embeddedAt(), last.itemId());
     });
+  }
+
+  /** Runs {@code job} on the text worker (one thread, shared with embedding). */
+  public <T> Future<T> onWorker(java.util.concurrent.Callable<T> job) {
+    return worker.executeBlocking(job, false);
   }
 
   /** Embeds a query (on the text worker). */

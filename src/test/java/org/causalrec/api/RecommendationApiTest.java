@@ -45,7 +45,7 @@ class RecommendationApiTest {
   static String first;
 
   @BeforeAll
-  static void start() {
+  static void start() throws InterruptedException {
     store = Server.Store.open(TestEnv.config(dir));
     SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 6)), Sinks.inProcess(store.ingest()),
         dir.resolve("truth"), 2_000, m -> { });
@@ -54,6 +54,12 @@ class RecommendationApiTest {
     port = server.port();
     first = server.training().trainAndWait("mult-vae", 5).await();
     waitServing(first);
+    long items = store.pool().query("SELECT count(*) FROM items").execute().await().iterator().next().getLong(0);
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (get(client, port, "/health/ready").bodyAsJsonObject().getJsonObject("text").getInteger("indexed") < items) {
+      assertTrue(System.nanoTime() < deadline, "the item texts were never all embedded");
+      Thread.sleep(50);
+    }
   }
 
   @AfterAll
@@ -101,7 +107,10 @@ class RecommendationApiTest {
       assertTrue(it.getDouble("score") <= last, "sorted by score");
       last = it.getDouble("score");
       assertTrue(it.getString("title").length() > 3);
-      assertTrue(it.getString("reason").contains("recent items"));
+      // every item has text (the simulator writes it) and is embedded by now: each reason names
+      // the history item most similar in text
+      assertTrue(it.getString("reason").startsWith("because you liked "), it.encode());
+      assertTrue(consumed.contains(it.getJsonObject("because").getString("id")), it.encode());
     }
     String top = items.getJsonObject(0).getString("id");
     JsonObject without = recommend("u3/recommendations?n=7&exclude=" + top + ",zzz");

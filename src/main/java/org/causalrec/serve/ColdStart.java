@@ -1,0 +1,146 @@
+package org.causalrec.serve;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.causalrec.data.FeatureStore;
+import org.causalrec.text.EmbeddingIndex;
+import org.causalrec.text.ItemEmbeddings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores from item text for items the serving Mult-VAE cannot score well (issue 5). An item with
+ * no column in the model (new since the last training) scores, for a user, the mean of the
+ * model's scores of its {@value #NEIGHBOURS} nearest items in text among those the model knows,
+ * weighted by a softmax of their cosine similarity (temperature {@value #TEMPERATURE}); the user's
+ * history enters through those scores. Once the item is in the model, while fewer than
+ * {@value #BLEND_UNTIL} users gave it positive feedback, its score is blended: n / (n + {@value
+ * #PRIOR}) of the model's own score and the rest of the text one, so it moves over to the model
+ * as interactions arrive.
+ *
+ * <p>Neighbours are searched on the text worker when the model or the index changes, for the new
+ * and blended items only (a search reads the whole index: docs/BENCHMARKS.md), and requests use
+ * what was computed last.
+ */
+final class ColdStart {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ColdStart.class);
+  static final int NEIGHBOURS = 20;
+  static final float TEMPERATURE = 0.05f;
+  static final int BLEND_UNTIL = 20;
+  static final double PRIOR = 5;
+  /** Index searches per refresh, so embedding and search requests on the text worker wait little. */
+  static final int MAX_SEARCHES = 500;
+
+  /** An item's text neighbours in one model's columns, with weights summing to 1. */
+  record Neighbours(int[] cols, float[] weights) {
+    float score(float[] scores) {
+      float s = 0;
+      for (int k = 0; k < cols.length; k++) {
+        s += weights[k] * scores[cols[k]];
+      }
+      return s;
+    }
+  }
+
+  /**
+   * What requests read: for one model version and index revision, the neighbours of the cold items
+   * (no column) and of the blended ones (a column, few users).
+   */
+  record Table(String version, long revision, Map<String, Neighbours> cold, Map<String, Neighbours> blended) {}
+
+  private final ItemEmbeddings text;
+  private final FeatureStore features;
+  private final AtomicBoolean refreshing = new AtomicBoolean();
+  private volatile Table table;
+
+  ColdStart(ItemEmbeddings text, FeatureStore features) {
+    this.text = text;
+    this.features = features;
+  }
+
+  /** The table for {@code m}, or null while none is computed; starts a refresh when it is out of date. */
+  Table table(ServingModel m) {
+    Table t = table;
+    if ((t == null || !t.version().equals(m.version()) || t.revision() != text.index().revision())
+        && refreshing.compareAndSet(false, true)) {
+      text.onWorker(() -> compute(m)).onComplete(ar -> {
+        refreshing.set(false);
+        if (ar.succeeded()) {
+          table = ar.result();
+        } else {
+          LOG.warn("Cold-start neighbours could not be computed: {}", ar.cause().getMessage());
+        }
+      });
+    }
+    return t != null && t.version().equals(m.version()) ? t : null;
+  }
+
+  private Table compute(ServingModel m) {
+    EmbeddingIndex index = text.index();
+    long revision = index.revision();
+    Table previous = table;
+    boolean sameModel = previous != null && previous.version().equals(m.version());
+    Map<String, Neighbours> cold = new HashMap<>();
+    Map<String, Neighbours> blended = new HashMap<>();
+    int searches = 0;
+    boolean complete = true;
+    for (String id : index.ids()) {
+      int col = m.items().indexOf(id);
+      // blended: items that were cold under an earlier table and still have few users; the long
+      // tail the model learnt from the start is the model's alone
+      boolean wasCold = previous != null && (previous.cold().containsKey(id) || previous.blended().containsKey(id));
+      if (col >= 0 && (!wasCold || features.itemUsers(id) >= BLEND_UNTIL)) {
+        continue;
+      }
+      Neighbours reuse = !sameModel ? null : col < 0 ? previous.cold().get(id) : previous.blended().get(id);
+      if (reuse == null && searches >= MAX_SEARCHES) {
+        complete = false;
+        continue;
+      }
+      Neighbours n = reuse;
+      if (n == null) {
+        n = neighbours(index, m, id);
+        searches++;
+      }
+      if (n != null) {
+        (col < 0 ? cold : blended).put(id, n);
+      }
+    }
+    // an incomplete table is refreshed again at the next request
+    return new Table(m.version(), complete ? revision : -1, Map.copyOf(cold), Map.copyOf(blended));
+  }
+
+  /** The item's nearest items in text among those with a column (other than itself), or null. */
+  static Neighbours neighbours(EmbeddingIndex index, ServingModel m, String id) {
+    float[] v = index.vector(id);
+    if (v == null) {
+      return null;
+    }
+    List<EmbeddingIndex.Hit> hits = index.nearest(v, NEIGHBOURS, other -> other.equals(id) || m.items().indexOf(other) < 0);
+    if (hits.isEmpty()) {
+      return null;
+    }
+    int[] cols = new int[hits.size()];
+    float[] w = new float[hits.size()];
+    float top = hits.get(0).similarity();
+    float sum = 0;
+    for (int k = 0; k < cols.length; k++) {
+      cols[k] = m.items().indexOf(hits.get(k).id());
+      w[k] = (float) Math.exp((hits.get(k).similarity() - top) / TEMPERATURE);
+      sum += w[k];
+    }
+    for (int k = 0; k < w.length; k++) {
+      w[k] /= sum;
+    }
+    return new Neighbours(cols, w);
+  }
+
+  /** The blended score of a column with a text table entry: n / (n + PRIOR) of the model's. */
+  float blend(String id, float modelScore, Neighbours n, float[] scores) {
+    double a = features.itemUsers(id) / (features.itemUsers(id) + PRIOR);
+    return (float) (a * modelScore + (1 - a) * n.score(scores));
+  }
+}
