@@ -2,6 +2,7 @@ package org.causalrec;
 
 import org.causalrec.cli.BenchCommand;
 import org.causalrec.cli.DemoCommand;
+import org.causalrec.cli.EmbedCommand;
 import org.causalrec.cli.EvaluateCommand;
 import org.causalrec.cli.ImportCommand;
 import org.causalrec.cli.ServeCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
     description = "Self-hosted causal recommendation server.",
     subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
-        TrainCommand.class, EvaluateCommand.class, BenchCommand.class})
+        TrainCommand.class, EvaluateCommand.class, BenchCommand.class, EmbedCommand.class})
 public final class App implements Runnable {
 
   /** Entry point of the shaded jar. */

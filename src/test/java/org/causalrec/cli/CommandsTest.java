@@ -246,4 +246,21 @@ class CommandsTest {
       assertTrue(new EventRepository(store.pool()).count().await() > 3_000);
     }
   }
+
+  @Test
+  void embedBackfillsEveryItemOnceAndThenHasNothingToDo() {
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("simulate", "--size", "tiny", "--seed", "5", "--data-dir", data));
+    assertEquals(0, run("embed", "--data-dir", data), lastErr);
+    long items;
+    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+      items = store.pool().query("SELECT count(*) FROM items").execute().await().iterator().next().getLong(0);
+      long stored = store.pool().query("SELECT count(*) FROM item_embeddings").execute().await().iterator().next()
+          .getLong(0);
+      assertEquals(items, stored);
+    }
+    assertTrue(lastErr.contains(items + " items, 0 with a current embedding"), lastErr);
+    assertEquals(0, run("embed", "--data-dir", data), lastErr);
+    assertTrue(lastErr.contains(items + " items, " + items + " with a current embedding"), lastErr);
+  }
 }
