@@ -145,6 +145,9 @@ public final class Server implements AutoCloseable {
             serving.switchTo(version);
           }
         });
+    if (text != null) {
+      training.useItemText(new org.causalrec.store.EmbeddingRepository(pool), text.model());
+    }
     RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);

@@ -43,6 +43,12 @@ public final class TrainCommand implements Callable<Integer> {
     try (Server.Store store = Server.Store.open(config)) {
       TrainingService training = new TrainingService(store.vertx(), new EventRepository(store.pool()),
           new ModelRepository(store.pool()), config, device.device(), (k, version) -> { });
+      try (org.causalrec.text.TextEmbedder text = org.causalrec.text.TextEmbedder.of(config.text())) {
+        if (text != null) {
+          // the embeddings the server (or causalrec embed) stored; the model is not loaded here
+          training.useItemText(new org.causalrec.store.EmbeddingRepository(store.pool()), text.modelId());
+        }
+      }
       MessageConsumer<JsonObject> bar = store.vertx().eventBus().consumer(TrainingService.PROGRESS_ADDRESS,
           m -> System.err.print(progressLine(m.body())));
       bar.completion().await();

@@ -130,6 +130,25 @@ public final class EmbeddingRepository {
         });
   }
 
+  /**
+   * Every stored embedding by {@code model}, keyed by item id. Blocking: for worker or plain
+   * threads (join(), since Vert.x refuses await() on workers).
+   */
+  public java.util.Map<String, float[]> allBlocking(String model) {
+    java.util.Map<String, float[]> out = new java.util.HashMap<>();
+    OffsetDateTime since = OffsetDateTime.parse("1970-01-01T00:00:00Z");
+    String after = "";
+    while (true) {
+      List<Stored> page = writtenSince(model, since, after, 5_000).toCompletionStage().toCompletableFuture().join();
+      page.forEach(s -> out.put(s.itemId(), s.vector()));
+      if (page.size() < 5_000) {
+        return out;
+      }
+      since = page.get(page.size() - 1).embeddedAt();
+      after = page.get(page.size() - 1).itemId();
+    }
+  }
+
   /** Counts of items and of their current embeddings by {@code model}. */
   public Future<long[]> counts(String model) {
     return pool.preparedQuery("""

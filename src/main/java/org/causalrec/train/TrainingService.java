@@ -31,6 +31,7 @@ import org.causalrec.model.Objective;
 import org.causalrec.model.PairWeights;
 import org.causalrec.model.Popularity;
 import org.causalrec.data.Sessions;
+import org.causalrec.store.EmbeddingRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
 import org.slf4j.Logger;
@@ -278,6 +279,36 @@ public final class TrainingService {
     }
   }
 
+  private volatile EmbeddingRepository itemText;
+  private volatile String itemTextModel;
+
+  /**
+   * From now on the click MLP takes each item's text embedding by {@code model} as an input
+   * (issue 5: item content is a confounder of exposure and preference).
+   */
+  public void useItemText(EmbeddingRepository repo, String model) {
+    this.itemText = repo;
+    this.itemTextModel = model;
+  }
+
+  /** One row per item of {@code items}: its text embedding, zeros where it has none; null without text. */
+  private float[][] itemTextFeatures(org.causalrec.data.IdIndex items) {
+    if (itemText == null) {
+      return null;
+    }
+    java.util.Map<String, float[]> vectors = itemText.allBlocking(itemTextModel);
+    if (vectors.isEmpty()) {
+      return null;
+    }
+    int dim = vectors.values().iterator().next().length;
+    float[][] out = new float[items.size()][];
+    for (int i = 0; i < out.length; i++) {
+      float[] v = vectors.get(items.id(i));
+      out[i] = v != null && v.length == dim ? v : new float[dim];
+    }
+    return out;
+  }
+
   private Trained trainClickBlocking(String version, int epochs, Objective objective) throws IOException {
     long maxEventId = events.maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
     Impressions all = Impressions.load(events);
@@ -295,7 +326,8 @@ public final class TrainingService {
       debiasing = new ClickMlp.Debiasing(objective, prop, (float) config.causal().minPropensity(),
           unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
     }
-    try (ClickMlp mlp = ClickMlp.train(train, null, p, debiasing, device,
+    float[][] text = itemTextFeatures(train.items());
+    try (ClickMlp mlp = ClickMlp.train(train, text, p, debiasing, device,
         r -> publish(new JsonObject().put("version", version).put("kind", "click-mlp").put("status", "training")
             .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
             .put("examples_per_second", r.examplesPerSecond())))) {
@@ -309,7 +341,8 @@ public final class TrainingService {
       JsonObject params = new JsonObject().put("objective", objective.wireName()).put("epochs", epochs)
           .put("embedding", p.embedding())
           .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
-          .put("train_impressions", train.size());
+          .put("train_impressions", train.size())
+          .put("text_features", text == null ? null : itemTextModel);
       return new Trained(params, metrics, maxEventId, dir);
     }
   }

@@ -198,6 +198,8 @@ class RecommendationApiTest {
     double auc = row.getJsonObject("metrics").getDouble("auc");
     assertTrue(auc > 0.5 && auc <= 1.0, row.encode());
     assertTrue(row.getJsonObject("metrics").containsKey("position_baseline_auc"));
+    // the item texts were embedded before: the click model took them as an input
+    assertTrue(row.getJsonObject("params").getString("text_features").startsWith("all-MiniLM-L6-v2"), row.encode());
     assertEquals(first, server.servingVersion(), "a click model does not replace the serving Mult-VAE");
   }
 
