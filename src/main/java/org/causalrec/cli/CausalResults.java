@@ -36,13 +36,7 @@ final class CausalResults {
 
   private static String markdown(CausalExperiment.Settings s, List<Long> seeds,
       List<CausalExperiment.SeedResult> rs, String command) {
-    Map<String, double[]> stats = new LinkedHashMap<>();
-    for (String key : rs.get(0).metrics().keySet()) {
-      double[] v = rs.stream().mapToDouble(r -> r.metrics().get(key)).toArray();
-      double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
-      double sd = Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, v.length - 1));
-      stats.put(key, new double[] {mean, sd});
-    }
+    Map<String, double[]> stats = meanAndSd(rs.stream().map(CausalExperiment.SeedResult::metrics).toList());
     int k = s.k();
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "### Causal layer against the simulator's ground truth (%s world)%n%n", s.spec().name()));
@@ -95,7 +89,19 @@ final class CausalResults {
     return b.toString();
   }
 
-  private static void row(StringBuilder b, String label, double[]... values) {
+  /** Each metric's mean and sample standard deviation over the seeds' results. */
+  static Map<String, double[]> meanAndSd(List<Map<String, Double>> perSeed) {
+    Map<String, double[]> stats = new LinkedHashMap<>();
+    for (String key : perSeed.get(0).keySet()) {
+      double[] v = perSeed.stream().mapToDouble(r -> r.get(key)).toArray();
+      double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
+      double sd = Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, v.length - 1));
+      stats.put(key, new double[] {mean, sd});
+    }
+    return stats;
+  }
+
+  static void row(StringBuilder b, String label, double[]... values) {
     b.append("| ").append(label);
     for (double[] v : values) {
       b.append(" | ").append(fmt(v));

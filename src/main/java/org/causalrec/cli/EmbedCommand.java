@@ -26,8 +26,7 @@ public final class EmbedCommand implements Callable<Integer> {
     Config config = common.config();
     Config.TextConfig t = config.text();
     if (batchSize != null) {
-      t = new Config.TextConfig(t.provider(), t.endpointUrl(), t.endpointModel(), t.endpointApiKeyEnv(), batchSize,
-          t.pollIntervalMs());
+      t = t.withBatching(batchSize, t.pollIntervalMs());
     }
     TextEmbedder embedder = TextEmbedder.of(t);
     if (embedder == null) {

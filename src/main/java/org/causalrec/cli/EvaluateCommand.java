@@ -106,11 +106,22 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--reward", defaultValue = "conversion", description = "--ope: conversion or click (default ${DEFAULT-VALUE})")
   String reward;
 
+  @Option(names = "--cold-start", description = "measure cold start from item text on simulated worlds: a share of"
+      + " the items held out as brand-new (--size, --seeds, --cold-share, --eval-users, --results)")
+  boolean coldStart;
+
+  @Option(names = "--cold-share", defaultValue = "0.1", description = "--cold-start: share of items held out as new"
+      + " (default ${DEFAULT-VALUE})")
+  double coldShare;
+
   @Override
   public Integer call() throws IOException {
     Config config = common.config();
     if (causal) {
       return causal(config);
+    }
+    if (coldStart) {
+      return coldStart(config);
     }
     if (ope) {
       return offPolicy(config);
@@ -199,6 +210,29 @@ public final class EvaluateCommand implements Callable<Integer> {
     System.out.print(md);
     if (results != null) {
       CausalResults.writeSection(results, "causal / " + size, md);
+    }
+    return 0;
+  }
+
+  private int coldStart(Config config) throws IOException {
+    Devices.Choice device = Devices.choose(config.device());
+    System.err.println("device: " + device.device() + " (" + device.reason() + ")");
+    org.causalrec.eval.ColdStartRun.Settings settings = new org.causalrec.eval.ColdStartRun.Settings(
+        org.causalrec.sim.WorldSpec.named(size), coldShare, 20, Math.min(epochs, 30), evalUsers,
+        config.text().newItemOptimism());
+    String command = "causalrec evaluate --cold-start --size " + size + " --seeds "
+        + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --cold-share " + coldShare
+        + " --eval-users " + evalUsers;
+    try (org.causalrec.text.TextEmbedder embedder = org.causalrec.text.TextEmbedder.of(config.text())) {
+      if (embedder == null) {
+        System.err.println("text features are off (text.provider: off): nothing to measure");
+        return 2;
+      }
+      String md = ColdStartResults.run(settings, seeds, embedder, device.device(), command, System.err::println);
+      System.out.print(md);
+      if (results != null) {
+        CausalResults.writeSection(results, "cold-start / " + size, md);
+      }
     }
     return 0;
   }

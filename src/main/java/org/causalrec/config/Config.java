@@ -96,9 +96,11 @@ public record Config(
    * @param batchSize items embedded per batch
    * @param pollIntervalMs how often the embedder looks for items without a current embedding (items
    *     upserted through this node wake it at once)
+   * @param newItemOptimism a new item's score is its text neighbours' mean score plus this many
+   *     standard deviations of them (0: their mean, the plain estimate; higher: new items are shown more)
    */
   public record TextConfig(String provider, String endpointUrl, String endpointModel, String endpointApiKeyEnv,
-      int batchSize, long pollIntervalMs) {
+      int batchSize, long pollIntervalMs, double newItemOptimism) {
     public TextConfig {
       if (!java.util.Set.of("local", "endpoint", "off").contains(provider)) {
         throw new IllegalArgumentException("text.provider must be local, endpoint or off: " + provider);
@@ -109,11 +111,24 @@ public record Config(
       if (batchSize < 1 || batchSize > 1024 || pollIntervalMs < 100) {
         throw new IllegalArgumentException("text.batch_size must be in 1..1024 and text.poll_interval_ms >= 100");
       }
+      if (!(newItemOptimism >= 0 && newItemOptimism <= 5)) {
+        throw new IllegalArgumentException("text.new_item_optimism must be in 0..5: " + newItemOptimism);
+      }
     }
 
-    /** In-process all-MiniLM-L6-v2, batches of 32, a look for stale items every 5 s. */
+    /** In-process all-MiniLM-L6-v2, batches of 32, a look for stale items every 5 s, optimism 1. */
     public static TextConfig defaults() {
-      return new TextConfig("local", null, null, null, 32, 5_000);
+      return new TextConfig("local", null, null, null, 32, 5_000, 1.0);
+    }
+
+    /** A copy with another provider and endpoint. */
+    public TextConfig withProvider(String p, String url, String model) {
+      return new TextConfig(p, url, model, endpointApiKeyEnv, batchSize, pollIntervalMs, newItemOptimism);
+    }
+
+    /** A copy with other batch size and poll interval. */
+    public TextConfig withBatching(int batch, long pollMs) {
+      return new TextConfig(provider, endpointUrl, endpointModel, endpointApiKeyEnv, batch, pollMs, newItemOptimism);
     }
 
     /** Whether text features are on. */

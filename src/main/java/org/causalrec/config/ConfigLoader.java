@@ -68,7 +68,8 @@ public final class ConfigLoader {
     Config.TextConfig tc = new Config.TextConfig(env.getOrDefault("CAUSALREC_TEXT_PROVIDER",
         str(text, "provider", dt.provider())), str(text, "endpoint_url", dt.endpointUrl()),
         str(text, "endpoint_model", dt.endpointModel()), str(text, "endpoint_api_key_env", dt.endpointApiKeyEnv()),
-        (int) num(text, "batch_size", dt.batchSize()), (long) num(text, "poll_interval_ms", dt.pollIntervalMs()));
+        (int) num(text, "batch_size", dt.batchSize()), (long) num(text, "poll_interval_ms", dt.pollIntervalMs()),
+        num(text, "new_item_optimism", dt.newItemOptimism()));
 
     port = envInt(env, "CAUSALREC_HTTP_PORT", port);
     dataDir = env.get("CAUSALREC_DATA_DIR") != null ? Path.of(env.get("CAUSALREC_DATA_DIR")) : dataDir;

@@ -1,20 +1,20 @@
 package org.causalrec.serve;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.causalrec.data.FeatureStore;
 import org.causalrec.text.EmbeddingIndex;
 import org.causalrec.text.ItemEmbeddings;
+import org.causalrec.text.TextNeighbours;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Scores from item text for items the serving Mult-VAE cannot score well (issue 5). An item with
  * no column in the model (new since the last training) scores, for a user, the mean of the
- * model's scores of its {@value #NEIGHBOURS} nearest items in text among those the model knows,
- * weighted by a softmax of their cosine similarity (temperature {@value #TEMPERATURE}); the user's
+ * model's scores of its {@value TextNeighbours#K} nearest items in text among those the model knows,
+ * weighted by a softmax of their cosine similarity (temperature {@value TextNeighbours#TEMPERATURE}); the user's
  * history enters through those scores. Once the item is in the model, while fewer than
  * {@value #BLEND_UNTIL} users gave it positive feedback, its score is blended: n / (n + {@value
  * #PRIOR}) of the model's own score and the rest of the text one, so it moves over to the model
@@ -27,38 +27,33 @@ import org.slf4j.LoggerFactory;
 final class ColdStart {
 
   private static final Logger LOG = LoggerFactory.getLogger(ColdStart.class);
-  static final int NEIGHBOURS = 20;
-  static final float TEMPERATURE = 0.05f;
   static final int BLEND_UNTIL = 20;
   static final double PRIOR = 5;
   /** Index searches per refresh, so embedding and search requests on the text worker wait little. */
   static final int MAX_SEARCHES = 500;
 
-  /** An item's text neighbours in one model's columns, with weights summing to 1. */
-  record Neighbours(int[] cols, float[] weights) {
-    float score(float[] scores) {
-      float s = 0;
-      for (int k = 0; k < cols.length; k++) {
-        s += weights[k] * scores[cols[k]];
-      }
-      return s;
-    }
-  }
-
   /**
    * What requests read: for one model version and index revision, the neighbours of the cold items
    * (no column) and of the blended ones (a column, few users).
    */
-  record Table(String version, long revision, Map<String, Neighbours> cold, Map<String, Neighbours> blended) {}
+  record Table(String version, long revision, Map<String, TextNeighbours> cold, Map<String, TextNeighbours> blended) {}
 
   private final ItemEmbeddings text;
   private final FeatureStore features;
   private final AtomicBoolean refreshing = new AtomicBoolean();
   private volatile Table table;
 
-  ColdStart(ItemEmbeddings text, FeatureStore features) {
+  private final double optimism;
+
+  ColdStart(ItemEmbeddings text, FeatureStore features, double optimism) {
     this.text = text;
     this.features = features;
+    this.optimism = optimism;
+  }
+
+  /** A cold item's score from its neighbours' scores. */
+  float score(TextNeighbours n, float[] scores) {
+    return n.score(scores, optimism);
   }
 
   /** The table for {@code m}, or null while none is computed; starts a refresh when it is out of date. */
@@ -83,8 +78,8 @@ final class ColdStart {
     long revision = index.revision();
     Table previous = table;
     boolean sameModel = previous != null && previous.version().equals(m.version());
-    Map<String, Neighbours> cold = new HashMap<>();
-    Map<String, Neighbours> blended = new HashMap<>();
+    Map<String, TextNeighbours> cold = new HashMap<>();
+    Map<String, TextNeighbours> blended = new HashMap<>();
     int searches = 0;
     boolean complete = true;
     for (String id : index.ids()) {
@@ -95,14 +90,14 @@ final class ColdStart {
       if (col >= 0 && (!wasCold || features.itemUsers(id) >= BLEND_UNTIL)) {
         continue;
       }
-      Neighbours reuse = !sameModel ? null : col < 0 ? previous.cold().get(id) : previous.blended().get(id);
+      TextNeighbours reuse = !sameModel ? null : col < 0 ? previous.cold().get(id) : previous.blended().get(id);
       if (reuse == null && searches >= MAX_SEARCHES) {
         complete = false;
         continue;
       }
-      Neighbours n = reuse;
+      TextNeighbours n = reuse;
       if (n == null) {
-        n = neighbours(index, m, id);
+        n = TextNeighbours.of(index, id, m.items()::indexOf);
         searches++;
       }
       if (n != null) {
@@ -113,34 +108,9 @@ final class ColdStart {
     return new Table(m.version(), complete ? revision : -1, Map.copyOf(cold), Map.copyOf(blended));
   }
 
-  /** The item's nearest items in text among those with a column (other than itself), or null. */
-  static Neighbours neighbours(EmbeddingIndex index, ServingModel m, String id) {
-    float[] v = index.vector(id);
-    if (v == null) {
-      return null;
-    }
-    List<EmbeddingIndex.Hit> hits = index.nearest(v, NEIGHBOURS, other -> other.equals(id) || m.items().indexOf(other) < 0);
-    if (hits.isEmpty()) {
-      return null;
-    }
-    int[] cols = new int[hits.size()];
-    float[] w = new float[hits.size()];
-    float top = hits.get(0).similarity();
-    float sum = 0;
-    for (int k = 0; k < cols.length; k++) {
-      cols[k] = m.items().indexOf(hits.get(k).id());
-      w[k] = (float) Math.exp((hits.get(k).similarity() - top) / TEMPERATURE);
-      sum += w[k];
-    }
-    for (int k = 0; k < w.length; k++) {
-      w[k] /= sum;
-    }
-    return new Neighbours(cols, w);
-  }
-
   /** The blended score of a column with a text table entry: n / (n + PRIOR) of the model's. */
-  float blend(String id, float modelScore, Neighbours n, float[] scores) {
+  float blend(String id, float modelScore, TextNeighbours n, float[] scores) {
     double a = features.itemUsers(id) / (features.itemUsers(id) + PRIOR);
-    return (float) (a * modelScore + (1 - a) * n.score(scores));
+    return (float) (a * modelScore + (1 - a) * n.score(scores, optimism));
   }
 }

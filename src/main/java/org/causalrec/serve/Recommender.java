@@ -46,7 +46,7 @@ public final class Recommender {
   public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config,
       ItemEmbeddings text) {
     this.text = text;
-    this.coldStart = text == null ? null : new ColdStart(text, features);
+    this.coldStart = text == null ? null : new ColdStart(text, features, config.text().newItemOptimism());
     this.vertx = vertx;
     this.events = new EventRepository(pool);
     this.serving = serving;
@@ -157,7 +157,7 @@ public final class Recommender {
       table.cold().forEach((id, nb) -> {
         List<String> cats = text.index().categories(id);
         if (!consumed.contains(id) && (category == null || (cats != null && cats.contains(category)))) {
-          ranked.add(new Ranked(id, text.index().title(id), nb.score(scores), -1, "text"));
+          ranked.add(new Ranked(id, text.index().title(id), coldStart.score(nb, scores), -1, "text"));
         }
       });
       ranked.sort((a, b) -> Float.compare(b.score(), a.score()));

@@ -45,7 +45,7 @@ class ColdStartApiTest {
 
   @BeforeAll
   static void start() {
-    Config c = TestEnv.config(dir).withText(new Config.TextConfig("local", null, null, null, 32, 200));
+    Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withBatching(32, 200));
     store = Server.Store.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());

@@ -56,7 +56,7 @@ class TextApiTest {
   @BeforeAll
   static void start() {
     Config c = TestEnv.config(dir);
-    c = c.withText(new Config.TextConfig("local", null, null, null, 4, 200));
+    c = c.withText(Config.TextConfig.defaults().withBatching(4, 200));
     store = Server.Store.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());

@@ -99,7 +99,7 @@ class EndpointEmbedderTest {
 
   @Test
   void aServerKeepsItemsWhileTheEndpointIsDownAndCatchesUp() throws Exception {
-    Config c = TestEnv.config(dir).withText(new Config.TextConfig("endpoint", url(), "big-model", null, 8, 200));
+    Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withProvider("endpoint", url(), "big-model").withBatching(8, 200));
     down.set(true);
     try (Server.Store store = Server.Store.open(c)) {
       Server server = Server.start(c, store);
