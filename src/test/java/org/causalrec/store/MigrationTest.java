@@ -22,21 +22,21 @@ class MigrationTest {
     Vertx vertx = Vertx.vertx();
     try {
       try (Database db = Database.embedded(dir.resolve("pg"), false)) {
-        assertEquals(2, db.migrate(), "every migration on an empty database");
-        assertEquals("2", db.schemaVersion());
+        assertEquals(3, db.migrate(), "every migration on an empty database");
+        assertEquals("3", db.schemaVersion());
         Pool pool = db.pool(vertx, 2);
         List<String> tables = new ArrayList<>();
         for (Row r : pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             + " ORDER BY table_name").execute().await()) {
           tables.add(r.getString(0));
         }
-        assertTrue(tables.containsAll(List.of("events", "items", "models", "stream_cursors", "users")), tables.toString());
+        assertTrue(tables.containsAll(List.of("events", "item_embeddings", "items", "models", "stream_cursors", "users")), tables.toString());
         pool.query("INSERT INTO items (id, title) VALUES ('kept', 'Survives restarts')").execute().await();
         pool.close().await();
       }
       try (Database again = Database.embedded(dir.resolve("pg"), false)) {
         assertEquals(0, again.migrate(), "nothing to apply on an existing database");
-        assertEquals("2", again.schemaVersion());
+        assertEquals("3", again.schemaVersion());
         Pool pool = again.pool(vertx, 2);
         String title = pool.query("SELECT title FROM items WHERE id = 'kept'").execute().await()
             .iterator().next().getString(0);
