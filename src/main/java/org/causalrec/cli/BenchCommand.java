@@ -36,13 +36,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: 'ingest' (REST ingest and event stream on a fresh store), 'train' (training"
-        + " throughput on the stored events).")
+        + " throughput on the stored events), 'text' (item text embedding throughput, similar-item and search"
+        + " latency).")
 public final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest or train")
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train or text")
   String what;
 
   @Option(names = "--vae-users", defaultValue = "20000", description = "train: users in the Mult-VAE epoch (default ${DEFAULT-VALUE})")
@@ -61,8 +62,19 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--concurrency", defaultValue = "4", description = "requests in flight (default ${DEFAULT-VALUE})")
   int concurrency;
 
+  @Option(names = "--items", defaultValue = "100000", description = "text: items in the search index (default ${DEFAULT-VALUE})")
+  int items;
+
+  @Option(names = "--texts", defaultValue = "2000", description = "text: item texts embedded (default ${DEFAULT-VALUE})")
+  int texts;
+
   @Override
   public Integer call() throws Exception {
+    if ("text".equals(what)) {
+      System.out.println("bench text on " + Runtime.getRuntime().availableProcessors() + " cores");
+      TextBench.run(common.config(), items, texts);
+      return 0;
+    }
     if ("train".equals(what)) {
       Config c = common.config();
       org.causalrec.model.Devices.Choice device = org.causalrec.model.Devices.choose(c.device());
@@ -72,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
       return 0;
     }
     if (!"ingest".equals(what)) {
-      System.err.println("unknown benchmark '" + what + "' (ingest, train)");
+      System.err.println("unknown benchmark '" + what + "' (ingest, train, text)");
       return 2;
     }
     Config base = common.config();

@@ -295,7 +295,7 @@ class IngestApiTest {
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
-    assertEquals("2", body.getJsonObject("database").getString("schema_version"));
+    assertEquals("3", body.getJsonObject("database").getString("schema_version"));
     assertEquals(200, get(client, port, "/health/live").statusCode());
   }
 }

@@ -25,7 +25,7 @@ class ExternalDatabaseTest {
       Config config = TestEnv.config(dir.resolve("node")).withPgUrl(url);
       try (Server.Store store = Server.Store.open(config)) {
         assertFalse(store.database().isEmbedded());
-        assertEquals("2", store.database().schemaVersion());
+        assertEquals("3", store.database().schemaVersion());
         assertEquals(1, store.ingest().ingestEvents(new JsonArray().add(TestEnv.click("x-1", "u", "i"))).await()
             .accepted());
       }
