@@ -58,17 +58,31 @@ public final class ExposureModel implements AutoCloseable {
   /** Fits on the impressions of {@code log} grouped into {@code sessions}. */
   public static ExposureModel fit(Impressions log, Sessions sessions, PairModel.Params p, Device device,
       Consumer<String> progress) {
+    return fit(log, sessions, null, p, device, progress);
+  }
+
+  /**
+   * As above, with each item's text embedding (one row per item of {@code log}, or null) as an
+   * input: item content is a confounder of exposure (issue 5).
+   */
+  public static ExposureModel fit(Impressions log, Sessions sessions, float[][] itemText, PairModel.Params p,
+      Device device, Consumer<String> progress) {
     int items = log.items().size();
     if (sessions.size() == 0 || items < 2) {
       throw new IllegalArgumentException("the log has no impressions to learn exposure from");
     }
     int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !isHeldOut(s)).toArray();
     int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::isHeldOut).toArray();
-    PairModel model = PairModel.fit(log.users().size(), items, 1, 0, log.history(), null, p, device,
+    PairModel model = PairModel.fit(log.users().size(), items, 1, 0, itemText, log.history(), null, p, device,
         epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)),
         held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed())),
         (loss, epoch) -> progress.accept(String.format(java.util.Locale.ROOT, "exposure epoch %d loss %.4f", epoch, loss)));
     return new ExposureModel(model, sessions.perUser(), items);
+  }
+
+  /** Width of the item text rows the model takes (0 for none). */
+  public int textDim() {
+    return model.textDim();
   }
 
   /** Whether session s is one of the held-out sessions (one in ten, by a hash of its index). */

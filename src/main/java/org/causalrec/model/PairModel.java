@@ -87,10 +87,15 @@ public final class PairModel implements AutoCloseable {
   private final int dim;
   private final int features;
   private final int[][] histories;
+  /** Per item a fixed content vector (text embedding) that joins the pair features, or null. */
+  private final float[][] itemText;
+  private final int textDim;
 
   private PairModel(Model model, PairBlock block, int users, int items, int heads, int dim, int features,
-      int[][] histories) {
+      int[][] histories, float[][] itemText) {
     this.histories = histories;
+    this.itemText = itemText;
+    this.textDim = itemText == null ? 0 : itemText[0].length;
     this.features = features;
     this.model = model;
     this.block = block;
@@ -121,11 +126,27 @@ public final class PairModel implements AutoCloseable {
   public static PairModel fit(int users, int items, int heads, int features, int[][] histories, PairModel warm,
       Params p, Device device, IntFunction<Examples> source, Examples validation,
       java.util.function.ObjIntConsumer<Double> progress) {
+    return fit(users, items, heads, features, null, histories, warm, p, device, source, validation, progress);
+  }
+
+  /**
+   * As above, with {@code itemText} (one row per item, all of one width; null for none): each
+   * pair's item row joins its pair features, so item content (its text embedding) informs every
+   * head, and items unseen in training are scored from their content. The rows are saved with the
+   * model.
+   */
+  public static PairModel fit(int users, int items, int heads, int features, float[][] itemText, int[][] histories,
+      PairModel warm, Params p, Device device, IntFunction<Examples> source, Examples validation,
+      java.util.function.ObjIntConsumer<Double> progress) {
     Engine.getInstance().setRandomSeed(p.seed());
-    PairBlock block = new PairBlock(users, items, p.dim(), heads, features);
+    if (itemText != null && (itemText.length != items || itemText[0].length == 0)) {
+      throw new IllegalArgumentException("item text rows: " + itemText.length + " for " + items + " items");
+    }
+    int textDim = itemText == null ? 0 : itemText[0].length;
+    PairBlock block = new PairBlock(users, items, p.dim(), heads, features + textDim);
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
-    PairModel m = new PairModel(model, block, users, items, heads, p.dim(), features, histories);
+    PairModel m = new PairModel(model, block, users, items, heads, p.dim(), features, histories, itemText);
     // the loss is computed by weightedBce below; the config only needs one to exist
     DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
         .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate()))
@@ -136,8 +157,8 @@ public final class PairModel implements AutoCloseable {
     byte[] bestParams = null;
     try (Trainer trainer = model.newTrainer(config)) {
       Shape[] shapes = {new Shape(p.batchSize()), new Shape(p.batchSize()), new Shape(p.batchSize(), HISTORY),
-          new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), features)};
-      trainer.initialize(features > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
+          new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), features + textDim)};
+      trainer.initialize(features + textDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
       if (warm != null) {
         m.copyEmbeddings(warm);
       }
@@ -289,6 +310,11 @@ public final class PairModel implements AutoCloseable {
   }
 
 
+  /** Width of the item text rows (0 when the model has none). */
+  public int textDim() {
+    return textDim;
+  }
+
   /** Number of pair features per pair (0 for none). */
   public int features() {
     return features;
@@ -340,13 +366,20 @@ public final class PairModel implements AutoCloseable {
     }
     NDList x = new NDList(m.create(u), m.create(i), m.create(h, new Shape(b, HISTORY)),
         m.create(w, new Shape(b, HISTORY)));
-    if (features > 0) {
-      float[] f = new float[b * features];
+    int width = features + textDim;
+    if (width > 0) {
+      float[] f = new float[b * width];
       for (int k = from; k < to; k++) {
         int r = order == null ? k : order[k];
-        System.arraycopy(feats, r * features, f, (k - from) * features, features);
+        if (features > 0) {
+          System.arraycopy(feats, r * features, f, (k - from) * width, features);
+        }
+        // items outside the vocabulary have no stored row: zeros
+        if (textDim > 0 && is[r] >= 0 && is[r] < items) {
+          System.arraycopy(itemText[is[r]], 0, f, (k - from) * width + features, textDim);
+        }
       }
-      x.add(m.create(f, new Shape(b, features)));
+      x.add(m.create(f, new Shape(b, width)));
     }
     return x;
   }
@@ -369,8 +402,16 @@ public final class PairModel implements AutoCloseable {
   public void save(Path dir, String name) throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve(name + ".json"), new JsonObject().put("users", users).put("items", items)
-        .put("heads", heads).put("dim", dim).put("features", features).encodePrettily());
+        .put("heads", heads).put("dim", dim).put("features", features).put("text_dim", textDim).encodePrettily());
     model.save(dir, name);
+    if (textDim > 0) {
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * items * textDim).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (float[] row : itemText) {
+        buf.asFloatBuffer().put(row);
+        buf.position(buf.position() + 4 * textDim);
+      }
+      Files.write(dir.resolve(name + "-item-text.bin"), buf.array());
+    }
   }
 
   /**
@@ -389,7 +430,20 @@ public final class PairModel implements AutoCloseable {
     int heads = meta.getInteger("heads");
     int dim = meta.getInteger("dim");
     int features = meta.getInteger("features", 0);
-    PairBlock block = new PairBlock(users, items, dim, heads, features);
+    int textDim = meta.getInteger("text_dim", 0);
+    float[][] itemText = null;
+    if (textDim > 0) {
+      byte[] bytes = Files.readAllBytes(dir.resolve(name + "-item-text.bin"));
+      if (bytes.length != 4 * items * textDim) {
+        throw new IOException("corrupt item text rows in " + dir + ": " + bytes.length + " bytes");
+      }
+      java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      itemText = new float[items][textDim];
+      for (float[] row : itemText) {
+        fb.get(row);
+      }
+    }
+    PairBlock block = new PairBlock(users, items, dim, heads, features + textDim);
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
     try {
@@ -398,7 +452,7 @@ public final class PairModel implements AutoCloseable {
       model.close();
       throw new IOException("corrupt parameters in " + dir + ": " + e.getMessage(), e);
     }
-    return new PairModel(model, block, users, items, heads, dim, features, null);
+    return new PairModel(model, block, users, items, heads, dim, features, null, itemText);
   }
 
   /** The manager holding the parameters (tests check nothing else is attached to it). */

@@ -39,8 +39,12 @@ final class CausalTraining {
   private final Config config;
   private final Device device;
   private final Consumer<String> log;
+  /** Item text embeddings, one row per item of an index (null: no text features). */
+  private final java.util.function.Function<org.causalrec.data.IdIndex, float[][]> itemText;
 
-  CausalTraining(EventRepository events, Config config, Device device, Consumer<String> log) {
+  CausalTraining(EventRepository events, Config config, Device device, Consumer<String> log,
+      java.util.function.Function<org.causalrec.data.IdIndex, float[][]> itemText) {
+    this.itemText = itemText;
     this.events = events;
     this.config = config;
     this.device = device;
@@ -61,7 +65,8 @@ final class CausalTraining {
   }
 
   ExposureModel fitExposure(Log l, int epochs) {
-    return ExposureModel.fit(l.impressions(), l.sessions(), PairModel.Params.defaults(epochs, 1), device, log);
+    return ExposureModel.fit(l.impressions(), l.sessions(), itemText.apply(l.impressions().items()),
+        PairModel.Params.defaults(epochs, 1), device, log);
   }
 
   /** Trains and saves an exposure model; returns its metrics (calibration on held-out sessions). */
@@ -79,7 +84,7 @@ final class CausalTraining {
           .put("log_loss", cal.logLoss()).put("calibration_sessions", cal.sessions()).put("calibration", deciles)
           .put("sessions", l.sessions().size()).put("impressions", l.impressions().size());
       JsonObject params = new JsonObject().put("epochs", epochs).put("dim", PairModel.Params.defaults(epochs, 1).dim())
-          .put("negatives_per_session", 20);
+          .put("negatives_per_session", 20).put("text_dim", m.textDim());
       return new TrainingService.Trained(params, metrics, l.maxEventId(), dir);
     }
   }
@@ -198,8 +203,8 @@ final class CausalTraining {
     Sessions s = Sessions.of(imp);
     int[] users = java.util.Arrays.stream(missing).map(r -> imp.user()[r]).toArray();
     int[] items = java.util.Arrays.stream(missing).map(r -> imp.item()[r]).toArray();
-    try (ExposureModel exposure = ExposureModel.fit(imp, s, PairModel.Params.defaults(EXPOSURE_EPOCHS, 1), device,
-        log)) {
+    try (ExposureModel exposure = ExposureModel.fit(imp, s, itemText.apply(imp.items()),
+        PairModel.Params.defaults(EXPOSURE_EPOCHS, 1), device, log)) {
       float[] e = exposure.session(users, items); // one batched prediction, not one per impression
       for (int k = 0; k < missing.length; k++) {
         p[missing[k]] = e[k];

@@ -227,7 +227,7 @@ public final class TrainingService {
     return new CausalTraining(events, config, device, line -> {
       LOG.info("{}: {}", version, line);
       publish(new JsonObject().put("version", version).put("status", "training").put("detail", line));
-    });
+    }, this::itemTextFeatures);
   }
 
   private Trained trainBlocking(String version, int epochs, Options opts) throws IOException {

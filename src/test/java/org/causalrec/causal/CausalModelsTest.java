@@ -35,6 +35,7 @@ class CausalModelsTest {
   static Sessions sessions;
   static Feedback feedback;
   static ExposureModel exposure;
+  static float[][] itemText;
   static MultVae cf;
   static UpliftModel uplift;
 
@@ -53,7 +54,19 @@ class CausalModelsTest {
     log = Impressions.of(events);
     sessions = Sessions.of(log);
     feedback = Feedback.of(events, EventTypes.defaults());
-    exposure = ExposureModel.fit(log, sessions, PairModel.Params.defaults(20, 1), Device.cpu(), m -> { });
+    // the exposure model takes the items' text embeddings (all-MiniLM-L6-v2 of the simulator's titles)
+    java.util.Map<String, String> texts = new java.util.HashMap<>();
+    for (io.vertx.core.json.JsonObject it : sim.items()) {
+      texts.put(it.getString("id"), it.getString("title") + ". " + it.getString("description"));
+    }
+    List<String> ordered = new ArrayList<>();
+    for (int i = 0; i < log.items().size(); i++) {
+      ordered.add(texts.get(log.items().id(i)));
+    }
+    try (org.causalrec.text.MiniLmEmbedder text = new org.causalrec.text.MiniLmEmbedder()) {
+      itemText = text.embed(ordered);
+    }
+    exposure = ExposureModel.fit(log, sessions, itemText, PairModel.Params.defaults(20, 1), Device.cpu(), m -> { });
     cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(20, feedback.users().size(), 1), Device.cpu(), null,
         r -> { });
     CfFeatures features = CfFeatures.of(cf, feedback, log.users(), log.items());
@@ -137,6 +150,7 @@ class CausalModelsTest {
     exposure.save(dir.resolve("exposure"));
     uplift.save(dir.resolve("uplift"));
     try (ExposureModel e2 = ExposureModel.load(dir.resolve("exposure"), Device.cpu())) {
+      assertEquals(384, e2.textDim(), "the item text rows are saved with the model");
       int[] history = log.history()[3];
       assertTrue(java.util.Arrays.equals(exposure.sessionForUser(3), e2.sessionForUser(3, history)));
     }
