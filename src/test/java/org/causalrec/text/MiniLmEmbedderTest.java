@@ -11,17 +11,40 @@ import org.junit.jupiter.api.Test;
 class MiniLmEmbedderTest {
 
   static MiniLmEmbedder embedder;
+  static java.net.ProxySelector previous;
+  /** Every URI Java's networking was asked to reach while the model loaded and ran. */
+  static final List<java.net.URI> reached = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void load() {
     // the build runs every test with DJL's offline mode on: the model must come from the class path
     assertEquals("true", System.getProperty("ai.djl.offline"));
+    previous = java.net.ProxySelector.getDefault();
+    java.net.ProxySelector.setDefault(new java.net.ProxySelector() {
+      @Override
+      public List<java.net.Proxy> select(java.net.URI uri) {
+        reached.add(uri);
+        return List.of(java.net.Proxy.NO_PROXY);
+      }
+
+      @Override
+      public void connectFailed(java.net.URI uri, java.net.SocketAddress sa, java.io.IOException ioe) {
+      }
+    });
     embedder = new MiniLmEmbedder();
+    embedder.embed(List.of("loads the model"));
   }
 
   @AfterAll
   static void close() {
     embedder.close();
+    java.net.ProxySelector.setDefault(previous);
+  }
+
+  @Test
+  void theModelNeverTouchesTheNetwork() {
+    embedder.embed(List.of("one more text", "and another"));
+    assertTrue(reached.isEmpty(), "network access: " + reached);
   }
 
   @Test
