@@ -105,6 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5&category=books'");
     System.out.println("  curl '" + url + "/v1/users/u1/what-if?item=i42'               # once the uplift model is ready");
     System.out.println("  curl '" + url + "/v1/users/u1/recommendations?n=5&objective=uplift'");
+    System.out.println("  curl '" + url + "/v1/items/i42/similar?n=5'                  # item texts embed in the background");
+    System.out.println("  curl '" + url + "/v1/search?q=waterproof%20hiking%20gear&n=5'");
     System.out.println("  curl " + url + "/v1/models");
     System.out.println("  curl -X POST " + url + "/v1/events -H 'content-type: application/json' \\");
     System.out.println("       -d '[{\"user_id\":\"u1\",\"item_id\":\"i7\",\"type\":\"click\"}]'");
