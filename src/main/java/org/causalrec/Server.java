@@ -15,6 +15,8 @@ import org.causalrec.serve.ModelServing;
 import org.causalrec.serve.UpliftServing;
 import org.causalrec.serve.Recommender;
 import org.causalrec.store.ModelRepository;
+import org.causalrec.feed.LiveFeed;
+import org.causalrec.feed.ModelFeed;
 import org.causalrec.text.ItemEmbeddings;
 import org.causalrec.text.TextEmbedder;
 import org.causalrec.train.RetrainTrigger;
@@ -54,11 +56,16 @@ public final class Server implements AutoCloseable {
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
   private final ItemEmbeddings text;
+  private final LiveFeed feed;
+  private final ModelFeed modelFeed;
 
   private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
       String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingService training,
-      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text) {
+      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text, LiveFeed feed,
+      ModelFeed modelFeed) {
     this.text = text;
+    this.feed = feed;
+    this.modelFeed = modelFeed;
     this.config = config;
     this.store = store;
     this.tailer = tailer;
@@ -155,8 +162,10 @@ public final class Server implements AutoCloseable {
     EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
     String tailerDeployment = vertx.deployVerticle(tailer).await();
+    LiveFeed feed = new LiveFeed(vertx, recommender, uplift);
+    ModelFeed modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(store.ingest(), catalog, events, recommender, uplift, training, registry,
-        text, () -> readiness(store, tailer, serving, uplift, device, features, text));
+        text, feed, modelFeed, () -> readiness(store, tailer, serving, uplift, device, features, text, feed));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -167,13 +176,13 @@ public final class Server implements AutoCloseable {
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
     Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
-        training, retrain, featureFeed, text);
+        training, retrain, featureFeed, text, feed, modelFeed);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
 
   private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
-      UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text) {
+      UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text, LiveFeed feed) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()
@@ -187,7 +196,8 @@ public final class Server implements AutoCloseable {
             .put("model", serving.status())
             .put("uplift_model", uplift.version())
             .put("features", new JsonObject(features.stats()))
-            .put("text", text == null ? new JsonObject().put("provider", "off") : text.status()))
+            .put("text", text == null ? new JsonObject().put("provider", "off") : text.status())
+            .put("feed", feed.status()))
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
@@ -253,6 +263,8 @@ public final class Server implements AutoCloseable {
   @Override
   public void close() {
     Vertx vertx = store.vertx();
+    feed.close();
+    modelFeed.close();
     vertx.undeploy(httpDeployment).await();
     retrain.close();
     vertx.undeploy(tailerDeployment).await();

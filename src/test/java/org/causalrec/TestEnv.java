@@ -18,7 +18,7 @@ public final class TestEnv {
     Config d = Config.defaults();
     return new Config("127.0.0.1", 0, dir, null, "cpu", null, d.eventTypes(), d.maxEventsPerRequest(),
         d.maxBodyBytes(), new Config.StreamConfig("tailer", 500, 200),
-        new Config.ModelConfig(20, 0, d.models().excludeTypes()), d.causal(), d.text());
+        new Config.ModelConfig(20, 0, d.models().excludeTypes()), d.causal(), d.text(), d.feed());
   }
 
   /** POSTs a JSON body and waits for the response. */

@@ -31,6 +31,7 @@ public final class HttpVerticle extends VerticleBase {
     new HealthRoutes(services.readiness()).mount(router);
 
     router.route("/v1/*").handler(this::checkApiKey);
+    new FeedRoutes(services.feed(), services.modelFeed()).mount(router);
     // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new EventRoutes(services.ingest(), services.events()).mount(router);
@@ -42,9 +43,13 @@ public final class HttpVerticle extends VerticleBase {
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, Errors::handle);
     }
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setCompressionSupported(true)
-        .setMaxInitialLineLength(16 * 1024));
+        .setMaxInitialLineLength(16 * 1024);
+    if (config.feed().sendBufferBytes() > 0) {
+      options.setSendBufferSize(config.feed().sendBufferBytes());
+    }
+    server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen(config.httpPort(), config.httpHost());
   }
 

@@ -22,8 +22,11 @@ import org.causalrec.train.TrainingService;
  * @param training training jobs
  * @param models the model registry
  * @param text item text embeddings, similar items and search; null when text features are off
+ * @param feed the live recommendation feed
+ * @param modelFeed the model feed of the dashboard
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
     Recommender recommender, UpliftServing uplift, TrainingService training, ModelRepository models,
-    org.causalrec.text.ItemEmbeddings text, Supplier<Future<JsonObject>> readiness) {}
+    org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,
+    org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness) {}

@@ -19,6 +19,7 @@ import java.util.Locale;
  * @param models training and serving settings
  * @param causal how models are debiased
  * @param text the item text model
+ * @param feed the WebSocket feeds
  */
 public record Config(
     String httpHost,
@@ -33,7 +34,8 @@ public record Config(
     StreamConfig stream,
     ModelConfig models,
     CausalConfig causal,
-    TextConfig text) {
+    TextConfig text,
+    FeedConfig feed) {
 
   /**
    * Training and serving settings.
@@ -137,6 +139,26 @@ public record Config(
     }
   }
 
+  /**
+   * The WebSocket feeds (issue 6).
+   *
+   * @param sendBufferBytes the kernel send buffer of each HTTP and WebSocket connection (SO_SNDBUF),
+   *     0 for the operating system's (autotuned) default; a fixed small one bounds the memory a
+   *     client that does not read can hold on the server, and makes such a client coalesced sooner
+   */
+  public record FeedConfig(int sendBufferBytes) {
+    public FeedConfig {
+      if (sendBufferBytes < 0) {
+        throw new IllegalArgumentException("feed.send_buffer_bytes must be >= 0");
+      }
+    }
+
+    /** The operating system's buffers. */
+    public static FeedConfig defaults() {
+      return new FeedConfig(0);
+    }
+  }
+
   /** Settings of the event-stream tailer. */
   public record StreamConfig(String cursorName, int batchSize, long pollIntervalMs) {
     public StreamConfig {
@@ -182,48 +204,54 @@ public record Config(
     return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
         10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")),
-        CausalConfig.defaults(), TextConfig.defaults());
+        CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults());
   }
 
   /** A copy with other causal settings. */
   public Config withCausal(CausalConfig c) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, c, text);
+        maxEventsPerRequest, maxBodyBytes, stream, models, c, text, feed);
   }
 
   /** A copy with other text settings. */
   public Config withText(TextConfig t) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, t);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, t, feed);
+  }
+
+  /** A copy with other feed settings. */
+  public Config withFeed(FeedConfig f) {
+    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, f);
   }
 
   /** A copy with another HTTP port. */
   public Config withHttpPort(int port) {
     return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
   }
 
   /** A copy with another data directory. */
   public Config withDataDir(Path dir) {
     return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
   }
 
   /** A copy with another external database URL (null = embedded). */
   public Config withPgUrl(String url) {
     return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
   }
 
   /** A copy with other model settings. */
   public Config withModels(ModelConfig m) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, m, causal, text);
+        maxEventsPerRequest, maxBodyBytes, stream, m, causal, text, feed);
   }
 
   /** A copy with another API key (null = none). */
   public Config withApiKey(String key) {
     return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text);
+        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
   }
 }

@@ -31,6 +31,7 @@ public final class ConfigLoader {
     Map<String, Object> models = section(tree, "models");
     Map<String, Object> causal = section(tree, "causal");
     Map<String, Object> text = section(tree, "text");
+    Map<String, Object> feed = section(tree, "feed");
 
     String host = str(http, "host", d.httpHost());
     int port = (int) num(http, "port", d.httpPort());
@@ -76,7 +77,8 @@ public final class ConfigLoader {
     pgUrl = env.getOrDefault("CAUSALREC_PG_URL", pgUrl);
     device = env.getOrDefault("CAUSALREC_DEVICE", device);
     apiKey = env.getOrDefault("CAUSALREC_API_KEY", apiKey);
-    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc, tc);
+    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc, tc,
+        new Config.FeedConfig((int) num(feed, "send_buffer_bytes", d.feed().sendBufferBytes())));
   }
 
   private static Map<String, Object> readTree(Path file) {

@@ -37,7 +37,7 @@ class IngestApiTest {
   static void start() {
     Config config = TestEnv.config(dir);
     config = new Config(config.httpHost(), 0, dir, null, "cpu", null, config.eventTypes(), 10_000,
-        4L * 1024 * 1024, config.stream(), config.models(), config.causal(), config.text());
+        4L * 1024 * 1024, config.stream(), config.models(), config.causal(), config.text(), config.feed());
     store = Server.Store.open(config);
     server = Server.start(config, store);
     client = WebClient.create(server.vertx());
