@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.causalrec.config.Config;
@@ -38,6 +39,11 @@ public final class HttpVerticle extends VerticleBase {
     new CatalogRoutes(services.ingest(), services.catalog(), services.text()).mount(router);
     new TextRoutes(services.text(), services.catalog()).mount(router);
     new ModelRoutes(services.recommender(), services.uplift(), services.training(), services.models()).mount(router);
+
+    router.get("/v1/stats/propensities").handler(ctx -> ModelRoutes.propensities(ctx, services.events()));
+    // the dashboard (issue 6): static files from the jar; uPlot from its webjar
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
 
     router.route().failureHandler(Errors::handle);
     for (int status : new int[] {404, 405, 413, 500}) {

@@ -35,6 +35,15 @@ final class ModelRoutes {
     router.post("/v1/evaluate").handler(this::evaluate);
   }
 
+  /** {@code GET /v1/stats/propensities?bins=}: the logged propensities' spread, for the dashboard. */
+  static void propensities(RoutingContext ctx, org.causalrec.store.EventRepository events) {
+    int bins = Params.intParam(ctx, "bins", 20, 2, 200);
+    events.propensityHistogram(bins)
+        .onSuccess(h -> Errors.send(ctx, 200, new JsonObject().put("source", "logged impressions")
+            .put("scale", "log10").put("bins", h)))
+        .onFailure(ctx::fail);
+  }
+
   private void recommend(RoutingContext ctx) {
     String user = Params.pathId(ctx);
     int n = Params.intParam(ctx, "n", 10, 1, 1_000);

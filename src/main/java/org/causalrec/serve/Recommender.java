@@ -181,6 +181,11 @@ public final class Recommender {
 
   /** History items a reason may cite: the most recent ones. */
   static final int REASON_HISTORY = 50;
+  /**
+   * A history item is cited only this similar in text or more: below it the texts share little
+   * (unrelated all-MiniLM-L6-v2 sentences sit around 0 to 0.3) and the reason would mislead.
+   */
+  static final float MIN_REASON_SIMILARITY = 0.35f;
 
   /** {@code {"id", "title", "similarity"}} of the history item most similar in text to {@code item}, or null. */
   private JsonObject because(String item, List<String> recent) {
@@ -196,7 +201,7 @@ public final class Recommender {
         bestSim = sim;
       }
     }
-    if (best == null) {
+    if (best == null || bestSim < MIN_REASON_SIMILARITY) {
       return null;
     }
     String title = text.index().title(best);

@@ -229,6 +229,27 @@ public final class EventRepository {
         .map(EventRepository::toEvents);
   }
 
+  /**
+   * How the logged propensities of impressions spread: {@code bins} equal bins of log10(p) from
+   * 1e-4 to 1 (smaller ones fall in the first), each {@code {"low", "high", "count"}}.
+   */
+  public Future<io.vertx.core.json.JsonArray> propensityHistogram(int bins) {
+    return pool.preparedQuery("""
+            SELECT least(greatest(width_bucket(log(propensity), -4, 0, $1), 1), $1) AS b, count(*)
+            FROM events WHERE type = 'impression' AND propensity IS NOT NULL GROUP BY b ORDER BY b""")
+        .execute(Tuple.of(bins))
+        .map(rs -> {
+          long[] counts = new long[bins];
+          rs.forEach(r -> counts[r.getInteger(0) - 1] = r.getLong(1));
+          io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+          for (int b = 0; b < bins; b++) {
+            out.add(new io.vertx.core.json.JsonObject().put("low", Math.pow(10, -4 + 4.0 * b / bins))
+                .put("high", Math.pow(10, -4 + 4.0 * (b + 1) / bins)).put("count", counts[b]));
+          }
+          return out;
+        });
+  }
+
   /** The number of stored events. */
   public Future<Long> count() {
     return pool.query("SELECT count(*) FROM events").execute().map(rs -> rs.iterator().next().getLong(0));

@@ -245,9 +245,12 @@ public final class TrainingService {
       int[] rows = split.trainRows();
       weights = (u, i) -> all.weight(rows[u], i);
     }
+    JsonArray curve = new JsonArray();
     MultVae vae = MultVae.train(split.train(), p, opts.objective(), weights, device,
         m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
         r -> {
+          curve.add(new JsonObject().put("epoch", r.epoch()).put("loss", r.loss())
+              .put("validation_ndcg@100", r.validation()));
           publish(new JsonObject().put("version", version).put("kind", "mult-vae").put("status", "training")
               .put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss()).put("beta", r.beta())
               .put("validation_ndcg@100", r.validation()).put("users_per_second", r.usersPerSecond()));
@@ -266,6 +269,8 @@ public final class TrainingService {
       JsonObject baseline = new JsonObject();
       pop.forEach(baseline::put);
       metrics.put("popularity", baseline);
+      // the learning curve, for the dashboard's plot of a finished version
+      metrics.put("curve", curve);
       Path dir = modelsDir.resolve(version);
       vae.save(dir);
       Files.writeString(dir.resolve("items.json"), new JsonArray(new java.util.ArrayList<Object>(fb.items().ids())).encode());

@@ -101,17 +101,25 @@ class RecommendationApiTest {
       }
     }
     double last = Double.POSITIVE_INFINITY;
+    int because = 0;
     for (Object o : items) {
       JsonObject it = (JsonObject) o;
       assertFalse(consumed.contains(it.getString("id")), "consumed item recommended: " + it);
       assertTrue(it.getDouble("score") <= last, "sorted by score");
       last = it.getDouble("score");
       assertTrue(it.getString("title").length() > 3);
-      // every item has text (the simulator writes it) and is embedded by now: each reason names
-      // the history item most similar in text
-      assertTrue(it.getString("reason").startsWith("because you liked "), it.encode());
-      assertTrue(consumed.contains(it.getJsonObject("because").getString("id")), it.encode());
+      // every item has text (the simulator writes it) and is embedded by now: a reason names the
+      // history item most similar in text when one is similar enough, else says why in general
+      if (it.containsKey("because")) {
+        because++;
+        assertTrue(it.getString("reason").startsWith("because you liked "), it.encode());
+        assertTrue(consumed.contains(it.getJsonObject("because").getString("id")), it.encode());
+        assertTrue(it.getJsonObject("because").getDouble("similarity") >= 0.35, it.encode());
+      } else {
+        assertTrue(it.getString("reason").contains("recent items"), it.encode());
+      }
     }
+    assertTrue(because > 0, "no reason cites a history item: " + items.encode());
     String top = items.getJsonObject(0).getString("id");
     JsonObject without = recommend("u3/recommendations?n=7&exclude=" + top + ",zzz");
     assertFalse(without.getJsonArray("items").stream().anyMatch(o -> ((JsonObject) o).getString("id").equals(top)));
