@@ -203,6 +203,11 @@ public final class Server implements AutoCloseable {
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
   }
 
+  /** The live feed's counters (sockets, pushed, coalesced, computed). */
+  public JsonObject feedStatus() {
+    return feed.status();
+  }
+
   /** The port the HTTP server is bound to. */
   public int port() {
     return http.port();

@@ -37,13 +37,13 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: 'ingest' (REST ingest and event stream on a fresh store), 'train' (training"
         + " throughput on the stored events), 'text' (item text embedding throughput, similar-item and search"
-        + " latency).")
+        + " latency), 'feed' (event-to-push latency over open WebSocket feeds, memory per socket).")
 public final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train or text")
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train, text or feed")
   String what;
 
   @Option(names = "--vae-users", defaultValue = "20000", description = "train: users in the Mult-VAE epoch (default ${DEFAULT-VALUE})")
@@ -68,8 +68,23 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--texts", defaultValue = "2000", description = "text: item texts embedded (default ${DEFAULT-VALUE})")
   int texts;
 
+  @Option(names = "--sockets", defaultValue = "1000", description = "feed: feeds open while latency is measured (default ${DEFAULT-VALUE})")
+  int sockets;
+
+  @Option(names = "--feed-events", defaultValue = "300", description = "feed: events per latency run (default ${DEFAULT-VALUE})")
+  int feedEvents;
+
+  @Option(names = "--max-sockets", defaultValue = "10000", description = "feed: open feeds up to this many for memory (default ${DEFAULT-VALUE})")
+  int maxSockets;
+
   @Override
   public Integer call() throws Exception {
+    if ("feed".equals(what)) {
+      System.out.println("bench feed on " + Runtime.getRuntime().availableProcessors() + " cores, max heap "
+          + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB");
+      FeedBench.run(common.config(), sockets, feedEvents, maxSockets);
+      return 0;
+    }
     if ("text".equals(what)) {
       System.out.println("bench text on " + Runtime.getRuntime().availableProcessors() + " cores");
       TextBench.run(common.config(), items, texts);
@@ -84,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
       return 0;
     }
     if (!"ingest".equals(what)) {
-      System.err.println("unknown benchmark '" + what + "' (ingest, train, text)");
+      System.err.println("unknown benchmark '" + what + "' (ingest, train, text, feed)");
       return 2;
     }
     Config base = common.config();

@@ -96,6 +96,8 @@ public final class DemoCommand implements Callable<Integer> {
   private static void printTryThis(Server server) {
     String url = server.baseUrl();
     System.out.println();
+    System.out.println("Dashboard (live feed, events, models, charts): open " + url + "/ in a browser");
+    System.out.println();
     System.out.println("Try:");
     System.out.println("  curl " + url + "/health/ready");
     System.out.println("  curl " + url + "/v1/items?limit=3");
@@ -108,6 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl '" + url + "/v1/items/i42/similar?n=5'                  # item texts embed in the background");
     System.out.println("  curl '" + url + "/v1/search?q=waterproof%20hiking%20gear&n=5'");
     System.out.println("  curl " + url + "/v1/models");
+    System.out.println("  websocat '" + url.replace("http", "ws") + "/v1/feed?user=u1&n=5'   # the live feed (any WebSocket client)");
     System.out.println("  curl -X POST " + url + "/v1/events -H 'content-type: application/json' \\");
     System.out.println("       -d '[{\"user_id\":\"u1\",\"item_id\":\"i7\",\"type\":\"click\"}]'");
     System.out.println();

@@ -56,8 +56,11 @@ public final class LiveFeed implements AutoCloseable {
   private final Recommender recommender;
   private final UpliftServing uplift;
   private final Map<String, Set<Subscription>> byUser = new ConcurrentHashMap<>();
-  /** Users whose list is being computed, and whether an event arrived meanwhile (on the context). */
-  private final Map<String, Boolean> computing = new HashMap<>();
+  /**
+   * Users whose list is being computed, each with the newest event that arrived meanwhile (null
+   * for none): that one computation more follows, with it as the cause. On the context.
+   */
+  private final Map<String, Event> computing = new HashMap<>();
   private final MessageConsumer<EventBatch> events;
   private final long pinger;
   private final AtomicLong pushed = new AtomicLong();
@@ -137,14 +140,14 @@ public final class LiveFeed implements AutoCloseable {
   /** Computes the user's lists again, or marks the computation in flight to run once more. On the context. */
   private void recompute(String user, Event trigger) {
     if (computing.containsKey(user)) {
-      computing.put(user, true);
+      computing.put(user, trigger);
       return;
     }
     Set<Subscription> subs = byUser.get(user);
     if (subs == null || subs.isEmpty()) {
       return;
     }
-    computing.put(user, false);
+    computing.put(user, null);
     // one computation per objective, at the longest n asked for; each socket takes its prefix
     Map<String, Integer> longest = new HashMap<>();
     for (Subscription s : subs) {
@@ -161,9 +164,9 @@ public final class LiveFeed implements AutoCloseable {
       }
     }).onFailure(err -> LOG.debug("feed of {} not recomputed: {}", user, err.getMessage()))));
     Future.join(all).onComplete(ar -> context.runOnContext(v -> {
-      boolean again = Boolean.TRUE.equals(computing.remove(user));
-      if (again) {
-        recompute(user, trigger);
+      Event newer = computing.remove(user);
+      if (newer != null) {
+        recompute(user, newer);
       }
     }));
   }
