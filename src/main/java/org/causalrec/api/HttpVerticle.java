@@ -42,8 +42,9 @@ public final class HttpVerticle extends VerticleBase {
 
     router.get("/v1/stats/propensities").handler(ctx -> ModelRoutes.propensities(ctx, services.events()));
     // the dashboard (issue 6): static files from the jar; uPlot from its webjar
-    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-    router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    // GET only: a route for every method would turn a wrong method on an API path into a 404, not a 405
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
 
     router.route().failureHandler(Errors::handle);
     for (int status : new int[] {404, 405, 413, 500}) {
