@@ -12,7 +12,7 @@
     const plot = new uPlot({
       width: width(el), height: 200,
       scales: { x: { time: !!opts.time }, ...(opts.scales || {}) },
-      axes: opts.axes || [{}, {}],
+      axes: opts.axes || [{}, { size: 60 }],
       series: [{ label: opts.x || 'x' }, ...series],
     }, data, el);
     return { plot, data };
@@ -22,7 +22,7 @@
       width: width(el), height: 200,
       scales: { x: { time: false } },
       series: [{ label: xlabel }, { label, fill: color, stroke: color, paths: uPlot.paths.bars({ size: [0.9] }), points: { show: false } }],
-      axes: [{ label: xlabel }, {}],
+      axes: [{ label: xlabel }, { size: 60 }],
     }, [[], []], el);
   }
 
