@@ -211,4 +211,24 @@ class UpliftApiTest {
     return new ModelRepository(server.pool()).list().await().stream().filter(r -> r.version().equals(version))
         .findFirst().orElseThrow();
   }
+
+  @Test
+  void theLiveFeedRanksByUpliftWhenAsked() throws Exception {
+    java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.vertx.core.http.WebSocket ws = server.vertx().createWebSocketClient()
+        .connect(port, "127.0.0.1", "/v1/feed?user=u3&n=5&objective=uplift")
+        .map(w -> w.textMessageHandler(got::add)).await();
+    JsonObject first = new JsonObject(got.poll(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals("uplift", first.getString("objective"));
+    assertEquals(version, first.getString("model_version"));
+    JsonArray items = first.getJsonArray("items");
+    assertEquals(5, items.size());
+    double last = Double.POSITIVE_INFINITY;
+    for (Object o : items) {
+      double u = ((JsonObject) o).getDouble("uplift");
+      assertTrue(u <= last, "sorted by uplift: " + items.encode());
+      last = u;
+    }
+    ws.close().await();
+  }
 }
