@@ -11,7 +11,6 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,7 +78,7 @@ final class FeedBench {
         one[k] = (waitFor(arrived, id) - sent) / 1e6;
       }
       System.out.printf(Locale.ROOT, "event -> pushed list, one event at a time, %d events over %d open feeds:"
-          + " p50 %.1f ms, p99 %.1f ms%n", events, open.size(), pct(one, 50), pct(one, 99));
+          + " p50 %.1f ms, p99 %.1f ms%n", events, open.size(), TextBench.pct(one, 50), TextBench.pct(one, 99));
       // a burst of one event per user for distinct users: a user's events that arrive while their list
       // is being computed are answered by one list, naming the newest as its cause
       int[] users0 = new int[Math.min(users, sockets)];
@@ -114,7 +113,7 @@ final class FeedBench {
         }
       }
       System.out.printf(Locale.ROOT, "event -> pushed list, %d events sent at once (distinct users):"
-          + " p50 %.1f ms, p99 %.1f ms%n", events, pct(burst, 50), pct(burst, 99));
+          + " p50 %.1f ms, p99 %.1f ms%n", events, TextBench.pct(burst, 50), TextBench.pct(burst, 99));
       // memory per socket: heap after GC as sockets are added in steps
       long before = heapAfterGc();
       int step = Math.max(1_000, sockets);
@@ -200,9 +199,4 @@ final class FeedBench {
     return rt.totalMemory() - rt.freeMemory();
   }
 
-  private static double pct(double[] v, double p) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return s[Math.min(s.length - 1, (int) Math.ceil(p / 100 * s.length) - 1)];
-  }
 }

@@ -119,7 +119,8 @@ final class TextBench {
     }
   }
 
-  private static double pct(double[] v, double p) {
+  /** The p-th percentile (nearest rank) of {@code v}; shared by the benchmarks. */
+  static double pct(double[] v, double p) {
     double[] s = v.clone();
     Arrays.sort(s);
     return s[Math.min(s.length - 1, (int) Math.ceil(p / 100 * s.length) - 1)];
