@@ -66,7 +66,9 @@ final class TextRoutes {
     }
     text.embedQuery(q.strip())
         .onSuccess(v -> send(ctx, new JsonObject().put("query", q), text.index().nearest(v, n, null)))
-        .onFailure(ctx::fail);
+        // the model could not load or the endpoint is down: say so, the rest of the API is unaffected
+        .onFailure(err -> ctx.fail(new InvalidInputException(503, "text_model_unavailable", null, null,
+            "the query could not be embedded: " + err.getMessage())));
   }
 
   private void send(RoutingContext ctx, JsonObject head, List<EmbeddingIndex.Hit> hits) {

@@ -120,6 +120,12 @@ class EndpointEmbedderTest {
         assertTrue(text.getString("last_error").contains("503"), text.encode());
         assertEquals(200, get(client, server.port(), "/v1/items/a").statusCode(), "the item is stored");
         assertEquals(503, get(client, server.port(), "/v1/items/a/similar").statusCode(), "and its embedding pending");
+        io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> search =
+            get(client, server.port(), "/v1/search?q=boots");
+        assertEquals(503, search.statusCode(), search.bodyAsString());
+        assertEquals("text_model_unavailable", search.bodyAsJsonObject().getString("error"));
+        assertEquals(200, get(client, server.port(), "/v1/users/nobody/recommendations").statusCode(),
+            "recommendations do not need the text model");
         down.set(false);
         do {
           Thread.sleep(50);
