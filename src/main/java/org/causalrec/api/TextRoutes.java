@@ -35,21 +35,22 @@ final class TextRoutes {
     if (text == null) {
       throw textOff();
     }
-    float[] v = text.index().vector(id);
-    if (v != null) {
-      send(ctx, new JsonObject().put("item_id", id), text.index().nearest(v, n, id::equals));
-      return;
-    }
-    // not indexed: an unknown item (404), or one whose embedding is not written yet (503)
-    catalog.item(id).onSuccess(item -> {
-      if (item == null) {
-        ctx.fail(new InvalidInputException(404, "not_found", "id", null, "no item with id '" + id + "'"));
-      } else {
-        ctx.response().putHeader("Retry-After", "5");
-        ctx.fail(new InvalidInputException(503, "embedding_pending", "id", null,
-            "item '" + id + "' has no text embedding yet; it is computed in the background"));
+    text.similar(id, n).onFailure(ctx::fail).onSuccess(hits -> {
+      if (hits != null) {
+        send(ctx, new JsonObject().put("item_id", id), hits);
+        return;
       }
-    }).onFailure(ctx::fail);
+      // not indexed: an unknown item (404), or one whose embedding is not written yet (503)
+      catalog.item(id).onSuccess(item -> {
+        if (item == null) {
+          ctx.fail(new InvalidInputException(404, "not_found", "id", null, "no item with id '" + id + "'"));
+        } else {
+          ctx.response().putHeader("Retry-After", "5");
+          ctx.fail(new InvalidInputException(503, "embedding_pending", "id", null,
+              "item '" + id + "' has no text embedding yet; it is computed in the background"));
+        }
+      }).onFailure(ctx::fail);
+    });
   }
 
   private void search(RoutingContext ctx) {
@@ -64,8 +65,8 @@ final class TextRoutes {
     if (text == null) {
       throw textOff();
     }
-    text.embedQuery(q.strip())
-        .onSuccess(v -> send(ctx, new JsonObject().put("query", q), text.index().nearest(v, n, null)))
+    text.search(q.strip(), n)
+        .onSuccess(hits -> send(ctx, new JsonObject().put("query", q), hits))
         // the model could not load or the endpoint is down: say so, the rest of the API is unaffected
         .onFailure(err -> ctx.fail(new InvalidInputException(503, "text_model_unavailable", null, null,
             "the query could not be embedded: " + err.getMessage())));

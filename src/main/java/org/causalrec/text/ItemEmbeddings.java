@@ -43,6 +43,11 @@ public final class ItemEmbeddings implements AutoCloseable {
   private final TextEmbedder embedder;
   private final Config.TextConfig config;
   private final WorkerExecutor worker;
+  /**
+   * Searches (a scan of the whole index, and a query's embedding) run here, one per core at a
+   * time: never on an event loop, and never behind an embedding batch on the text worker.
+   */
+  private final WorkerExecutor searches;
   private final EmbeddingIndex index = new EmbeddingIndex();
   private final AtomicLong embedded = new AtomicLong();
   private final AtomicLong unchanged = new AtomicLong();
@@ -61,6 +66,8 @@ public final class ItemEmbeddings implements AutoCloseable {
     this.embedder = embedder;
     this.config = config;
     this.worker = vertx.createSharedWorkerExecutor("causalrec-text", 1, 10, TimeUnit.MINUTES);
+    this.searches = vertx.createSharedWorkerExecutor("causalrec-search", Runtime.getRuntime().availableProcessors(),
+        1, TimeUnit.MINUTES);
   }
 
   /** This node's index of the current model's embeddings. */
@@ -195,9 +202,17 @@ public final class ItemEmbeddings implements AutoCloseable {
     return worker.executeBlocking(job, false);
   }
 
-  /** Embeds a query (on the text worker). */
-  public Future<float[]> embedQuery(String text) {
-    return worker.executeBlocking(() -> embedder.embed(List.of(text))[0], false);
+  /** The {@code n} items most similar in text to the indexed item {@code id} (not itself); null when it is not indexed. */
+  public Future<List<EmbeddingIndex.Hit>> similar(String id, int n) {
+    return searches.executeBlocking(() -> {
+      float[] v = index.vector(id);
+      return v == null ? null : index.nearest(v, n, id::equals);
+    }, false);
+  }
+
+  /** The {@code n} items most similar in text to the query (embedded on the fly). */
+  public Future<List<EmbeddingIndex.Hit>> search(String query, int n) {
+    return searches.executeBlocking(() -> index.nearest(embedder.embed(List.of(query))[0], n, null), false);
   }
 
   /** An item was deleted: it leaves this node's index at once. */
@@ -226,6 +241,7 @@ public final class ItemEmbeddings implements AutoCloseable {
       }
     });
     worker.close();
+    searches.close();
     embedder.close();
   }
 }

@@ -49,9 +49,9 @@ public final class MiniLmEmbedder implements TextEmbedder {
   /** Texts per forward pass: bounds padding and memory. */
   static final int MICRO_BATCH = 32;
 
-  private HuggingFaceTokenizer tokenizer;
-  private ZooModel<Batch, float[][]> model;
-  private Predictor<Batch, float[][]> predictor;
+  private volatile HuggingFaceTokenizer tokenizer;
+  /** Loaded once; shared by every thread (ONNX Runtime sessions run concurrently), each call with its own predictor. */
+  private volatile ZooModel<Batch, float[][]> model;
   private String sha256;
 
   /** The model's identity: the artifact pins the ONNX bytes. */
@@ -73,9 +73,10 @@ public final class MiniLmEmbedder implements TextEmbedder {
     return DIMENSION;
   }
 
+  /** Safe from several threads at once: a search query need not wait for a batch in progress. */
   @Override
-  public synchronized float[][] embed(List<String> texts) {
-    load();
+  public float[][] embed(List<String> texts) {
+    ZooModel<Batch, float[][]> m = load();
     float[][] out = new float[texts.size()][];
     if (texts.isEmpty()) {
       return out;
@@ -87,7 +88,7 @@ public final class MiniLmEmbedder implements TextEmbedder {
       order[k] = k;
     }
     Arrays.sort(order, (a, b) -> Integer.compare(enc[a].getIds().length, enc[b].getIds().length));
-    try {
+    try (Predictor<Batch, float[][]> predictor = m.newPredictor()) {
       for (int from = 0; from < order.length; from += MICRO_BATCH) {
         int to = Math.min(order.length, from + MICRO_BATCH);
         Batch batch = Batch.of(enc, order, from, to);
@@ -102,9 +103,9 @@ public final class MiniLmEmbedder implements TextEmbedder {
     return out;
   }
 
-  private void load() {
-    if (predictor != null) {
-      return;
+  private synchronized ZooModel<Batch, float[][]> load() {
+    if (model != null) {
+      return model;
     }
     try {
       Path dir = Utils.getCacheDir().resolve("causalrec").resolve("all-minilm-l6-v2");
@@ -130,9 +131,9 @@ public final class MiniLmEmbedder implements TextEmbedder {
           .optEngine("OnnxRuntime")
           .optTranslator(new PoolingTranslator())
           .build();
-      model = criteria.loadModel();
-      predictor = model.newPredictor();
       sha256 = sha.substring(0, 16);
+      model = criteria.loadModel();
+      return model;
     } catch (IOException e) {
       throw new UncheckedIOException("the text model could not be unpacked: " + e.getMessage(), e);
     } catch (ModelNotFoundException | MalformedModelException | NoSuchAlgorithmException e) {
@@ -151,11 +152,10 @@ public final class MiniLmEmbedder implements TextEmbedder {
 
   @Override
   public synchronized void close() {
-    if (predictor != null) {
-      predictor.close();
+    if (model != null) {
       model.close();
       tokenizer.close();
-      predictor = null;
+      model = null;
     }
   }
 

@@ -82,4 +82,25 @@ class MiniLmEmbedderTest {
     assertTrue(Vectors.dot(v[0], v[1]) > 0.6, "paraphrase " + Vectors.dot(v[0], v[1]));
     assertTrue(Vectors.dot(v[0], v[2]) < 0.2, "unrelated " + Vectors.dot(v[0], v[2]));
   }
+
+  @Test
+  void threadsEmbedAtOnceAndGetWhatTheyWouldAlone() throws Exception {
+    List<String> texts = List.of("a sturdy tent for the mountains", "an espresso machine",
+        "a gripping detective novel", "noise cancelling headphones");
+    float[][] alone = embedder.embed(texts);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<float[]>> futures = new java.util.ArrayList<>();
+      for (int round = 0; round < 5; round++) {
+        for (String t : texts) {
+          futures.add(pool.submit(() -> embedder.embed(List.of(t))[0]));
+        }
+      }
+      for (int k = 0; k < futures.size(); k++) {
+        assertEquals(1.0, Vectors.dot(futures.get(k).get(), alone[k % texts.size()]), 1e-4, "text " + k);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
 }
