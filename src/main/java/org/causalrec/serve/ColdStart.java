@@ -110,7 +110,8 @@ final class ColdStart {
 
   /** The blended score of a column with a text table entry: n / (n + PRIOR) of the model's. */
   float blend(String id, float modelScore, TextNeighbours n, float[] scores) {
-    double a = features.itemUsers(id) / (features.itemUsers(id) + PRIOR);
+    int users = features.itemUsers(id);
+    double a = users / (users + PRIOR);
     return (float) (a * modelScore + (1 - a) * n.score(scores, optimism));
   }
 }

@@ -130,23 +130,38 @@ public final class EmbeddingRepository {
         });
   }
 
+  /** Rows per page of {@link #forEachWrittenSince}. */
+  static final int PAGE = 2_000;
+
+  /**
+   * Hands every embedding by {@code model} written at or after {@code since} to {@code action},
+   * oldest first, a page at a time (keyset paging on the write time and the item id).
+   */
+  public Future<Void> forEachWrittenSince(String model, OffsetDateTime since, java.util.function.Consumer<Stored> action) {
+    return pageFrom(model, since, "", action);
+  }
+
+  private Future<Void> pageFrom(String model, OffsetDateTime since, String afterId,
+      java.util.function.Consumer<Stored> action) {
+    return writtenSince(model, since, afterId, PAGE).compose(rows -> {
+      rows.forEach(action);
+      if (rows.size() < PAGE) {
+        return Future.succeededFuture();
+      }
+      Stored last = rows.get(rows.size() - 1);
+      return pageFrom(model, last.embeddedAt(), last.itemId(), action);
+    });
+  }
+
   /**
    * Every stored embedding by {@code model}, keyed by item id. Blocking: for worker or plain
    * threads (join(), since Vert.x refuses await() on workers).
    */
   public java.util.Map<String, float[]> allBlocking(String model) {
-    java.util.Map<String, float[]> out = new java.util.HashMap<>();
-    OffsetDateTime since = OffsetDateTime.parse("1970-01-01T00:00:00Z");
-    String after = "";
-    while (true) {
-      List<Stored> page = writtenSince(model, since, after, 5_000).toCompletionStage().toCompletableFuture().join();
-      page.forEach(s -> out.put(s.itemId(), s.vector()));
-      if (page.size() < 5_000) {
-        return out;
-      }
-      since = page.get(page.size() - 1).embeddedAt();
-      after = page.get(page.size() - 1).itemId();
-    }
+    java.util.Map<String, float[]> out = new java.util.concurrent.ConcurrentHashMap<>();
+    forEachWrittenSince(model, OffsetDateTime.parse("1970-01-01T00:00:00Z"), st -> out.put(st.itemId(), st.vector()))
+        .toCompletionStage().toCompletableFuture().join();
+    return out;
   }
 
   /** Counts of items and of their current embeddings by {@code model}. */

@@ -34,7 +34,6 @@ public final class ItemEmbeddings implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ItemEmbeddings.class);
   /** Writers commit out of order: each refresh reads again the rows of the last minute. */
   static final long OVERLAP_SECONDS = 60;
-  private static final int PAGE = 2_000;
 
   private final Vertx vertx;
   /** Every pass, refresh and flag lives on this one context. */
@@ -177,23 +176,11 @@ public final class ItemEmbeddings implements AutoCloseable {
 
   /** Reads the rows written since the last refresh (less the overlap) into the index; on the context. */
   private Future<Void> refreshIndex() {
-    OffsetDateTime since = seenUpTo.minusSeconds(OVERLAP_SECONDS);
-    return page(since, "");
-  }
-
-  private Future<Void> page(OffsetDateTime since, String afterId) {
-    return repo.writtenSince(embedder.modelId(), since, afterId, PAGE).compose(rows -> {
-      for (EmbeddingRepository.Stored s : rows) {
-        index.put(s.itemId(), s.title(), s.categories(), s.vector());
-        if (s.embeddedAt().isAfter(seenUpTo)) {
-          seenUpTo = s.embeddedAt();
-        }
+    return repo.forEachWrittenSince(embedder.modelId(), seenUpTo.minusSeconds(OVERLAP_SECONDS), st -> {
+      index.put(st.itemId(), st.title(), st.categories(), st.vector());
+      if (st.embeddedAt().isAfter(seenUpTo)) {
+        seenUpTo = st.embeddedAt();
       }
-      if (rows.size() < PAGE) {
-        return Future.succeededFuture();
-      }
-      EmbeddingRepository.Stored last = rows.get(rows.size() - 1);
-      return page(last.embeddedAt(), last.itemId());
     });
   }
 
