@@ -405,12 +405,7 @@ public final class PairModel implements AutoCloseable {
         .put("heads", heads).put("dim", dim).put("features", features).put("text_dim", textDim).encodePrettily());
     model.save(dir, name);
     if (textDim > 0) {
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * items * textDim).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      for (float[] row : itemText) {
-        buf.asFloatBuffer().put(row);
-        buf.position(buf.position() + 4 * textDim);
-      }
-      Files.write(dir.resolve(name + "-item-text.bin"), buf.array());
+      Files.write(dir.resolve(name + "-item-text.bin"), org.causalrec.store.FloatBytes.of(itemText));
     }
   }
 
@@ -437,11 +432,7 @@ public final class PairModel implements AutoCloseable {
       if (bytes.length != 4 * items * textDim) {
         throw new IOException("corrupt item text rows in " + dir + ": " + bytes.length + " bytes");
       }
-      java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-      itemText = new float[items][textDim];
-      for (float[] row : itemText) {
-        fb.get(row);
-      }
+      itemText = org.causalrec.store.FloatBytes.rows(bytes, textDim);
     }
     PairBlock block = new PairBlock(users, items, dim, heads, features + textDim);
     Model model = Model.newInstance(NAME, device);

@@ -5,8 +5,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,7 +99,7 @@ public final class EmbeddingRepository {
         touches.add(Tuple.of(w.itemId(), w.itemUpdatedAt()));
       } else {
         upserts.add(Tuple.of(w.itemId(), model, Buffer.buffer(w.textHash()), w.vector().length,
-            Buffer.buffer(toBytes(w.vector())), w.itemUpdatedAt()));
+            Buffer.buffer(FloatBytes.of(w.vector())), w.itemUpdatedAt()));
       }
     }
     return pool.withTransaction(c -> {
@@ -124,7 +122,7 @@ public final class EmbeddingRepository {
           List<Stored> out = new ArrayList<>(rs.size());
           for (Row r : rs) {
             out.add(new Stored(r.getString(0), r.getString(1), Arrays.asList(r.getArrayOfStrings(2)),
-                fromBytes(r.getBuffer(3).getBytes()), r.getOffsetDateTime(4)));
+                FloatBytes.floats(r.getBuffer(3).getBytes()), r.getOffsetDateTime(4)));
           }
           return out;
         });
@@ -175,17 +173,5 @@ public final class EmbeddingRepository {
           Row r = rs.iterator().next();
           return new long[] {r.getLong(0), r.getLong(1)};
         });
-  }
-
-  static byte[] toBytes(float[] v) {
-    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(v);
-    return b.array();
-  }
-
-  static float[] fromBytes(byte[] bytes) {
-    float[] v = new float[bytes.length / 4];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-    return v;
   }
 }
