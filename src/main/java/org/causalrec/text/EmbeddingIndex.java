@@ -226,11 +226,7 @@ public final class EmbeddingIndex {
       if (ra == null || rb == null) {
         return Float.NaN;
       }
-      float s = 0;
-      for (int k = 0; k < dimension; k++) {
-        s += matrix[ra * dimension + k] * matrix[rb * dimension + k];
-      }
-      return s;
+      return Vectors.dot(matrix, ra * dimension, matrix, rb * dimension, dimension);
     } finally {
       lock.readLock().unlock();
     }

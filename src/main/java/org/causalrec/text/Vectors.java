@@ -20,10 +20,13 @@ public final class Vectors {
     return v;
   }
 
-  /** The dot product of {@code a} and row {@code row} of the row-major matrix {@code m} with {@code a.length} columns. */
+  /** The dot product of row {@code row} of the row-major matrix {@code m} ({@code a.length} columns) with {@code a}. */
   public static float dot(float[] a, float[] m, int row) {
-    int d = a.length;
-    int off = row * d;
+    return dot(a, 0, m, row * a.length, a.length);
+  }
+
+  /** The dot product of {@code d} floats of {@code a} from {@code aOff} and of {@code b} from {@code bOff}. */
+  public static float dot(float[] a, int aOff, float[] b, int bOff, int d) {
     // four independent sums let the CPU pipeline the multiply-adds
     float s0 = 0;
     float s1 = 0;
@@ -31,13 +34,13 @@ public final class Vectors {
     float s3 = 0;
     int k = 0;
     for (; k + 3 < d; k += 4) {
-      s0 += a[k] * m[off + k];
-      s1 += a[k + 1] * m[off + k + 1];
-      s2 += a[k + 2] * m[off + k + 2];
-      s3 += a[k + 3] * m[off + k + 3];
+      s0 += a[aOff + k] * b[bOff + k];
+      s1 += a[aOff + k + 1] * b[bOff + k + 1];
+      s2 += a[aOff + k + 2] * b[bOff + k + 2];
+      s3 += a[aOff + k + 3] * b[bOff + k + 3];
     }
     for (; k < d; k++) {
-      s0 += a[k] * m[off + k];
+      s0 += a[aOff + k] * b[bOff + k];
     }
     return (s0 + s1) + (s2 + s3);
   }
