@@ -53,6 +53,12 @@ public final class MiniLmEmbedder implements TextEmbedder {
   /** Loaded once; shared by every thread (ONNX Runtime sessions run concurrently), each call with its own predictor. */
   private volatile ZooModel<Batch, float[][]> model;
   private String sha256;
+  /**
+   * Embeddings share it, closing takes it alone: the native model and tokenizer are never freed
+   * under a running call (that aborts the JVM).
+   */
+  private final java.util.concurrent.locks.ReadWriteLock use = new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed;
 
   /** The model's identity: the artifact pins the ONNX bytes. */
   public static final String MODEL_ID = "all-MiniLM-L6-v2 from " + ARTIFACT;
@@ -64,6 +70,9 @@ public final class MiniLmEmbedder implements TextEmbedder {
 
   /** The first 16 hex digits of the loaded ONNX file's SHA-256 (loads the model). */
   public synchronized String modelSha256() {
+    if (closed) {
+      throw new IllegalStateException("the text model is closed");
+    }
     load();
     return sha256;
   }
@@ -76,7 +85,18 @@ public final class MiniLmEmbedder implements TextEmbedder {
   /** Safe from several threads at once: a search query need not wait for a batch in progress. */
   @Override
   public float[][] embed(List<String> texts) {
-    ZooModel<Batch, float[][]> m = load();
+    use.readLock().lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("the text model is closed");
+      }
+      return embed(load(), texts);
+    } finally {
+      use.readLock().unlock();
+    }
+  }
+
+  private float[][] embed(ZooModel<Batch, float[][]> m, List<String> texts) {
     float[][] out = new float[texts.size()][];
     if (texts.isEmpty()) {
       return out;
@@ -151,11 +171,19 @@ public final class MiniLmEmbedder implements TextEmbedder {
   }
 
   @Override
-  public synchronized void close() {
-    if (model != null) {
-      model.close();
-      tokenizer.close();
-      model = null;
+  public void close() {
+    use.writeLock().lock();
+    try {
+      synchronized (this) {
+        closed = true;
+        if (model != null) {
+          model.close();
+          tokenizer.close();
+          model = null;
+        }
+      }
+    } finally {
+      use.writeLock().unlock();
     }
   }
 

@@ -103,4 +103,28 @@ class MiniLmEmbedderTest {
       pool.shutdown();
     }
   }
+
+  @Test
+  void closingWhileAnotherThreadEmbedsWaitsForItInsteadOfFreeingTheModelUnderIt() throws Exception {
+    MiniLmEmbedder own = new MiniLmEmbedder();
+    List<String> many = new java.util.ArrayList<>();
+    for (int k = 0; k < 300; k++) {
+      many.add("a long enough description of item number " + k + " for hiking, cooking and music lovers alike");
+    }
+    java.util.concurrent.CompletableFuture<float[][]> running =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> own.embed(many));
+    Thread.sleep(300);
+    own.close();
+    // the embedding either finished before the close (then every vector is whole) or never started
+    try {
+      float[][] v = running.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(300, v.length);
+      assertEquals(1.0, Vectors.dot(v[299], v[299]), 1e-4);
+    } catch (java.util.concurrent.ExecutionException e) {
+      assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+    }
+    IllegalStateException after = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> own.embed(List.of("after the close")));
+    assertTrue(after.getMessage().contains("closed"));
+  }
 }
