@@ -9,7 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.function.Function;
 import org.causalrec.ingest.IngestService;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.text.ItemEmbeddings;
 
@@ -144,15 +144,15 @@ final class CatalogRoutes {
     try {
       JsonObject o = ctx.body().asJsonObject();
       if (o == null) {
-        throw new InvalidInputException(400, "invalid_body", null, null, "the request body is empty");
+        throw ApiException.badRequest("invalid_body", null, "the request body is empty");
       }
       return o;
     } catch (DecodeException | ClassCastException e) {
-      throw new InvalidInputException(400, "invalid_json", null, null, "body must be a JSON object");
+      throw ApiException.badRequest("invalid_json", null, "body must be a JSON object");
     }
   }
 
-  private static InvalidInputException notFound(String what, String id) {
-    return new InvalidInputException(404, "not_found", "id", null, "no " + what + " with id '" + id + "'");
+  private static ApiException notFound(String what, String id) {
+    return ApiException.notFound("not_found", "id", "no " + what + " with id '" + id + "'");
   }
 }

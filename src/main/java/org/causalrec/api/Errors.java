@@ -9,7 +9,7 @@ import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +27,7 @@ final class Errors {
     Throwable f = ctx.failure();
     int status;
     JsonObject body;
-    if (f instanceof InvalidInputException e) {
+    if (f instanceof ApiException e) {
       status = e.status();
       body = e.toJson();
     } else if (f instanceof HttpException he) {

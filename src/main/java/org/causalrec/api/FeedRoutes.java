@@ -5,7 +5,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.causalrec.feed.LiveFeed;
 import org.causalrec.feed.ModelFeed;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 
 /**
  * The WebSocket feeds (issue 6): {@code /v1/feed?user=&n=&objective=} (a user's live
@@ -66,8 +66,7 @@ final class FeedRoutes {
   private static io.vertx.core.Future<ServerWebSocket> upgrade(RoutingContext ctx) {
     String upgrade = ctx.request().getHeader("Upgrade");
     if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-      ctx.fail(new InvalidInputException(400, "websocket_expected", null, null,
-          ctx.request().path() + " is a WebSocket: connect with an Upgrade: websocket request"));
+      ctx.fail(ApiException.badRequest("websocket_expected", null, ctx.request().path() + " is a WebSocket: connect with an Upgrade: websocket request"));
       return io.vertx.core.Future.failedFuture("not an upgrade");
     }
     return ctx.request().toWebSocket().onFailure(ctx::fail);

@@ -1,5 +1,6 @@
 package org.causalrec.api;
 
+import org.causalrec.core.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -159,7 +160,7 @@ final class ModelRoutes {
     if (!(mp instanceof Number mn) || !(mn.doubleValue() > 0 && mn.doubleValue() < 1)) {
       throw Params.invalid("min_propensity", "min_propensity must be a number in (0, 1)");
     }
-    training.evaluateOffPolicy(policy, new org.causalrec.eval.OpeRun.Settings(tn.doubleValue(), reward,
+    training.evaluateOffPolicy(policy, new org.causalrec.experiment.OpeRun.Settings(tn.doubleValue(), reward,
             mn.doubleValue(), 200, 1))
         .onSuccess(r -> Errors.send(ctx, 200, r))
         .onFailure(ctx::fail);
@@ -169,8 +170,7 @@ final class ModelRoutes {
     try {
       return ctx.body().asJsonObject();
     } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
-      throw new org.causalrec.ingest.InvalidInputException(400, "invalid_json", null, null,
-          "body must be a JSON object");
+      throw ApiException.badRequest("invalid_json", null, "body must be a JSON object");
     }
   }
 

@@ -1,7 +1,7 @@
 package org.causalrec.api;
 
 import io.vertx.ext.web.RoutingContext;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 
 /** Query parameters read with bounds, failing with a 400 that names the parameter. */
 final class Params {
@@ -33,12 +33,12 @@ final class Params {
   static String pathId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     if (id == null || id.isBlank() || id.length() > 256 || id.indexOf('\0') >= 0) {
-      throw new InvalidInputException(400, "invalid_field", "id", null, "id must be 1..256 characters without NULs");
+      throw ApiException.badRequest("invalid_field", "id", "id must be 1..256 characters without NULs");
     }
     return id;
   }
 
-  static InvalidInputException invalid(String name, String detail) {
-    return new InvalidInputException(400, "invalid_parameter", name, null, detail);
+  static ApiException invalid(String name, String detail) {
+    return ApiException.badRequest("invalid_parameter", name, detail);
   }
 }

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.text.EmbeddingIndex;
 import org.causalrec.text.ItemEmbeddings;
@@ -43,11 +43,10 @@ final class TextRoutes {
       // not indexed: an unknown item (404), or one whose embedding is not written yet (503)
       catalog.item(id).onSuccess(item -> {
         if (item == null) {
-          ctx.fail(new InvalidInputException(404, "not_found", "id", null, "no item with id '" + id + "'"));
+          ctx.fail(ApiException.notFound("not_found", "id", "no item with id '" + id + "'"));
         } else {
           ctx.response().putHeader("Retry-After", "5");
-          ctx.fail(new InvalidInputException(503, "embedding_pending", "id", null,
-              "item '" + id + "' has no text embedding yet; it is computed in the background"));
+          ctx.fail(ApiException.unavailable("embedding_pending", "id", "item '" + id + "' has no text embedding yet; it is computed in the background"));
         }
       }).onFailure(ctx::fail);
     });
@@ -68,8 +67,7 @@ final class TextRoutes {
     text.search(q.strip(), n)
         .onSuccess(hits -> send(ctx, new JsonObject().put("query", q), hits))
         // the model could not load or the endpoint is down: say so, the rest of the API is unaffected
-        .onFailure(err -> ctx.fail(new InvalidInputException(503, "text_model_unavailable", null, null,
-            "the query could not be embedded: " + err.getMessage())));
+        .onFailure(err -> ctx.fail(ApiException.unavailable("text_model_unavailable", null, "the query could not be embedded: " + err.getMessage())));
   }
 
   private void send(RoutingContext ctx, JsonObject head, List<EmbeddingIndex.Hit> hits) {
@@ -80,8 +78,7 @@ final class TextRoutes {
     Errors.send(ctx, 200, head.put("model", text.model()).put("indexed", text.index().size()).put("items", items));
   }
 
-  private static InvalidInputException textOff() {
-    return new InvalidInputException(503, "text_model_off", null, null,
-        "text features are off (text.provider: off)");
+  private static ApiException textOff() {
+    return ApiException.unavailable("text_model_off", null, "text features are off (text.provider: off)");
   }
 }

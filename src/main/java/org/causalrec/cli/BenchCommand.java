@@ -1,6 +1,7 @@
 package org.causalrec.cli;
 
 import io.vertx.core.Promise;
+import org.causalrec.store.StoreHandle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -20,7 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.ingest.EventTailer;
@@ -111,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "bench ingest: %d events, batches of %d, %d in flight, %d cores, store %s%n",
         events, batch, concurrency, Runtime.getRuntime().availableProcessors(),
         config.pgUrl() != null ? "external" : "embedded in " + dataDir);
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       Server server = Server.start(config, store);
       long startId = new EventRepository(store.pool()).maxId().await();
       List<Buffer> bodies = bodies(events, batch, System.nanoTime());
@@ -189,7 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
         .onFailure(done::tryFail);
   }
 
-  private static void catchUp(Server.Store store, long startId) throws Exception {
+  private static void catchUp(StoreHandle store, long startId) throws Exception {
     long total = store.pool().query("SELECT count(*) FROM events WHERE id > " + startId).execute().await()
         .iterator().next().getLong(0);
     AtomicLong seen = new AtomicLong();

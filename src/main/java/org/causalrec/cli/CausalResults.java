@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.causalrec.eval.CausalExperiment;
+import org.causalrec.experiment.CausalExperiment;
 
 /** Runs {@link CausalExperiment} over several seeds and writes mean ± sd tables. */
 final class CausalResults {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.causalrec.eval.ColdStartRun;
+import org.causalrec.experiment.ColdStartRun;
 import org.causalrec.text.TextEmbedder;
 
 /** Runs {@link ColdStartRun} over several seeds and writes the mean ± sd table. */

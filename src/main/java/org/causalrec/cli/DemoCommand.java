@@ -1,8 +1,10 @@
 package org.causalrec.cli;
 
 import java.nio.file.Path;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.StoreHandle;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -42,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void seedIfEmpty(Config config, Server.Store store) {
+  private void seedIfEmpty(Config config, StoreHandle store) {
     long events = new EventRepository(store.pool()).count().await();
     if (events > 0) {
       System.out.println("Store in " + config.dataDir().toAbsolutePath() + " holds " + events
@@ -54,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
         + spec.items() + " items, seed " + DEMO_SEED + ") ...");
     Path truth = SimulationRun.defaultTruthDir(config.dataDir(), spec, DEMO_SEED);
     SimulationRun.Summary s = SimulationRun.run(new Simulator(World.generate(spec, DEMO_SEED)),
-        Sinks.inProcess(store.ingest()), truth, 2_000, msg -> { });
+        Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), truth, 2_000, msg -> { });
     System.out.printf("Stored %d events for %d users and %d items in %.1f s (ground truth in %s)%n",
         s.accepted(), s.users(), s.items(), s.seconds(), truth);
   }

@@ -1,8 +1,9 @@
 package org.causalrec.cli;
 
 import java.util.Locale;
+import org.causalrec.store.StoreHandle;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.text.ItemEmbeddings;
 import org.causalrec.text.TextEmbedder;
@@ -33,7 +34,7 @@ public final class EmbedCommand implements Callable<Integer> {
       System.err.println("text features are off (text.provider: off): nothing to embed");
       return 2;
     }
-    try (Server.Store store = Server.Store.open(config);
+    try (StoreHandle store = StoreHandle.open(config);
         ItemEmbeddings text = new ItemEmbeddings(store.vertx(), store.pool(), embedder, t)) {
       long[] before = text.counts().await();
       System.err.printf(Locale.ROOT, "%d items, %d with a current embedding by %s%n", before[0], before[1],

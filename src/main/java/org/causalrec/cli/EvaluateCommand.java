@@ -1,6 +1,7 @@
 package org.causalrec.cli;
 
 import java.io.IOException;
+import org.causalrec.store.StoreHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -10,10 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
-import org.causalrec.eval.HoldoutRun;
+import org.causalrec.experiment.HoldoutRun;
 import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.model.Devices;
 import org.causalrec.store.EventRepository;
@@ -130,7 +131,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       return randomExposure(config);
     }
     HoldoutRun.Prepared prepared;
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       prepared = HoldoutRun.prepare(new EventRepository(store.pool()), config.eventTypes(), protocol, heldOut,
           trainShare, seed);
     }
@@ -155,12 +156,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     io.vertx.core.json.JsonObject r;
-    try (Server.Store store = Server.Store.open(config)) {
-      r = org.causalrec.eval.RandomExposureRun.run(new EventRepository(store.pool()), config.eventTypes(),
+    try (StoreHandle store = StoreHandle.open(config)) {
+      r = org.causalrec.experiment.RandomExposureRun.run(new EventRepository(store.pool()), config.eventTypes(),
           randomSurface, epochs, config.causal().popularityEta(), config.causal().minPropensity(), device.device(), seed,
           System.err::println);
     }
-    String table = org.causalrec.eval.RandomExposureRun.table(r);
+    String table = org.causalrec.experiment.RandomExposureRun.table(r);
     System.out.print(json ? r.encode() + "\n" : table);
     if (results != null) {
       String section = "### " + label + " (random-exposure)\n\n" + String.format(Locale.ROOT,
@@ -183,13 +184,13 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   private int offPolicy(Config config) {
     Devices.Choice device = Devices.choose(config.device());
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       org.causalrec.train.TrainingService training = new org.causalrec.train.TrainingService(store.vertx(),
           new EventRepository(store.pool()), new org.causalrec.store.ModelRepository(store.pool()), config,
           device.device(), (k, v) -> { });
       try {
         io.vertx.core.json.JsonObject r = training.evaluateOffPolicy(policy,
-            new org.causalrec.eval.OpeRun.Settings(temperature, reward, 1e-4, 200, seed)).await();
+            new org.causalrec.experiment.OpeRun.Settings(temperature, reward, 1e-4, 200, seed)).await();
         System.out.println(json ? r.encode() : r.encodePrettily());
       } finally {
         training.close().await();
@@ -202,7 +203,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     org.causalrec.sim.WorldSpec spec = org.causalrec.sim.WorldSpec.named(size);
-    org.causalrec.eval.CausalExperiment.Settings settings = new org.causalrec.eval.CausalExperiment.Settings(spec,
+    org.causalrec.experiment.CausalExperiment.Settings settings = new org.causalrec.experiment.CausalExperiment.Settings(spec,
         evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, minPropensity, parts);
     String command = "causalrec evaluate --causal --size " + size + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers;
@@ -217,7 +218,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   private int coldStart(Config config) throws IOException {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
-    org.causalrec.eval.ColdStartRun.Settings settings = new org.causalrec.eval.ColdStartRun.Settings(
+    org.causalrec.experiment.ColdStartRun.Settings settings = new org.causalrec.experiment.ColdStartRun.Settings(
         org.causalrec.sim.WorldSpec.named(size), coldShare, 20, Math.min(epochs, 30), evalUsers,
         config.text().newItemOptimism());
     String command = "causalrec evaluate --cold-start --size " + size + " --seeds "

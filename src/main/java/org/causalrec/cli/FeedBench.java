@@ -1,6 +1,8 @@
 package org.causalrec.cli;
 
 import io.vertx.core.Future;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.StoreHandle;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -19,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -42,9 +44,9 @@ final class FeedBench {
     Path dataDir = Files.createTempDirectory("causalrec-feed-bench");
     Config config = base.withDataDir(dataDir).withHttpPort(0).withModels(new Config.ModelConfig(
         base.models().epochs(), 0, base.models().excludeTypes()));
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       World world = World.generate(WorldSpec.named("small"), 42);
-      SimulationRun.run(new Simulator(world), Sinks.inProcess(store.ingest()), dataDir.resolve("truth"), 5_000,
+      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), dataDir.resolve("truth"), 5_000,
           m -> { });
       Server server = Server.start(config, store);
       try {

@@ -1,6 +1,8 @@
 package org.causalrec.cli;
 
 import io.vertx.core.json.JsonArray;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.ingest.IngestService;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,7 +53,9 @@ public final class ImportCommand implements Callable<Integer> {
         return 2;
       }
     }
-    try (Server.Store store = Server.Store.open(common.config())) {
+    Config config = common.config();
+    try (StoreHandle store = StoreHandle.open(config)) {
+      IngestService ingest = IngestService.on(store.pool(), config);
       long t0 = System.nanoTime();
       long read = 0;
       long accepted = 0;
@@ -74,7 +78,7 @@ public final class ImportCommand implements Callable<Integer> {
               pending.add(e);
               read++;
               if (pending.size() == batch) {
-                accepted += flush(store.ingest(), pending, where, accepted);
+                accepted += flush(ingest, pending, where, accepted);
                 pending = new JsonArray();
                 where.clear();
               }
@@ -82,7 +86,7 @@ public final class ImportCommand implements Callable<Integer> {
           }
         }
       }
-      accepted += flush(store.ingest(), pending, where, accepted);
+      accepted += flush(ingest, pending, where, accepted);
       double secs = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "imported %s: %d events read, %d stored, %d duplicates, %.1f s%n",
           path, read, accepted, read - accepted, secs);
@@ -117,7 +121,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
     try {
       return ingest.ingestEvents(events).await().accepted();
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       JsonObject err = e.toJson();
       Integer index = err.getInteger("index");
       String at = index == null ? where.get(0) + " to " + where.get(where.size() - 1) : where.get(index);

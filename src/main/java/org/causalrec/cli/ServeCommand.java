@@ -1,9 +1,10 @@
 package org.causalrec.cli;
 
 import java.util.concurrent.Callable;
+import org.causalrec.store.StoreHandle;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +34,9 @@ public final class ServeCommand implements Callable<Integer> {
    * Opens the store, runs {@code beforeServing} on it, serves, runs {@code afterStart}, and blocks
    * until the JVM is stopped.
    */
-  static void runUntilStopped(Config config, Consumer<Server.Store> beforeServing, Consumer<Server> afterStart)
+  static void runUntilStopped(Config config, Consumer<StoreHandle> beforeServing, Consumer<Server> afterStart)
       throws InterruptedException {
-    Server.Store store = Server.Store.open(config);
+    StoreHandle store = StoreHandle.open(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Server server;
     try {

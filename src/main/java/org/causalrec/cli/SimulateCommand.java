@@ -1,10 +1,12 @@
 package org.causalrec.cli;
 
 import io.vertx.core.Vertx;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.StoreHandle;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -53,8 +55,8 @@ public final class SimulateCommand implements Callable<Integer> {
         vertx.close().await();
       }
     } else {
-      try (Server.Store store = Server.Store.open(config)) {
-        s = SimulationRun.run(sim, Sinks.inProcess(store.ingest()), truth, batch, System.err::println);
+      try (StoreHandle store = StoreHandle.open(config)) {
+        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), truth, batch, System.err::println);
       }
     }
     System.out.printf(Locale.ROOT,

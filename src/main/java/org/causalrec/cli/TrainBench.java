@@ -1,6 +1,7 @@
 package org.causalrec.cli;
 
 import ai.djl.Device;
+import org.causalrec.store.StoreHandle;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -8,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Impressions;
@@ -30,7 +31,7 @@ final class TrainBench {
   static void run(Config config, Device device, int vaeUsers, int clickImpressions) {
     Feedback fb;
     Impressions imps;
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       EventRepository events = new EventRepository(store.pool());
       long t0 = System.nanoTime();
       fb = Feedback.load(events, config.eventTypes());

@@ -1,10 +1,11 @@
 package org.causalrec.cli;
 
 import io.vertx.core.eventbus.MessageConsumer;
+import org.causalrec.store.StoreHandle;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.model.Devices;
 import org.causalrec.store.EventRepository;
@@ -40,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
     Config config = common.config();
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       TrainingService training = new TrainingService(store.vertx(), new EventRepository(store.pool()),
           new ModelRepository(store.pool()), config, device.device(), (k, version) -> { });
       try (org.causalrec.text.TextEmbedder text = org.causalrec.text.TextEmbedder.of(config.text())) {

@@ -1,5 +1,6 @@
 package org.causalrec.eval;
 
+import org.causalrec.model.TopK;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class HoldoutEvaluator {
         for (int i : foldIn.row(u)) {
           seen[i] = true;
         }
-        int[] ranked = RankingMetrics.topK(scores[u - from], 100, seen);
+        int[] ranked = TopK.of(scores[u - from], 100, seen);
         r20 += RankingMetrics.recall(ranked, truth, 20);
         r50 += RankingMetrics.recall(ranked, truth, 50);
         n100 += RankingMetrics.ndcg(ranked, truth, 100);

@@ -1,5 +1,6 @@
 package org.causalrec.ingest;
 
+import org.causalrec.core.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -22,14 +23,14 @@ final class CatalogParser {
     Object c = o.getValue("categories");
     if (c != null) {
       if (!(c instanceof JsonArray arr)) {
-        throw InvalidInputException.badField("categories", "categories must be an array of strings");
+        throw ApiException.badField("categories", "categories must be an array of strings");
       }
       if (arr.size() > 100) {
-        throw InvalidInputException.badField("categories", "categories must hold at most 100 entries");
+        throw ApiException.badField("categories", "categories must hold at most 100 entries");
       }
       for (int k = 0; k < arr.size(); k++) {
         if (!(arr.getValue(k) instanceof String s) || s.isBlank() || s.length() > 128 || s.indexOf('\0') >= 0) {
-          throw InvalidInputException.badField("categories[" + k + "]",
+          throw ApiException.badField("categories[" + k + "]",
               "each category must be a non-blank string of at most 128 characters without NULs");
         }
         categories.add(s);
@@ -48,7 +49,7 @@ final class CatalogParser {
 
   private static JsonObject object(Object raw, String what) {
     if (!(raw instanceof JsonObject o)) {
-      throw InvalidInputException.badField("", "each " + what + " must be a JSON object");
+      throw ApiException.badField("", "each " + what + " must be a JSON object");
     }
     return o;
   }
@@ -57,12 +58,12 @@ final class CatalogParser {
     String bodyId = Fields.optionalString(o, "id", EventParser.MAX_ID_LENGTH);
     if (pathId == null) {
       if (bodyId == null) {
-        throw InvalidInputException.badField("id", "id is required");
+        throw ApiException.badField("id", "id is required");
       }
       return bodyId;
     }
     if (bodyId != null && !bodyId.equals(pathId)) {
-      throw InvalidInputException.badField("id", "id in the body differs from the id in the path");
+      throw ApiException.badField("id", "id in the body differs from the id in the path");
     }
     return Fields.pathId(pathId, EventParser.MAX_ID_LENGTH);
   }

@@ -1,5 +1,6 @@
 package org.causalrec.ingest;
 
+import org.causalrec.core.ApiException;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,7 +24,7 @@ final class EventParser {
 
   Event parse(Object raw, Instant now) {
     if (!(raw instanceof JsonObject o)) {
-      throw InvalidInputException.badField("", "each event must be a JSON object");
+      throw ApiException.badField("", "each event must be a JSON object");
     }
     String eventId = Fields.optionalString(o, "event_id", 128);
     String user = Fields.requiredString(o, "user_id", MAX_ID_LENGTH);
@@ -31,12 +32,12 @@ final class EventParser {
     String typeName = Fields.requiredString(o, "type", 64);
     EventTypes.Type type = types.get(typeName);
     if (type == null) {
-      throw InvalidInputException.badField("type",
+      throw ApiException.badField("type",
           "type '" + typeName + "' is not configured; accepted: " + String.join(", ", types.names()));
     }
     Double value = Fields.optionalNumber(o, "value");
     if (value == null && type.valueRequired()) {
-      throw InvalidInputException.badField("value", "value is required for type " + typeName);
+      throw ApiException.badField("value", "value is required for type " + typeName);
     }
     Instant ts = timestamp(o.getValue("timestamp"), now);
 
@@ -53,10 +54,10 @@ final class EventParser {
         recommended = Fields.optionalBoolean(ctx, "recommended");
         propensity = Fields.optionalNumber(ctx, "propensity");
         if (propensity != null && !(propensity > 0.0 && propensity <= 1.0)) {
-          throw InvalidInputException.badField("propensity", "propensity must be in (0, 1]");
+          throw ApiException.badField("propensity", "propensity must be in (0, 1]");
         }
         model = Fields.optionalString(ctx, "model_version", 128);
-      } catch (InvalidInputException e) {
+      } catch (ApiException e) {
         throw Fields.nested("context", e);
       }
     }
@@ -72,7 +73,7 @@ final class EventParser {
     if (v instanceof Number n) {
       double ms = n.doubleValue();
       if (ms != Math.rint(ms) || ms < MIN_TS.toEpochMilli() || ms > MAX_TS.toEpochMilli()) {
-        throw InvalidInputException.badField("timestamp", "a numeric timestamp must be whole epoch milliseconds"
+        throw ApiException.badField("timestamp", "a numeric timestamp must be whole epoch milliseconds"
             + " between 1973 and 2200 (epoch seconds are a common mistake: multiply by 1000)");
       }
       ts = Instant.ofEpochMilli((long) ms);
@@ -80,14 +81,14 @@ final class EventParser {
       try {
         ts = OffsetDateTime.parse(s).toInstant();
       } catch (DateTimeParseException e) {
-        throw InvalidInputException.badField("timestamp",
+        throw ApiException.badField("timestamp",
             "timestamp must be ISO-8601 with an offset (2026-01-31T12:00:00Z) or epoch milliseconds");
       }
     } else {
-      throw InvalidInputException.badField("timestamp", "timestamp must be a string or a number");
+      throw ApiException.badField("timestamp", "timestamp must be a string or a number");
     }
     if (ts.isBefore(MIN_TS) || ts.isAfter(MAX_TS)) {
-      throw InvalidInputException.badField("timestamp", "timestamp must be between 1973 and 2200");
+      throw ApiException.badField("timestamp", "timestamp must be between 1973 and 2200");
     }
     return ts;
   }

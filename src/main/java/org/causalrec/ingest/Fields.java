@@ -1,5 +1,6 @@
 package org.causalrec.ingest;
 
+import org.causalrec.core.ApiException;
 import io.vertx.core.json.JsonObject;
 
 /** Typed reads of JSON fields that fail with a 400 naming the field. */
@@ -10,7 +11,7 @@ final class Fields {
   static String requiredString(JsonObject o, String field, int maxLength) {
     String s = optionalString(o, field, maxLength);
     if (s == null) {
-      throw InvalidInputException.badField(field, field + " is required");
+      throw ApiException.badField(field, field + " is required");
     }
     return s;
   }
@@ -22,7 +23,7 @@ final class Fields {
     }
     String s = string(v, field, maxLength);
     if (s.isBlank()) {
-      throw InvalidInputException.badField(field, field + " must not be blank");
+      throw ApiException.badField(field, field + " must not be blank");
     }
     return s;
   }
@@ -35,13 +36,13 @@ final class Fields {
   /** A string of at most {@code maxLength} characters without NULs (PostgreSQL text refuses them). */
   private static String string(Object v, String field, int maxLength) {
     if (!(v instanceof String s)) {
-      throw InvalidInputException.badField(field, field + " must be a string");
+      throw ApiException.badField(field, field + " must be a string");
     }
     if (s.length() > maxLength) {
-      throw InvalidInputException.badField(field, field + " must be at most " + maxLength + " characters");
+      throw ApiException.badField(field, field + " must be at most " + maxLength + " characters");
     }
     if (s.indexOf('\0') >= 0) {
-      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
+      throw ApiException.badField(field, field + " must not contain NUL characters");
     }
     return s;
   }
@@ -52,11 +53,11 @@ final class Fields {
       return null;
     }
     if (!(v instanceof Number n)) {
-      throw InvalidInputException.badField(field, field + " must be a number");
+      throw ApiException.badField(field, field + " must be a number");
     }
     double d = n.doubleValue();
     if (!Double.isFinite(d)) {
-      throw InvalidInputException.badField(field, field + " must be finite");
+      throw ApiException.badField(field, field + " must be finite");
     }
     return d;
   }
@@ -67,11 +68,11 @@ final class Fields {
       return null;
     }
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw InvalidInputException.badField(field, field + " must be an integer");
+      throw ApiException.badField(field, field + " must be an integer");
     }
     long l = n.longValue();
     if (l < min || l > max) {
-      throw InvalidInputException.badField(field, field + " must be in " + min + ".." + max);
+      throw ApiException.badField(field, field + " must be in " + min + ".." + max);
     }
     return (int) l;
   }
@@ -82,7 +83,7 @@ final class Fields {
       return null;
     }
     if (!(v instanceof Boolean b)) {
-      throw InvalidInputException.badField(field, field + " must be true or false");
+      throw ApiException.badField(field, field + " must be true or false");
     }
     return b;
   }
@@ -93,7 +94,7 @@ final class Fields {
       return null;
     }
     if (!(v instanceof JsonObject j)) {
-      throw InvalidInputException.badField(field, field + " must be an object");
+      throw ApiException.badField(field, field + " must be an object");
     }
     return j;
   }
@@ -102,7 +103,7 @@ final class Fields {
   static JsonObject optionalJsonb(JsonObject o, String field) {
     JsonObject j = optionalObject(o, field);
     if (j != null && containsNul(j)) {
-      throw InvalidInputException.badField(field, field + " must not contain NUL characters");
+      throw ApiException.badField(field, field + " must not contain NUL characters");
     }
     return j;
   }
@@ -110,7 +111,7 @@ final class Fields {
   /** Rejects an identifier taken from a URL path that PostgreSQL could not store. */
   static String pathId(String id, int maxLength) {
     if (id == null || id.isBlank() || id.length() > maxLength || id.indexOf('\0') >= 0) {
-      throw InvalidInputException.badField("id", "id must be 1.." + maxLength + " characters without NULs");
+      throw ApiException.badField("id", "id must be 1.." + maxLength + " characters without NULs");
     }
     return id;
   }
@@ -136,8 +137,8 @@ final class Fields {
   }
 
   /** Prefixes the field of a nested object's error: {@code context} + {@code position}. */
-  static InvalidInputException nested(String parent, InvalidInputException e) {
+  static ApiException nested(String parent, ApiException e) {
     JsonObject j = e.toJson();
-    return InvalidInputException.badField(parent + "." + j.getString("field"), parent + "." + e.getMessage());
+    return ApiException.badField(parent + "." + j.getString("field"), parent + "." + e.getMessage());
   }
 }

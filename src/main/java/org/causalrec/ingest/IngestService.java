@@ -1,5 +1,6 @@
 package org.causalrec.ingest;
 
+import org.causalrec.core.ApiException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -55,6 +56,12 @@ public final class IngestService {
   private final AtomicLong duplicatesTotal = new AtomicLong();
   private final AtomicLong unknownItemTotal = new AtomicLong();
 
+  /** The write path over {@code pool} with the configured event types and batch limit. */
+  public static IngestService on(io.vertx.sqlclient.Pool pool, org.causalrec.config.Config config) {
+    return new IngestService(new EventRepository(pool), new CatalogRepository(pool), config.eventTypes(),
+        config.maxEventsPerRequest(), Clock.systemUTC());
+  }
+
   public IngestService(EventRepository events, CatalogRepository catalog, EventTypes types, int maxBatch,
       Clock clock) {
     this.events = events;
@@ -71,7 +78,7 @@ public final class IngestService {
       checkSize(raw.size(), "events");
       Instant now = clock.instant();
       parsed = parseAll(raw, "invalid_event", (o, k) -> eventParser.parse(o, now));
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     return events.insert(parsed).map(r -> {
@@ -87,7 +94,7 @@ public final class IngestService {
     try {
       checkSize(raw.size(), "items");
       return catalog.upsertItems(parseAll(raw, "invalid_item", (o, k) -> CatalogParser.item(o, null)));
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
   }
@@ -97,7 +104,7 @@ public final class IngestService {
     try {
       Item item = CatalogParser.item(raw, id);
       return catalog.upsertItem(item);
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
   }
@@ -107,7 +114,7 @@ public final class IngestService {
     try {
       checkSize(raw.size(), "users");
       return catalog.upsertUsers(parseAll(raw, "invalid_user", (o, k) -> CatalogParser.user(o, null)));
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
   }
@@ -117,7 +124,7 @@ public final class IngestService {
     try {
       User user = CatalogParser.user(raw, id);
       return catalog.upsertUser(user);
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
   }
@@ -132,8 +139,7 @@ public final class IngestService {
 
   private void checkSize(int n, String what) {
     if (n > maxBatch) {
-      throw new InvalidInputException(413, "too_many_records", what, null,
-          n + " " + what + " in one request; the limit is " + maxBatch);
+      throw ApiException.tooLarge("too_many_records", what, n + " " + what + " in one request; the limit is " + maxBatch);
     }
   }
 
@@ -142,7 +148,7 @@ public final class IngestService {
     for (int k = 0; k < raw.size(); k++) {
       try {
         out.add(parser.apply(raw.getValue(k), k));
-      } catch (InvalidInputException e) {
+      } catch (ApiException e) {
         throw e.at(k, error);
       }
     }
@@ -155,7 +161,7 @@ public final class IngestService {
    */
   public static JsonArray parseRecords(Buffer body, boolean ndjson, String arrayField) {
     if (body == null || body.length() == 0) {
-      throw new InvalidInputException(400, "invalid_body", arrayField, null, "the request body is empty");
+      throw ApiException.badRequest("invalid_body", arrayField, "the request body is empty");
     }
     if (ndjson) {
       return parseNdjson(body.toString());
@@ -164,7 +170,7 @@ public final class IngestService {
     try {
       v = Json.decodeValue(body);
     } catch (DecodeException e) {
-      throw new InvalidInputException(400, "invalid_json", null, null, "body is not valid JSON: " + e.getMessage());
+      throw ApiException.badRequest("invalid_json", null, "body is not valid JSON: " + e.getMessage());
     }
     if (v instanceof JsonArray a) {
       return a;
@@ -172,8 +178,7 @@ public final class IngestService {
     if (v instanceof JsonObject o && o.getValue(arrayField) instanceof JsonArray a) {
       return a;
     }
-    throw new InvalidInputException(400, "invalid_body", arrayField, null,
-        "body must be a JSON array or an object with an array '" + arrayField + "'");
+    throw ApiException.badRequest("invalid_body", arrayField, "body must be a JSON array or an object with an array '" + arrayField + "'");
   }
 
   private static JsonArray parseNdjson(String text) {
@@ -187,8 +192,7 @@ public final class IngestService {
       try {
         out.add(new JsonObject(l));
       } catch (DecodeException e) {
-        throw new InvalidInputException(400, "invalid_json", null, out.size(),
-            "line " + line + " is not a JSON object: " + e.getMessage());
+        throw ApiException.badRecord("invalid_json", null, out.size(), "line " + line + " is not a JSON object: " + e.getMessage());
       }
     }
     return out;

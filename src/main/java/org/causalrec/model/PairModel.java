@@ -405,7 +405,7 @@ public final class PairModel implements AutoCloseable {
         .put("heads", heads).put("dim", dim).put("features", features).put("text_dim", textDim).encodePrettily());
     model.save(dir, name);
     if (textDim > 0) {
-      Files.write(dir.resolve(name + "-item-text.bin"), org.causalrec.store.FloatBytes.of(itemText));
+      Files.write(dir.resolve(name + "-item-text.bin"), org.causalrec.core.FloatBytes.of(itemText));
     }
   }
 
@@ -432,7 +432,7 @@ public final class PairModel implements AutoCloseable {
       if (bytes.length != 4 * items * textDim) {
         throw new IOException("corrupt item text rows in " + dir + ": " + bytes.length + " bytes");
       }
-      itemText = org.causalrec.store.FloatBytes.rows(bytes, textDim);
+      itemText = org.causalrec.core.FloatBytes.rows(bytes, textDim);
     }
     PairBlock block = new PairBlock(users, items, dim, heads, features + textDim);
     Model model = Model.newInstance(NAME, device);

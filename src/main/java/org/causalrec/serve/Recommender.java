@@ -1,5 +1,6 @@
 package org.causalrec.serve;
 
+import org.causalrec.model.TopK;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -147,7 +148,7 @@ public final class Recommender {
           || (category != null && !m.categories().get(i).contains(category));
     }
     List<Ranked> ranked = new ArrayList<>();
-    for (int col : RankingMetrics.topK(scores, n, skip)) {
+    for (int col : TopK.of(scores, n, skip)) {
       if (!skip[col]) {
         ranked.add(new Ranked(m.items().id(col), m.titles()[col], scores[col], col,
             blendedCols.contains(col) ? "mult-vae+text" : "mult-vae"));

@@ -1,5 +1,6 @@
 package org.causalrec.serve;
 
+import org.causalrec.model.TopK;
 import ai.djl.Device;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +20,7 @@ import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Interactions;
 import org.causalrec.eval.RankingMetrics;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.core.ApiException;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.ModelRepository;
 import org.slf4j.Logger;
@@ -150,8 +151,7 @@ public final class UpliftServing {
   private Loaded require() {
     Loaded l = current.get();
     if (l == null) {
-      throw new InvalidInputException(503, "no_uplift_model", null, null,
-          "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
+      throw ApiException.unavailable("no_uplift_model", null, "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
               + " (GET /v1/models shows runs in progress)");
     }
     return l;
@@ -166,18 +166,16 @@ public final class UpliftServing {
     Loaded l;
     try {
       l = require();
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     int i = l.items().indexOf(item);
     if (i < 0) {
-      return Future.failedFuture(new InvalidInputException(404, "unknown_item", "item", null,
-          "item '" + item + "' was never logged, so the uplift model has nothing to say about it"));
+      return Future.failedFuture(ApiException.notFound("unknown_item", "item", "item '" + item + "' was never logged, so the uplift model has nothing to say about it"));
     }
     return recommender.features(user).compose(f -> {
       if (f.history().isEmpty() && l.users().indexOf(user) < 0) {
-        return Future.failedFuture(new InvalidInputException(404, "unknown_user", "id", null,
-            "user '" + user + "' has no events: there is nothing to estimate their response from"));
+        return Future.failedFuture(ApiException.notFound("unknown_user", "id", "user '" + user + "' has no events: there is nothing to estimate their response from"));
       }
       return worker.<JsonObject>executeBlocking(() -> whatIfBlocking(l, user, item, i, f.history()), false);
     });
@@ -204,7 +202,7 @@ public final class UpliftServing {
     Loaded l;
     try {
       l = require();
-    } catch (InvalidInputException e) {
+    } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     return recommender.features(user).compose(f -> worker.executeBlocking(() -> {
@@ -217,7 +215,7 @@ public final class UpliftServing {
         skip[i] = exclude.contains(id) || f.consumed().contains(id);
       }
       JsonArray items = new JsonArray();
-      for (int i : RankingMetrics.topK(tau, n, skip)) {
+      for (int i : TopK.of(tau, n, skip)) {
         if (!skip[i]) {
           items.add(new JsonObject().put("id", l.items().id(i)).put("uplift", est[i].uplift())
               .put("p_recommended", est[i].treated()).put("p_not_recommended", est[i].control())

@@ -1,5 +1,6 @@
 package org.causalrec.store;
 
+import org.causalrec.core.FloatBytes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;

@@ -20,11 +20,11 @@ import org.causalrec.data.Impressions;
 import org.causalrec.eval.Auc;
 import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.eval.HoldoutEvaluator;
-import org.causalrec.eval.HoldoutRun;
+import org.causalrec.experiment.HoldoutRun;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.eval.HoldoutSplit;
-import org.causalrec.eval.OpeRun;
-import org.causalrec.ingest.InvalidInputException;
+import org.causalrec.experiment.OpeRun;
+import org.causalrec.core.ApiException;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.Objective;
@@ -127,10 +127,10 @@ public final class TrainingService {
   private Options options(String kind, String objective, String propensity) {
     boolean debiasable = kind.equals("mult-vae") || kind.equals("click-mlp");
     if (!debiasable && objective != null) {
-      throw InvalidInputException.badField("objective", "objective applies to mult-vae and click-mlp");
+      throw ApiException.badField("objective", "objective applies to mult-vae and click-mlp");
     }
     if (!kind.equals("mult-vae") && propensity != null) {
-      throw InvalidInputException.badField("propensity", "propensity (popularity or learned) applies to mult-vae;"
+      throw ApiException.badField("propensity", "propensity (popularity or learned) applies to mult-vae;"
           + " the click model uses the impressions' logged propensities");
     }
     if (!debiasable) {
@@ -142,17 +142,17 @@ public final class TrainingService {
     try {
       o = Objective.parse(name);
     } catch (IllegalArgumentException e) {
-      throw InvalidInputException.badField("objective", e.getMessage());
+      throw ApiException.badField("objective", e.getMessage());
     }
     if (kind.equals("mult-vae") && o == Objective.DR) {
-      throw InvalidInputException.badField("objective", "the Mult-VAE takes naive, ips or snips;"
+      throw ApiException.badField("objective", "the Mult-VAE takes naive, ips or snips;"
           + " dr (DR-JL) is defined for pointwise losses and applies to click-mlp");
     }
     String source = null;
     if (kind.equals("mult-vae") && o.debiased()) {
       source = propensity != null ? propensity : config.causal().propensity();
       if (!source.equals("popularity") && !source.equals("learned")) {
-        throw InvalidInputException.badField("propensity", "propensity must be popularity or learned");
+        throw ApiException.badField("propensity", "propensity must be popularity or learned");
       }
     }
     return new Options(o, source);
@@ -167,13 +167,12 @@ public final class TrainingService {
 
   private Future<Launch> launch(String kind, Integer epochs, String objective, String propensity) {
     if (!KINDS.contains(kind)) {
-      return Future.failedFuture(new InvalidInputException(404, "unknown_model_kind", "kind", null,
-          "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", new java.util.TreeSet<>(KINDS))));
+      return Future.failedFuture(ApiException.notFound("unknown_model_kind", "kind", "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", new java.util.TreeSet<>(KINDS))));
     }
     Options opts;
     try {
       opts = options(kind, objective, propensity);
-    } catch (InvalidInputException ex) {
+    } catch (ApiException ex) {
       return Future.failedFuture(ex);
     }
     int e = epochs != null ? epochs : switch (kind) {
@@ -183,11 +182,10 @@ public final class TrainingService {
       default -> config.models().epochs();
     };
     if (e < 1 || e > 10_000) {
-      return Future.failedFuture(InvalidInputException.badField("epochs", "epochs must be in 1..10000"));
+      return Future.failedFuture(ApiException.badField("epochs", "epochs must be in 1..10000"));
     }
     if (!running.add(kind)) {
-      return Future.failedFuture(new InvalidInputException(409, "training_running", "kind", null,
-          "a " + kind + " model is already training"));
+      return Future.failedFuture(ApiException.conflict("training_running", "kind", "a " + kind + " model is already training"));
     }
     return registry.startTraining(kind, opts.toJson().put("epochs", e), device.toString())
         .onFailure(err -> running.remove(kind))
@@ -362,16 +360,16 @@ public final class TrainingService {
     if (protocol.equals("random-exposure")) {
       return worker.executeBlocking(() -> {
         try {
-          return org.causalrec.eval.RandomExposureRun.run(events, config.eventTypes(), "random", epochs,
+          return org.causalrec.experiment.RandomExposureRun.run(events, config.eventTypes(), "random", epochs,
               config.causal().popularityEta(), config.causal().minPropensity(), device, seed, LOG::info);
         } catch (IllegalArgumentException e) {
-          throw InvalidInputException.badField("protocol", e.getMessage());
+          throw ApiException.badField("protocol", e.getMessage());
         }
       });
     }
     for (String m : models) {
       if (!java.util.List.of("popularity", "ease", "mult-vae").contains(m)) {
-        return Future.failedFuture(InvalidInputException.badField("models", "unknown model " + m
+        return Future.failedFuture(ApiException.badField("models", "unknown model " + m
             + " (popularity, ease, mult-vae)"));
       }
     }
@@ -380,7 +378,7 @@ public final class TrainingService {
       try {
         p = HoldoutRun.prepare(events, config.eventTypes(), protocol, heldOut, trainShare, seed);
       } catch (IllegalArgumentException e) {
-        throw InvalidInputException.badField("protocol", e.getMessage());
+        throw ApiException.badField("protocol", e.getMessage());
       }
       return HoldoutRun.toJson(protocol, p.feedback(), p.split(),
           HoldoutRun.run(p.split(), epochs, device, seed, models, LOG::info));
@@ -397,7 +395,7 @@ public final class TrainingService {
       ModelRepository.ModelRow row = rows.stream().filter(r -> policy == null || r.version().equals(policy))
           .findFirst().orElse(null);
       if (row == null) {
-        return Future.failedFuture(new InvalidInputException(404, "unknown_policy", "policy", null, policy == null
+        return Future.failedFuture(ApiException.notFound("unknown_policy", "policy", policy == null
             ? "no ready mult-vae version to evaluate: train one first"
             : "no ready mult-vae version '" + policy + "'"));
       }
@@ -409,7 +407,7 @@ public final class TrainingService {
         try (MultVae vae = MultVae.load(dir, device)) {
           return OpeRun.run(log, vae, org.causalrec.data.IdIndex.of(ids), row.version(), settings);
         } catch (IllegalArgumentException e) {
-          throw new InvalidInputException(400, "no_propensities", "policy", null, e.getMessage());
+          throw ApiException.badRequest("no_propensities", "policy", e.getMessage());
         }
       });
     });

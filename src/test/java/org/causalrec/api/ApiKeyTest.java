@@ -1,11 +1,12 @@
 package org.causalrec.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.store.StoreHandle;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class ApiKeyTest {
   @Test
   void writesNeedTheKey() {
     Config config = TestEnv.config(dir).withApiKey("s3cret");
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       Server server = Server.start(config, store);
       WebClient client = WebClient.create(server.vertx());
       JsonArray events = new JsonArray().add(TestEnv.click(null, "u1", "i1"));

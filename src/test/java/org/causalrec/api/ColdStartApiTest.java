@@ -1,6 +1,7 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.click;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.get;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.List;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +31,7 @@ class ColdStartApiTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient client;
   static int port;
@@ -46,7 +47,7 @@ class ColdStartApiTest {
   @BeforeAll
   static void start() {
     Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withBatching(32, 200));
-    store = Server.Store.open(c);
+    store = StoreHandle.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());
     port = server.port();

@@ -1,13 +1,14 @@
 package org.causalrec.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.store.StoreHandle;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.store.EventRepository;
@@ -23,7 +24,7 @@ class DatabaseDownTest {
   @Test
   void writesFailCleanlyWhileTheDatabaseIsDownAndNothingAcceptedIsLost() {
     Config config = TestEnv.config(dir);
-    Server.Store store = Server.Store.open(config);
+    StoreHandle store = StoreHandle.open(config);
     Server server = Server.start(config, store);
     WebClient client = WebClient.create(server.vertx());
     int port = server.port();
@@ -44,7 +45,7 @@ class DatabaseDownTest {
     store.close();
 
     // Restart on the same data directory: the two acknowledged events are there, the refused one is not.
-    try (Server.Store again = Server.Store.open(config)) {
+    try (StoreHandle again = StoreHandle.open(config)) {
       assertEquals(2L, new EventRepository(again.pool()).count().await());
     }
   }

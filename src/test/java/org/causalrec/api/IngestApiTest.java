@@ -1,6 +1,7 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.click;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.get;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +29,7 @@ class IngestApiTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient client;
   static int port;
@@ -38,7 +39,7 @@ class IngestApiTest {
     Config config = TestEnv.config(dir);
     config = new Config(config.httpHost(), 0, dir, null, "cpu", null, config.eventTypes(), 10_000,
         4L * 1024 * 1024, config.stream(), config.models(), config.causal(), config.text(), config.feed());
-    store = Server.Store.open(config);
+    store = StoreHandle.open(config);
     server = Server.start(config, store);
     client = WebClient.create(server.vertx());
     port = server.port();

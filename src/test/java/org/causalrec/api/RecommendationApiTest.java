@@ -1,6 +1,9 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.get;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,7 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -38,7 +41,7 @@ class RecommendationApiTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient client;
   static int port;
@@ -46,8 +49,8 @@ class RecommendationApiTest {
 
   @BeforeAll
   static void start() throws InterruptedException {
-    store = Server.Store.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 6)), Sinks.inProcess(store.ingest()),
+    store = StoreHandle.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 6)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
         dir.resolve("truth"), 2_000, m -> { });
     server = Server.start(TestEnv.config(dir), store);
     client = WebClient.create(server.vertx());

@@ -1,6 +1,7 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.get;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +18,7 @@ import io.vertx.sqlclient.Tuple;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.function.BooleanSupplier;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +36,7 @@ class TextApiTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient client;
   static int port;
@@ -57,7 +58,7 @@ class TextApiTest {
   static void start() {
     Config c = TestEnv.config(dir);
     c = c.withText(Config.TextConfig.defaults().withBatching(4, 200));
-    store = Server.Store.open(c);
+    store = StoreHandle.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());
     port = server.port();

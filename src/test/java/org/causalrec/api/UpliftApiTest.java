@@ -1,6 +1,9 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.get;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +17,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -37,7 +40,7 @@ class UpliftApiTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient client;
   static int port;
@@ -46,8 +49,8 @@ class UpliftApiTest {
 
   @BeforeAll
   static void start() {
-    store = Server.Store.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 8)), Sinks.inProcess(store.ingest()),
+    store = StoreHandle.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 8)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
         dir.resolve("truth"), 2_000, m -> { });
     server = Server.start(TestEnv.config(dir), store);
     client = WebClient.create(server.vertx());

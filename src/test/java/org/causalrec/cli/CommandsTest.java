@@ -1,6 +1,7 @@
 package org.causalrec.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -9,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.causalrec.App;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
@@ -50,7 +51,7 @@ class CommandsTest {
     assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, udata.toString()));
     assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, csv.toString()));
     assertEquals(0, run("import", "--format", "movielens", "--data-dir", data, udata.toString()));
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       EventRepository events = new EventRepository(store.pool());
       assertEquals(5L, events.count().await());
       List<Event> user196 = events.recentByUser("196", 10, null).await();
@@ -77,7 +78,7 @@ class CommandsTest {
     assertEquals(0, run("import", "--format", "coat", "--data-dir", data, coat.toString()), "idempotent");
     assertEquals(0, run("import", "--format", "triples", "--random-test", test.toString(), "--data-dir", data,
         train.toString()));
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       EventRepository events = new EventRepository(store.pool());
       assertEquals(7L + 5L, events.count().await());
       List<Event> u0 = events.recentByUser("coat-u0", 10, null).await();
@@ -128,7 +129,7 @@ class CommandsTest {
         bts.toString()));
     assertEquals(0, run("import", "--format", "kuairec", "--data-dir", data, kr.toString()));
     assertEquals(0, run("import", "--format", "kuairec", "--data-dir", data, kr.toString()), "idempotent");
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       EventRepository events = new EventRepository(store.pool());
       // OBD: 4 impressions + 2 clicks; KuaiRec: 5 impressions + 2 clicks (watch ratio >= 2)
       assertEquals(6L + 7L, events.count().await());
@@ -172,7 +173,7 @@ class CommandsTest {
     Files.writeString(bad, "{\"user_id\":\"u\",\"item_id\":\"i\",\"type\":\"click\"}\n{\"user_id\":\"u\",\"type\":\"click\"}\n");
     String data = dir.resolve("store").toString();
     assertEquals(1, run("import", "--format", "ndjson", "--data-dir", data, bad.toString()));
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       assertEquals(0L, new EventRepository(store.pool()).count().await());
     }
   }
@@ -242,7 +243,7 @@ class CommandsTest {
     String data = dir.resolve("store").toString();
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "3", "--data-dir", data));
     assertTrue(Files.exists(dir.resolve("store/sim/tiny-3/exposures.tsv.gz")));
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       assertTrue(new EventRepository(store.pool()).count().await() > 3_000);
     }
   }
@@ -253,7 +254,7 @@ class CommandsTest {
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "5", "--data-dir", data));
     assertEquals(0, run("embed", "--data-dir", data), lastErr);
     long items;
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir.resolve("store")))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir.resolve("store")))) {
       items = store.pool().query("SELECT count(*) FROM items").execute().await().iterator().next().getLong(0);
       long stored = store.pool().query("SELECT count(*) FROM item_embeddings").execute().await().iterator().next()
           .getLong(0);

@@ -1,6 +1,9 @@
 package org.causalrec.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
@@ -46,7 +49,7 @@ class DashboardBrowserTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
 
   @BeforeAll
@@ -56,8 +59,8 @@ class DashboardBrowserTest {
       throw new AssertionError("CAUSALREC_REQUIRE_BROWSER is set but chromium or chromium-driver is missing");
     }
     Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
-    store = Server.Store.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 12)), Sinks.inProcess(store.ingest()),
+    store = StoreHandle.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 12)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
         dir.resolve("truth"), 2_000, m -> { });
     server = Server.start(TestEnv.config(dir), store);
     server.training().trainAndWait("mult-vae", 10).await();

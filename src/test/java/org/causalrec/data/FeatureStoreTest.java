@@ -1,6 +1,9 @@
 package org.causalrec.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,12 +53,12 @@ class FeatureStoreTest {
 
   @Test
   void bulkLoadAndStreamOverlapWithoutDoubleCounting(@org.junit.jupiter.api.io.TempDir Path dir) {
-    try (org.causalrec.Server.Store store = org.causalrec.Server.Store.open(TestEnv.config(dir))) {
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
       io.vertx.core.json.JsonArray batch = new io.vertx.core.json.JsonArray();
       for (int k = 0; k < 12; k++) {
         batch.add(TestEnv.click("e" + k, "u" + (k % 3), "i" + k));
       }
-      store.ingest().ingestEvents(batch).await();
+      IngestService.on(store.pool(), Config.defaults()).ingestEvents(batch).await();
       org.causalrec.store.EventRepository events = new org.causalrec.store.EventRepository(store.pool());
       List<Event> stored = events.scan(0, 100).await();
       FeatureStore fs = new FeatureStore(TestEnv.config(dir));

@@ -1,5 +1,6 @@
 package org.causalrec.eval;
 
+import org.causalrec.model.TopK;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,9 +38,9 @@ class RankingMetricsTest {
   @Test
   void topKReturnsTheBestFirstAndSkipsExclusions() {
     float[] scores = {0.1f, 0.9f, 0.5f, 0.9f, -1f, 0.7f};
-    assertArrayEquals(new int[] {1, 3, 5}, RankingMetrics.topK(scores, 3, null));
+    assertArrayEquals(new int[] {1, 3, 5}, TopK.of(scores, 3, null));
     boolean[] exclude = {false, true, false, false, false, false};
-    assertArrayEquals(new int[] {3, 5, 2, 0}, RankingMetrics.topK(scores, 4, exclude));
-    assertArrayEquals(new int[] {1, 3, 5, 2, 0, 4}, RankingMetrics.topK(scores, 10, null));
+    assertArrayEquals(new int[] {3, 5, 2, 0}, TopK.of(scores, 4, exclude));
+    assertArrayEquals(new int[] {1, 3, 5, 2, 0, 4}, TopK.of(scores, 10, null));
   }
 }

@@ -1,6 +1,8 @@
 package org.causalrec.feed;
 
 import static org.causalrec.TestEnv.get;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.sim.SimulationRun;
@@ -41,7 +43,7 @@ class LiveFeedTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static Server server;
   static WebClient http;
   static WebSocketClient ws;
@@ -49,8 +51,8 @@ class LiveFeedTest {
 
   @BeforeAll
   static void start() {
-    store = Server.Store.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 9)), Sinks.inProcess(store.ingest()),
+    store = StoreHandle.open(TestEnv.config(dir));
+    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 9)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
         dir.resolve("truth"), 2_000, m -> { });
     // a fixed, small kernel send buffer per connection: a client that stops reading is felt soon
     server = Server.start(TestEnv.config(dir).withFeed(new Config.FeedConfig(16 * 1024)), store);

@@ -1,6 +1,7 @@
 package org.causalrec.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
@@ -11,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.store.CursorRepository;
@@ -29,7 +30,7 @@ class EventTailerTest {
   @TempDir
   static Path dir;
 
-  static Server.Store store;
+  static StoreHandle store;
   static EventRepository events;
   static CursorRepository cursors;
 
@@ -38,7 +39,7 @@ class EventTailerTest {
 
   @BeforeAll
   static void open() {
-    store = Server.Store.open(TestEnv.config(dir));
+    store = StoreHandle.open(TestEnv.config(dir));
     events = new EventRepository(store.pool());
     cursors = new CursorRepository(store.pool());
   }
@@ -70,7 +71,7 @@ class EventTailerTest {
     for (int k = 0; k < n; k++) {
       batch.add(TestEnv.click(prefix + "-" + k, "user-" + (k % 7), "item-" + k));
     }
-    assertEquals(n, store.ingest().ingestEvents(batch).await().accepted());
+    assertEquals(n, IngestService.on(store.pool(), Config.defaults()).ingestEvents(batch).await().accepted());
   }
 
   private static List<Long> allIds() {
@@ -123,7 +124,7 @@ class EventTailerTest {
       for (int k = 0; k < 150; k++) {
         batch.add(TestEnv.click(null, "writer-" + w, "item-" + k));
       }
-      writes.add(store.ingest().ingestEvents(batch));
+      writes.add(IngestService.on(store.pool(), Config.defaults()).ingestEvents(batch));
     }
     Future.all(writes).await();
     List<Long> expected = allIds();

@@ -1,13 +1,16 @@
 package org.causalrec.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.data.Impressions;
 import org.causalrec.eval.Auc;
@@ -30,8 +33,8 @@ class ClickMlpTest {
   @Test
   void learnsClicksBeyondPosition() throws Exception {
     Impressions all;
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(MultVaeTest.WORLD, 8)), Sinks.inProcess(store.ingest()),
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
+      SimulationRun.run(new Simulator(World.generate(MultVaeTest.WORLD, 8)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
           dir.resolve("truth"), 2_000, m -> { });
       all = Impressions.load(new EventRepository(store.pool()));
     }

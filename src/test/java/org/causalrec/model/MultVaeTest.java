@@ -1,6 +1,9 @@
 package org.causalrec.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
@@ -51,8 +54,8 @@ class MultVaeTest {
 
   @BeforeAll
   static void trainOnTheTinyWorld() {
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(WORLD, 5)), Sinks.inProcess(store.ingest()),
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
+      SimulationRun.run(new Simulator(World.generate(WORLD, 5)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
           dir.resolve("truth"), 2_000, m -> { });
       feedback = Feedback.load(new EventRepository(store.pool()), TestEnv.config(dir).eventTypes());
       catalogue = new CatalogRepository(store.pool()).items(1_000, 0).await();
@@ -113,7 +116,7 @@ class MultVaeTest {
     boolean[] seen = new boolean[scores.length];
     bought.forEach(i -> seen[i] = true);
     int hits = 0;
-    for (int col : RankingMetrics.topK(scores, 10, seen)) {
+    for (int col : TopK.of(scores, 10, seen)) {
       String id = feedback.items().id(col);
       if (catalogue.stream().anyMatch(it -> it.id().equals(id) && it.categories().contains(counted))) {
         hits++;

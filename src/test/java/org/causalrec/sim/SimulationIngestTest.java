@@ -1,6 +1,8 @@
 package org.causalrec.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -8,7 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.store.CatalogRepository;
@@ -25,10 +27,10 @@ class SimulationIngestTest {
   @Test
   void inProcessAndOverHttpStoreTheSameWorldOnceWithItsTruth() throws Exception {
     Config config = TestEnv.config(dir);
-    try (Server.Store store = Server.Store.open(config)) {
+    try (StoreHandle store = StoreHandle.open(config)) {
       Simulator sim = new Simulator(World.generate(WorldSpec.named("tiny"), 21));
       Path truth = dir.resolve("truth");
-      SimulationRun.Summary s = SimulationRun.run(sim, Sinks.inProcess(store.ingest()), truth, 700, m -> { });
+      SimulationRun.Summary s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), truth, 700, m -> { });
       EventRepository events = new EventRepository(store.pool());
       assertEquals(s.events(), s.accepted());
       assertEquals(s.events(), events.count().await());

@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventBatch;
@@ -39,9 +39,9 @@ class EventOrderingTest {
   }
 
   /** A store with a tailer whose deliveries land in {@code seen}. */
-  private record Tailed(Server.Store store, EventRepository repo, List<Long> seen) implements AutoCloseable {
+  private record Tailed(StoreHandle store, EventRepository repo, List<Long> seen) implements AutoCloseable {
     static Tailed open(Path dir) {
-      Server.Store store = Server.Store.open(TestEnv.config(dir));
+      StoreHandle store = StoreHandle.open(TestEnv.config(dir));
       EventRepository repo = new EventRepository(store.pool());
       List<Long> seen = new CopyOnWriteArrayList<>();
       MessageConsumer<EventBatch> consumer = store.vertx().eventBus().consumer(EventTailer.ADDRESS,

@@ -1,12 +1,13 @@
 package org.causalrec.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.Test;
@@ -23,14 +24,14 @@ class ExternalDatabaseTest {
     try (Database server = Database.embedded(dir.resolve("external-pg"), true)) {
       String url = "postgresql://postgres:postgres@localhost:" + server.connectOptions().getPort() + "/postgres";
       Config config = TestEnv.config(dir.resolve("node")).withPgUrl(url);
-      try (Server.Store store = Server.Store.open(config)) {
+      try (StoreHandle store = StoreHandle.open(config)) {
         assertFalse(store.database().isEmbedded());
         assertEquals("3", store.database().schemaVersion());
-        assertEquals(1, store.ingest().ingestEvents(new JsonArray().add(TestEnv.click("x-1", "u", "i"))).await()
+        assertEquals(1, IngestService.on(store.pool(), Config.defaults()).ingestEvents(new JsonArray().add(TestEnv.click("x-1", "u", "i"))).await()
             .accepted());
       }
       // The events are in the external server, and the node made no embedded database of its own.
-      try (Server.Store again = Server.Store.open(TestEnv.config(dir.resolve("node")).withPgUrl(url))) {
+      try (StoreHandle again = StoreHandle.open(TestEnv.config(dir.resolve("node")).withPgUrl(url))) {
         assertEquals(1L, new EventRepository(again.pool()).count().await());
       }
       assertFalse(dir.resolve("node/pg").toFile().exists());

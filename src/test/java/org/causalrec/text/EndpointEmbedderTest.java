@@ -1,6 +1,7 @@
 package org.causalrec.text;
 
 import static org.causalrec.TestEnv.get;
+import org.causalrec.store.StoreHandle;
 import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class EndpointEmbedderTest {
   void aServerKeepsItemsWhileTheEndpointIsDownAndCatchesUp() throws Exception {
     Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withProvider("endpoint", url(), "big-model").withBatching(8, 200));
     down.set(true);
-    try (Server.Store store = Server.Store.open(c)) {
+    try (StoreHandle store = StoreHandle.open(c)) {
       Server server = Server.start(c, store);
       try {
         WebClient client = WebClient.create(server.vertx());

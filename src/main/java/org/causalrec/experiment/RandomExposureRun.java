@@ -1,5 +1,8 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
+import org.causalrec.eval.Auc;
+import org.causalrec.eval.RankingMetrics;
+import org.causalrec.model.TopK;
 import ai.djl.Device;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -167,7 +170,7 @@ public final class RandomExposureRun {
         }
       }
       if (!positives.isEmpty()) {
-        int[] ranked = RankingMetrics.topK(mine, mine.length, null);
+        int[] ranked = TopK.of(mine, mine.length, null);
         ndcg += RankingMetrics.ndcg(ranked, positives, K);
         recall += RankingMetrics.recall(ranked, positives, K);
         users++;

@@ -1,11 +1,10 @@
-package org.causalrec;
+package org.causalrec.server;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.causalrec.api.HttpVerticle;
@@ -30,6 +29,7 @@ import org.causalrec.ingest.IngestService;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.CursorRepository;
 import org.causalrec.store.Database;
+import org.causalrec.store.StoreHandle;
 import org.causalrec.store.EventRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +45,8 @@ public final class Server implements AutoCloseable {
   static final long REGISTRY_POLL_MS = 30_000;
 
   private final Config config;
-  private final Store store;
+  private final StoreHandle store;
+  private final IngestService ingest;
   private final EventTailer tailer;
   private final HttpVerticle http;
   private final String httpDeployment;
@@ -59,7 +60,7 @@ public final class Server implements AutoCloseable {
   private final LiveFeed feed;
   private final ModelFeed modelFeed;
 
-  private Server(Config config, Store store, EventTailer tailer, HttpVerticle http, String httpDeployment,
+  private Server(Config config, StoreHandle store, IngestService ingest, EventTailer tailer, HttpVerticle http, String httpDeployment,
       String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingService training,
       RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text, LiveFeed feed,
       ModelFeed modelFeed) {
@@ -68,6 +69,7 @@ public final class Server implements AutoCloseable {
     this.modelFeed = modelFeed;
     this.config = config;
     this.store = store;
+    this.ingest = ingest;
     this.tailer = tailer;
     this.http = http;
     this.httpDeployment = httpDeployment;
@@ -79,39 +81,9 @@ public final class Server implements AutoCloseable {
     this.featureFeed = featureFeed;
   }
 
-  /** The store alone (database migrated, pool, ingest path), for commands that do not serve HTTP. */
-  public record Store(Database database, Vertx vertx, Pool pool, IngestService ingest) implements AutoCloseable {
-
-    /** Opens the configured database, applies migrations and builds the write path. */
-    public static Store open(Config config) {
-      Database db = Database.open(config.pgUrl(), config.dataDir());
-      try {
-        db.migrate();
-        Vertx vertx = Vertx.vertx();
-        Pool pool = db.pool(vertx, 8);
-        EventRepository events = new EventRepository(pool);
-        IngestService ingest = new IngestService(events, new CatalogRepository(pool), config.eventTypes(),
-            config.maxEventsPerRequest(), Clock.systemUTC());
-        return new Store(db, vertx, pool, ingest);
-      } catch (RuntimeException e) {
-        db.close();
-        throw e;
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        pool.close().await();
-        vertx.close().await();
-      } finally {
-        database.close();
-      }
-    }
-  }
-
   /** Starts a node on an opened store and returns once it answers HTTP. */
-  public static Server start(Config config, Store store) {
+  public static Server start(Config config, StoreHandle store) {
+    IngestService ingest = IngestService.on(store.pool(), config);
     Pool pool = store.pool();
     Vertx vertx = store.vertx();
     EventRepository events = new EventRepository(pool);
@@ -164,8 +136,8 @@ public final class Server implements AutoCloseable {
     String tailerDeployment = vertx.deployVerticle(tailer).await();
     LiveFeed feed = new LiveFeed(vertx, recommender, uplift);
     ModelFeed modelFeed = new ModelFeed(vertx, registry, feed::status);
-    Services services = new Services(store.ingest(), catalog, events, recommender, uplift, training, registry,
-        text, feed, modelFeed, () -> readiness(store, tailer, serving, uplift, device, features, text, feed));
+    Services services = new Services(ingest, catalog, events, recommender, uplift, training, registry,
+        text, feed, modelFeed, () -> readiness(store, ingest, tailer, serving, uplift, device, features, text, feed));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -175,13 +147,13 @@ public final class Server implements AutoCloseable {
       return v;
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
-    Server server = new Server(config, store, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
+    Server server = new Server(config, store, ingest, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
         training, retrain, featureFeed, text, feed, modelFeed);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
 
-  private static Future<JsonObject> readiness(Store store, EventTailer tailer, ModelServing serving,
+  private static Future<JsonObject> readiness(StoreHandle store, IngestService ingest, EventTailer tailer, ModelServing serving,
       UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text, LiveFeed feed) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
@@ -191,7 +163,7 @@ public final class Server implements AutoCloseable {
                 .put("embedded", store.database().isEmbedded())
                 .put("schema_version", schema))
             .put("stream", tailer.status())
-            .put("ingest", store.ingest().counters())
+            .put("ingest", ingest.counters())
             .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
             .put("model", serving.status())
             .put("uplift_model", uplift.version())
@@ -231,7 +203,7 @@ public final class Server implements AutoCloseable {
 
   /** The write path. */
   public IngestService ingest() {
-    return store.ingest();
+    return ingest;
   }
 
   /** The database this node stores into. */

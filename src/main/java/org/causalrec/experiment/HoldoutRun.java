@@ -1,5 +1,7 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
+import org.causalrec.eval.HoldoutEvaluator;
+import org.causalrec.eval.HoldoutSplit;
 import ai.djl.Device;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,6 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
+import org.causalrec.model.TopK;
 import java.util.Arrays;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.IdIndex;
@@ -49,6 +50,6 @@ final class WorldTruth {
     for (int i = 0; i < scores.length; i++) {
       s[toWorld[i]] = scores[i];
     }
-    return RankingMetrics.topK(s, world.items(), null);
+    return TopK.of(s, world.items(), null);
   }
 }

@@ -1,13 +1,16 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.causalrec.ingest.IngestService;
+import org.causalrec.config.Config;
+import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import org.causalrec.Server;
+import org.causalrec.server.Server;
 import org.causalrec.TestEnv;
 import org.causalrec.config.EventTypes;
 import org.causalrec.sim.SimulationRun;
@@ -27,8 +30,8 @@ class RandomExposureRunTest {
 
   @Test
   void trainsOnTheBiasedLogAndRanksTheRandomlyExposedPairs() {
-    try (Server.Store store = Server.Store.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 4)), Sinks.inProcess(store.ingest()),
+    try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
+      SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 4)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
           dir.resolve("truth"), 2_000, m -> { });
       EventRepository events = new EventRepository(store.pool());
       JsonObject r = RandomExposureRun.run(events, EventTypes.defaults(), "explore", 20, 0.5, 0.05, Device.cpu(), 1,

@@ -1,4 +1,4 @@
-package org.causalrec.store;
+package org.causalrec.core;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,8 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
+import org.causalrec.eval.Correlation;
+import org.causalrec.eval.RankingMetrics;
+import org.causalrec.model.TopK;
 import ai.djl.Device;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -329,7 +332,7 @@ public final class CausalExperiment {
       }
       float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
       int wu = truth.impUser[u];
-      for (int i : RankingMetrics.topK(s, settings.k(), null)) {
+      for (int i : TopK.of(s, settings.k(), null)) {
         sum += truth.world.uplift(wu, truth.fbItem[i]);
       }
     }
@@ -361,13 +364,13 @@ public final class CausalExperiment {
         controlPairs.add(new double[] {est[i].control(), y0});
         atRandom += trueTau[i] / est.length * settings.k();
       }
-      byUplift += sumAt(RankingMetrics.topK(tau, settings.k(), null), trueTau);
-      byProbability += sumAt(RankingMetrics.topK(treated, settings.k(), null), trueTau);
+      byUplift += sumAt(TopK.of(tau, settings.k(), null), trueTau);
+      byProbability += sumAt(TopK.of(treated, settings.k(), null), trueTau);
       float[] t = new float[trueTau.length];
       for (int i = 0; i < t.length; i++) {
         t[i] = (float) trueTau[i];
       }
-      byTruth += sumAt(RankingMetrics.topK(t, settings.k(), null), trueTau);
+      byTruth += sumAt(TopK.of(t, settings.k(), null), trueTau);
     }
     double recs = evalUsers.length * (double) settings.k() / 1000.0;
     m.put("incremental_per_1000_uplift", byUplift / recs);

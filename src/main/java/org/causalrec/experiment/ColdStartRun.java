@@ -1,5 +1,7 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
+import org.causalrec.eval.RankingMetrics;
+import org.causalrec.model.TopK;
 import ai.djl.Device;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -162,9 +164,9 @@ public final class ColdStartRun {
           byKnn[c] = neighbours.get(c) == null ? Float.NEGATIVE_INFINITY : neighbours.get(c).score(scores, s.optimism());
           byNothing[c] = (float) r.nextDouble();
         }
-        random += RankingMetrics.recall(RankingMetrics.topK(byNothing, s.k(), null), truth, s.k());
-        profile += RankingMetrics.recall(RankingMetrics.topK(byProfile, s.k(), null), truth, s.k());
-        knn += RankingMetrics.recall(RankingMetrics.topK(byKnn, s.k(), null), truth, s.k());
+        random += RankingMetrics.recall(TopK.of(byNothing, s.k(), null), truth, s.k());
+        profile += RankingMetrics.recall(TopK.of(byProfile, s.k(), null), truth, s.k());
+        knn += RankingMetrics.recall(TopK.of(byKnn, s.k(), null), truth, s.k());
         // all items together, the user's own history left out: new items compete with known ones
         float[] all = new float[warm + nc];
         boolean[] skip = new boolean[warm + nc];
@@ -175,14 +177,14 @@ public final class ColdStartRun {
         Set<Integer> shifted = new HashSet<>();
         truth.forEach(c -> shifted.add(warm + c));
         System.arraycopy(byKnn, 0, all, warm, nc);
-        int[] top = RankingMetrics.topK(all, s.k(), skip);
+        int[] top = TopK.of(all, s.k(), skip);
         mixed += RankingMetrics.recall(top, shifted, s.k());
         mixedShare += newShare(top, warm);
         // the plain estimate (no optimism), for reference
         for (int c = 0; c < nc; c++) {
           all[warm + c] = neighbours.get(c) == null ? Float.NEGATIVE_INFINITY : neighbours.get(c).score(scores, 0);
         }
-        top = RankingMetrics.topK(all, s.k(), skip);
+        top = TopK.of(all, s.k(), skip);
         mixedPlain += RankingMetrics.recall(top, shifted, s.k());
         mixedPlainShare += newShare(top, warm);
       }

@@ -1,4 +1,4 @@
-package org.causalrec.eval;
+package org.causalrec.experiment;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
