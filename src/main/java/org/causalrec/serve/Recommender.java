@@ -14,7 +14,6 @@ import java.util.Set;
 import org.causalrec.config.Config;
 import org.causalrec.data.FeatureStore;
 import org.causalrec.data.Feedback;
-import org.causalrec.eval.RankingMetrics;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
 import org.causalrec.text.ItemEmbeddings;

@@ -19,7 +19,6 @@ import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Interactions;
-import org.causalrec.eval.RankingMetrics;
 import org.causalrec.core.ApiException;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.ModelRepository;
