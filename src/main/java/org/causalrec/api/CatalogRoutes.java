@@ -52,16 +52,16 @@ final class CatalogRoutes {
     ingest.upsertItems(records)
         .onSuccess(n -> {
           itemsChanged();
-          Errors.send(ctx, 200, new JsonObject().put("upserted", n));
+          Responses.ok(ctx, new JsonObject().put("upserted", n));
         })
         .onFailure(ctx::fail);
   }
 
   private void putItem(RoutingContext ctx) {
-    ingest.upsertItem(ctx.pathParam("id"), bodyObject(ctx))
+    ingest.upsertItem(ctx.pathParam("id"), Bodies.object(ctx))
         .onSuccess(item -> {
           itemsChanged();
-          Errors.send(ctx, 200, item.toJson());
+          Responses.ok(ctx, item.toJson());
         })
         .onFailure(ctx::fail);
   }
@@ -91,20 +91,20 @@ final class CatalogRoutes {
     int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
     long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
     catalog.items(limit, offset)
-        .onSuccess(list -> Errors.send(ctx, 200, page("items", list, limit, offset, it -> it.toJson())))
+        .onSuccess(list -> Responses.ok(ctx, page("items", list, limit, offset, it -> it.toJson())))
         .onFailure(ctx::fail);
   }
 
   private void postUsers(RoutingContext ctx) {
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "users");
     ingest.upsertUsers(records)
-        .onSuccess(n -> Errors.send(ctx, 200, new JsonObject().put("upserted", n)))
+        .onSuccess(n -> Responses.ok(ctx, new JsonObject().put("upserted", n)))
         .onFailure(ctx::fail);
   }
 
   private void putUser(RoutingContext ctx) {
-    ingest.upsertUser(ctx.pathParam("id"), bodyObject(ctx))
-        .onSuccess(user -> Errors.send(ctx, 200, user.toJson()))
+    ingest.upsertUser(ctx.pathParam("id"), Bodies.object(ctx))
+        .onSuccess(user -> Responses.ok(ctx, user.toJson()))
         .onFailure(ctx::fail);
   }
 
@@ -120,7 +120,7 @@ final class CatalogRoutes {
     } else if (ar.result() == null) {
       ctx.fail(notFound(what, id));
     } else {
-      Errors.send(ctx, 200, ar.result());
+      Responses.ok(ctx, ar.result());
     }
   }
 
@@ -128,7 +128,7 @@ final class CatalogRoutes {
     int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
     long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
     catalog.users(limit, offset)
-        .onSuccess(list -> Errors.send(ctx, 200, page("users", list, limit, offset, u -> u.toJson())))
+        .onSuccess(list -> Responses.ok(ctx, page("users", list, limit, offset, u -> u.toJson())))
         .onFailure(ctx::fail);
   }
 
@@ -138,18 +138,6 @@ final class CatalogRoutes {
     list.forEach(x -> arr.add(json.apply(x)));
     Object next = list.size() == limit ? offset + limit : null;
     return new JsonObject().put(name, arr).put("next", next);
-  }
-
-  private static JsonObject bodyObject(RoutingContext ctx) {
-    try {
-      JsonObject o = ctx.body().asJsonObject();
-      if (o == null) {
-        throw ApiException.badRequest("invalid_body", null, "the request body is empty");
-      }
-      return o;
-    } catch (DecodeException | ClassCastException e) {
-      throw ApiException.badRequest("invalid_json", null, "body must be a JSON object");
-    }
   }
 
   private static ApiException notFound(String what, String id) {

@@ -30,7 +30,7 @@ final class EventRoutes {
     boolean ndjson = type != null && (type.contains("ndjson") || type.contains("jsonlines"));
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), ndjson, "events");
     ingest.ingestEvents(records)
-        .onSuccess(r -> Errors.send(ctx, 200, r.toJson()))
+        .onSuccess(r -> Responses.ok(ctx, r.toJson()))
         .onFailure(ctx::fail);
   }
 
@@ -39,7 +39,7 @@ final class EventRoutes {
     int limit = Params.intParam(ctx, "limit", 50, 1, 1_000);
     long before = Params.longParam(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
     events.recentByUser(user, limit, before)
-        .onSuccess(list -> Errors.send(ctx, 200, page(user, list, limit)))
+        .onSuccess(list -> Responses.ok(ctx, page(user, list, limit)))
         .onFailure(ctx::fail);
   }
 

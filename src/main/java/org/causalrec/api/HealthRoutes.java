@@ -21,14 +21,14 @@ final class HealthRoutes {
   }
 
   private void live(RoutingContext ctx) {
-    Errors.send(ctx, 200, new JsonObject().put("status", "UP"));
+    Responses.ok(ctx, new JsonObject().put("status", "UP"));
   }
 
   private void ready(RoutingContext ctx) {
     readiness.get().onComplete(ar -> {
       JsonObject body = ar.succeeded() ? ar.result()
           : new JsonObject().put("status", "DOWN").put("detail", ar.cause().getMessage());
-      Errors.send(ctx, "UP".equals(body.getString("status")) ? 200 : 503, body);
+      Responses.send(ctx, "UP".equals(body.getString("status")) ? 200 : 503, body);
     });
   }
 }

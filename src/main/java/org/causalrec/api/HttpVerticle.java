@@ -2,16 +2,11 @@ package org.causalrec.api;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import org.causalrec.config.Config;
 
 /** The HTTP verticle: wires the routes of {@code /v1} and {@code /health}, one small handler each. */
@@ -31,24 +26,25 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     new HealthRoutes(services.readiness()).mount(router);
 
-    router.route("/v1/*").handler(this::checkApiKey);
+    router.route("/v1/*").handler(new ApiKeyHandler(config.apiKey()));
     new FeedRoutes(services.feed(), services.modelFeed()).mount(router);
     // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new EventRoutes(services.ingest(), services.events()).mount(router);
     new CatalogRoutes(services.ingest(), services.catalog(), services.text()).mount(router);
     new TextRoutes(services.text(), services.catalog()).mount(router);
-    new ModelRoutes(services.recommender(), services.uplift(), services.training(), services.models()).mount(router);
-
-    router.get("/v1/stats/propensities").handler(ctx -> ModelRoutes.propensities(ctx, services.events()));
-    // the dashboard (issue 6): static files from the jar; uPlot from its webjar
+    new RecommendationRoutes(services.recommender(), services.uplift()).mount(router);
+    new ModelRoutes(services.training(), services.models()).mount(router);
+    new EvaluationRoutes(services.evaluations()).mount(router);
+    new StatsRoutes(services.events()).mount(router);
+    // the dashboard: static files from the jar; uPlot from its webjar
     // GET only: a route for every method would turn a wrong method on an API path into a 404, not a 405
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     router.get("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
 
-    router.route().failureHandler(Errors::handle);
+    router.route().failureHandler(FailureHandler::handle);
     for (int status : new int[] {404, 405, 413, 500}) {
-      router.errorHandler(status, Errors::handle);
+      router.errorHandler(status, FailureHandler::handle);
     }
     HttpServerOptions options = new HttpServerOptions()
         .setCompressionSupported(true)
@@ -63,23 +59,5 @@ public final class HttpVerticle extends VerticleBase {
   /** The port actually bound (useful with port 0). */
   public int port() {
     return server.actualPort();
-  }
-
-  private void checkApiKey(RoutingContext ctx) {
-    HttpMethod m = ctx.request().method();
-    boolean write = !(m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS);
-    if (config.apiKey() == null || !write) {
-      ctx.next();
-      return;
-    }
-    String given = ctx.request().getHeader("X-API-Key");
-    boolean ok = given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
-        config.apiKey().getBytes(StandardCharsets.UTF_8));
-    if (ok) {
-      ctx.next();
-    } else {
-      Errors.send(ctx, 401, new JsonObject().put("error", "unauthorized").put("field", "X-API-Key")
-          .put("detail", "writes need a valid X-API-Key header"));
-    }
   }
 }

@@ -9,7 +9,8 @@ import org.causalrec.serve.UpliftServing;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
-import org.causalrec.train.TrainingService;
+import org.causalrec.experiment.Evaluations;
+import org.causalrec.train.TrainingJobs;
 
 /**
  * What the HTTP routes call.
@@ -20,6 +21,7 @@ import org.causalrec.train.TrainingService;
  * @param recommender recommendations
  * @param uplift what-if answers and rankings by uplift
  * @param training training jobs
+ * @param evaluations offline and off-policy evaluations
  * @param models the model registry
  * @param text item text embeddings, similar items and search; null when text features are off
  * @param feed the live recommendation feed
@@ -27,6 +29,7 @@ import org.causalrec.train.TrainingService;
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
-    Recommender recommender, UpliftServing uplift, TrainingService training, ModelRepository models,
+    Recommender recommender, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
+    ModelRepository models,
     org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,
     org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness) {}

@@ -75,7 +75,7 @@ final class TextRoutes {
     for (EmbeddingIndex.Hit h : hits) {
       items.add(new JsonObject().put("id", h.id()).put("title", h.title()).put("similarity", h.similarity()));
     }
-    Errors.send(ctx, 200, head.put("model", text.model()).put("indexed", text.index().size()).put("items", items));
+    Responses.ok(ctx, head.put("model", text.model()).put("indexed", text.index().size()).put("items", items));
   }
 
   private static ApiException textOff() {

@@ -7,7 +7,12 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.causalrec.model.ModelKind;
 import org.causalrec.model.PairModel;
+import org.causalrec.model.TrainedModel;
+import org.causalrec.model.TrainingLoop;
 
 /**
  * The learned exposure propensity (CAUSAL.md, "Exposure propensity: learned"): the probability
@@ -16,7 +21,7 @@ import org.causalrec.model.PairModel;
  * their number so the output stays calibrated). One session in ten is held out of training: the
  * epoch with the lowest loss on it is kept, and the calibration report is computed on it. Over a user's whole log, exposure is 1 - (1 - e)^sessions.
  */
-public final class ExposureModel implements AutoCloseable {
+public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[]> {
 
   /** Unshown items sampled per session and epoch. */
   static final int NEGATIVES = 20;
@@ -55,29 +60,56 @@ public final class ExposureModel implements AutoCloseable {
     this.items = items;
   }
 
-  /** Fits on the impressions of {@code log} grouped into {@code sessions}. */
-  public static ExposureModel fit(Impressions log, Sessions sessions, PairModel.Params p, Device device,
-      Consumer<String> progress) {
-    return fit(log, sessions, null, p, device, progress);
-  }
+  /** The kind: trains on a {@link Data} set, loads a saved model. */
+  public static final ModelKind<Data, PairModel.Params, ExposureModel> KIND = new ModelKind<>() {
+    @Override
+    public String name() {
+      return "exposure";
+    }
+
+    @Override
+    public ExposureModel train(Data data, PairModel.Params params, Device device,
+        Consumer<TrainingLoop.Epoch> progress) {
+      return ExposureModel.train(data, params, device, progress);
+    }
+
+    @Override
+    public ExposureModel load(Path dir, Device device) throws IOException {
+      return ExposureModel.load(dir, device);
+    }
+  };
 
   /**
-   * As above, with each item's text embedding (one row per item of {@code log}, or null) as an
-   * input: item content is a confounder of exposure (issue 5).
+   * What the exposure model learns from.
+   *
+   * @param log the impressions
+   * @param sessions the impressions grouped into the logging policy's decisions
+   * @param itemText each item's text embedding (one row per item of {@code log}), an input since
+   *     item content confounds exposure; or null
    */
-  public static ExposureModel fit(Impressions log, Sessions sessions, float[][] itemText, PairModel.Params p,
-      Device device, Consumer<String> progress) {
+  public record Data(Impressions log, Sessions sessions, float[][] itemText) {}
+
+  private static ExposureModel train(Data data, PairModel.Params p, Device device,
+      Consumer<TrainingLoop.Epoch> progress) {
+    Impressions log = data.log();
+    Sessions sessions = data.sessions();
     int items = log.items().size();
     if (sessions.size() == 0 || items < 2) {
       throw new IllegalArgumentException("the log has no impressions to learn exposure from");
     }
     int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !isHeldOut(s)).toArray();
     int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::isHeldOut).toArray();
-    PairModel model = PairModel.fit(log.users().size(), items, 1, 0, itemText, log.history(), null, p, device,
-        epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)),
-        held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed())),
-        (loss, epoch) -> progress.accept(String.format(java.util.Locale.ROOT, "exposure epoch %d loss %.4f", epoch, loss)));
+    PairModel model = PairModel.train(PairModel.Data.of(log.users().size(), items, 1,
+            epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)))
+        .withItemText(data.itemText()).withHistories(log.history())
+        .withValidation(held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed()))),
+        p, device, progress);
     return new ExposureModel(model, sessions.perUser(), items);
+  }
+
+  /** A progress listener that writes one line per epoch to {@code log}. */
+  public static Consumer<TrainingLoop.Epoch> logTo(Consumer<String> log) {
+    return e -> log.accept(String.format(java.util.Locale.ROOT, "exposure epoch %d loss %.4f", e.epoch(), e.loss()));
   }
 
   /** Width of the item text rows the model takes (0 for none). */
@@ -135,6 +167,12 @@ public final class ExposureModel implements AutoCloseable {
     }
     return new PairModel.Examples(java.util.Arrays.copyOf(us, n), java.util.Arrays.copyOf(is, n),
         java.util.Arrays.copyOf(y, n), java.util.Arrays.copyOf(w, n));
+  }
+
+  /** P(i shown to u in one session) for each pair. */
+  @Override
+  public float[] score(PairModel.Pairs pairs) {
+    return model.score(pairs);
   }
 
   /** P(i shown to u in one session). */
@@ -237,6 +275,7 @@ public final class ExposureModel implements AutoCloseable {
   }
 
   /** Saves the parameters and each user's session count into {@code dir}. */
+  @Override
   public void save(java.nio.file.Path dir) throws java.io.IOException {
     model.save(dir, "exposure");
     java.nio.file.Files.writeString(dir.resolve("exposure-sessions.json"),
@@ -244,7 +283,7 @@ public final class ExposureModel implements AutoCloseable {
   }
 
   /** Loads what {@link #save} wrote; a missing or corrupt artifact is an IOException. */
-  public static ExposureModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
+  private static ExposureModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
     PairModel m = PairModel.load(dir, "exposure", device);
     try {
       io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray(

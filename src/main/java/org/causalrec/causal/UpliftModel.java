@@ -8,7 +8,12 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.causalrec.model.ModelKind;
 import org.causalrec.model.PairModel;
+import org.causalrec.model.TrainedModel;
+import org.causalrec.model.TrainingLoop;
 
 /**
  * The causal effect of recommending an item (CAUSAL.md, "Causal effect of recommending"): a
@@ -25,7 +30,7 @@ import org.causalrec.model.PairModel;
  * lowest loss on it is kept: with few conversions the heads overfit within a few epochs. The interval is (a bootstrap of the output layer: the shared embeddings
  * are fitted once, so the interval is narrower than a full bootstrap's).
  */
-public final class UpliftModel implements AutoCloseable {
+public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftModel.Estimate[]> {
 
   /** Bootstrap replicas of the (treated, control) head pair. */
   public static final int REPLICAS = 16;
@@ -53,13 +58,46 @@ public final class UpliftModel implements AutoCloseable {
     this.features = features;
   }
 
+  /** The kind: trains on a {@link Data} set, loads a saved model. */
+  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND = new ModelKind<>() {
+    @Override
+    public String name() {
+      return "uplift";
+    }
+
+    @Override
+    public UpliftModel train(Data data, PairModel.Params params, Device device,
+        Consumer<TrainingLoop.Epoch> progress) {
+      return UpliftModel.train(data, params, device, progress);
+    }
+
+    @Override
+    public UpliftModel load(Path dir, Device device) throws IOException {
+      return UpliftModel.load(dir, device);
+    }
+  };
+
   /**
-   * Fits on the sessions of {@code log}: treated examples use the impressions' logged propensity
+   * What the uplift model learns from: treated examples use the impressions' logged propensity
    * (or {@code exposure}'s where none was logged), control examples {@code exposure}'s; both are
    * clipped to [minPropensity, 1 - minPropensity].
+   *
+   * @param log the impressions
+   * @param sessions the impressions grouped into the logging policy's decisions
+   * @param exposure the exposure model of the same log (its embeddings start this model's)
+   * @param features collaborative pair features, or null
+   * @param minPropensity the propensity floor
    */
-  public static UpliftModel fit(Impressions log, Sessions sessions, ExposureModel exposure, CfFeatures features,
-      double minPropensity, PairModel.Params p, Device device, Consumer<String> progress) {
+  public record Data(Impressions log, Sessions sessions, ExposureModel exposure, CfFeatures features,
+      double minPropensity) {}
+
+  private static UpliftModel train(Data data, PairModel.Params p, Device device,
+      Consumer<TrainingLoop.Epoch> progress) {
+    Impressions log = data.log();
+    Sessions sessions = data.sessions();
+    ExposureModel exposure = data.exposure();
+    CfFeatures features = data.features();
+    double minPropensity = data.minPropensity();
     int items = log.items().size();
     if (sessions.size() == 0) {
       throw new IllegalArgumentException("the log has no recommendation sessions to learn uplift from");
@@ -76,14 +114,21 @@ public final class UpliftModel implements AutoCloseable {
       }
       return memo[u];
     };
-    PairModel model = PairModel.fit(users, items, HEADS, features == null ? 0 : CfFeatures.DIM, log.history(),
-        exposure.pairModel(), p, device,
-        epoch -> examples(log, sessions, false, exposure, userFeatures, minPropensity,
-            new SplittableRandom(p.seed() * 17L + epoch)),
-        examples(log, sessions, true, exposure, userFeatures, minPropensity, new SplittableRandom(p.seed())),
-        (loss, epoch) -> progress.accept(String.format(java.util.Locale.ROOT, "uplift epoch %d held-out loss %.4f",
-            epoch, loss)));
+    PairModel model = PairModel.train(PairModel.Data.of(users, items, HEADS,
+            epoch -> examples(log, sessions, false, exposure, userFeatures, minPropensity,
+                new SplittableRandom(p.seed() * 17L + epoch)))
+        .withFeatures(features == null ? 0 : CfFeatures.DIM).withHistories(log.history())
+        .withWarmStart(exposure.pairModel())
+        .withValidation(examples(log, sessions, true, exposure, userFeatures, minPropensity,
+            new SplittableRandom(p.seed()))),
+        p, device, progress);
     return new UpliftModel(model, features);
+  }
+
+  /** A progress listener that writes one line per epoch to {@code log}. */
+  public static Consumer<TrainingLoop.Epoch> logTo(Consumer<String> log) {
+    return e -> log.accept(String.format(java.util.Locale.ROOT, "uplift epoch %d held-out loss %.4f", e.epoch(),
+        e.loss()));
   }
 
   /** Per-user features are kept in memory while users x items x features stays under this. */
@@ -216,6 +261,12 @@ public final class UpliftModel implements AutoCloseable {
     return estimates(model.predictUser(u, history, pairFeatures), model.items());
   }
 
+  /** Estimates for each pair. */
+  @Override
+  public Estimate[] score(PairModel.Pairs pairs) {
+    return estimates(model.score(pairs), pairs.users().length);
+  }
+
   /** Whether the model takes collaborative pair features. */
   public boolean usesFeatures() {
     return model.features() > 0;
@@ -243,12 +294,13 @@ public final class UpliftModel implements AutoCloseable {
   }
 
   /** Saves into {@code dir}. */
+  @Override
   public void save(java.nio.file.Path dir) throws java.io.IOException {
     model.save(dir, "uplift");
   }
 
   /** Loads what {@link #save} wrote. */
-  public static UpliftModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
+  private static UpliftModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
     PairModel m = PairModel.load(dir, "uplift", device);
     if (m.heads() != HEADS) {
       m.close();

@@ -1,5 +1,7 @@
 package org.causalrec.cli;
 
+import org.causalrec.causal.UpliftModel;
+import org.causalrec.model.MultVae;
 import java.nio.file.Path;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.store.StoreHandle;
@@ -68,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     System.out.println("No model yet: training Mult-VAE on the stored events ...");
     long t0 = System.nanoTime();
-    String version = server.training().trainAndWait("mult-vae", null).await();
+    String version = server.training().trainAndWait(MultVae.KIND.name(), (Integer) null).await();
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (!version.equals(server.servingVersion()) && System.nanoTime() < deadline) {
       try {
@@ -88,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
       return;
     }
     long t0 = System.nanoTime();
-    server.training().trainAndWait("uplift", null)
+    server.training().trainAndWait(UpliftModel.KIND.name(), (Integer) null)
         .onSuccess(v -> System.out.printf("Trained uplift model %s in %.1f s: what-if answers and objective=uplift"
             + " are on.%n", v, (System.nanoTime() - t0) / 1e9))
         .onFailure(err -> System.out.println("The uplift model did not train: " + err.getMessage()));

@@ -1,5 +1,6 @@
 package org.causalrec.cli;
 
+import org.causalrec.experiment.Evaluations;
 import java.io.IOException;
 import org.causalrec.store.StoreHandle;
 import java.nio.file.Files;
@@ -185,15 +186,14 @@ public final class EvaluateCommand implements Callable<Integer> {
   private int offPolicy(Config config) {
     Devices.Choice device = Devices.choose(config.device());
     try (StoreHandle store = StoreHandle.open(config)) {
-      org.causalrec.train.TrainingService training = new org.causalrec.train.TrainingService(store.vertx(),
-          new EventRepository(store.pool()), new org.causalrec.store.ModelRepository(store.pool()), config,
-          device.device(), (k, v) -> { });
+      Evaluations evaluations = new Evaluations(store.vertx(), new EventRepository(store.pool()),
+          new org.causalrec.store.ModelRepository(store.pool()), config, device.device());
       try {
-        io.vertx.core.json.JsonObject r = training.evaluateOffPolicy(policy,
+        io.vertx.core.json.JsonObject r = evaluations.offPolicy(policy,
             new org.causalrec.experiment.OpeRun.Settings(temperature, reward, 1e-4, 200, seed)).await();
         System.out.println(json ? r.encode() : r.encodePrettily());
       } finally {
-        training.close().await();
+        evaluations.close().await();
       }
     }
     return 0;

@@ -1,5 +1,6 @@
 package org.causalrec.cli;
 
+import org.causalrec.model.TrainingLoop;
 import ai.djl.Device;
 import org.causalrec.store.StoreHandle;
 import ai.djl.ndarray.NDArray;
@@ -52,9 +53,9 @@ final class TrainBench {
     int[] rows = IntStream.range(0, x.users()).filter(u -> x.rowLength(u) > 0).limit(maxUsers).toArray();
     Interactions slice = x.selectRows(rows);
     MultVaeParams p = MultVaeParams.paper(1, 1_000);
-    List<MultVae.EpochReport> reports = new ArrayList<>();
-    MultVae.train(slice, p, device, null, reports::add).close();
-    double usersPerSecond = reports.get(0).usersPerSecond();
+    List<TrainingLoop.Epoch> reports = new ArrayList<>();
+    MultVae.KIND.train(MultVae.Data.naive(slice), p, device, reports::add).close();
+    double usersPerSecond = reports.get(0).examplesPerSecond();
     long items = x.items();
     // multiply-adds of one user's forward pass through I-600-400 and 200-600-I, times 2 FLOPs each,
     // times 3 for forward + backward (two matmuls per layer in the backward pass)
@@ -88,8 +89,8 @@ final class TrainBench {
   private static void click(Impressions all, Device device, int max) {
     int n = Math.min(max, all.size());
     Impressions slice = all.select(IntStream.range(0, n).toArray());
-    List<ClickMlp.EpochReport> reports = new ArrayList<>();
-    ClickMlp.train(slice, ClickMlp.Params.defaults(1), device, reports::add).close();
+    List<TrainingLoop.Epoch> reports = new ArrayList<>();
+    ClickMlp.KIND.train(ClickMlp.Data.naive(slice), ClickMlp.Params.defaults(1), device, reports::add).close();
     System.out.printf(Locale.ROOT, "click-mlp: %d impressions, %d items, batch 1024 on %s: %.0f examples/s%n", n,
         all.items().size(), device, reports.get(0).examplesPerSecond());
   }

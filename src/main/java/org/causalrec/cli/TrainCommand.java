@@ -10,7 +10,8 @@ import org.causalrec.config.Config;
 import org.causalrec.model.Devices;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
-import org.causalrec.train.TrainingService;
+import org.causalrec.train.TrainingJobs;
+import org.causalrec.train.TrainingRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,19 +43,19 @@ public final class TrainCommand implements Callable<Integer> {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     try (StoreHandle store = StoreHandle.open(config)) {
-      TrainingService training = new TrainingService(store.vertx(), new EventRepository(store.pool()),
-          new ModelRepository(store.pool()), config, device.device(), (k, version) -> { });
+      TrainingJobs training = new TrainingJobs(store.vertx(), new EventRepository(store.pool()),
+          new ModelRepository(store.pool()), config, device.device());
       try (org.causalrec.text.TextEmbedder text = org.causalrec.text.TextEmbedder.of(config.text())) {
         if (text != null) {
           // the embeddings the server (or causalrec embed) stored; the model is not loaded here
           training.useItemText(new org.causalrec.store.EmbeddingRepository(store.pool()), text.modelId());
         }
       }
-      MessageConsumer<JsonObject> bar = store.vertx().eventBus().consumer(TrainingService.PROGRESS_ADDRESS,
+      MessageConsumer<JsonObject> bar = store.vertx().eventBus().consumer(TrainingJobs.PROGRESS_ADDRESS,
           m -> System.err.print(progressLine(m.body())));
       bar.completion().await();
       try {
-        String version = training.trainAndWait(kind, epochs, objective, propensity).await();
+        String version = training.trainAndWait(kind, new TrainingRequest(epochs, objective, propensity)).await();
         System.err.println();
         ModelRepository.ModelRow row = new ModelRepository(store.pool()).list().await().stream()
             .filter(r -> r.version().equals(version)).findFirst().orElseThrow();

@@ -1,5 +1,9 @@
 package org.causalrec.data;
 
+import io.vertx.core.json.JsonArray;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,5 +56,22 @@ public final class IdIndex {
       throw new IllegalArgumentException("ids are not distinct");
     }
     return index;
+  }
+
+  /** Writes the ids, in index order, as a JSON array into {@code file} (its directory is created). */
+  public void write(Path file) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, new JsonArray(new ArrayList<Object>(ids())).encode());
+  }
+
+  /** Reads what {@link #write} wrote; an unreadable file or a repeated id is an IOException. */
+  public static IdIndex read(Path file) throws IOException {
+    List<String> ids = new ArrayList<>();
+    try {
+      new JsonArray(Files.readString(file)).forEach(o -> ids.add((String) o));
+      return of(ids);
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable " + file + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -111,7 +111,8 @@ public final class CausalExperiment {
     JsonObject detail = new JsonObject().put("events", events.size()).put("impressions", log.size())
         .put("sessions", sessions.size()).put("users", log.users().size()).put("items", log.items().size());
     PairModel.Params pp = PairModel.Params.defaults(settings.pairEpochs(), (int) seed);
-    try (ExposureModel exposure = ExposureModel.fit(log, sessions, pp, device, progress)) {
+    try (ExposureModel exposure = ExposureModel.KIND.train(new ExposureModel.Data(log, sessions, null), pp, device,
+        ExposureModel.logTo(progress))) {
       java.util.Set<String> parts = settings.parts();
       if (parts.contains("propensity")) {
         propensityQuality(exposure, log, sessions, truth, feedback, m, detail);
@@ -123,11 +124,11 @@ public final class CausalExperiment {
         vaeModels(feedback, truth, periodPropensities(exposure, log, feedback, truth), evalUsers, seed, m);
       }
       if (parts.contains("uplift") || parts.contains("ope")) {
-        try (MultVae cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(settings.vaeEpochs(),
-                feedback.users().size(), (int) seed), device, null, r -> { });
-            UpliftModel uplift = UpliftModel.fit(log, sessions, exposure, org.causalrec.causal.CfFeatures.of(cf, feedback, log.users(), log.items()),
-                settings.minPropensity(), PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device,
-                progress)) {
+        try (MultVae cf = MultVae.KIND.train(MultVae.Data.naive(feedback.matrix()), MultVaeParams.forData(
+                settings.vaeEpochs(), feedback.users().size(), (int) seed), device, r -> { });
+            UpliftModel uplift = UpliftModel.KIND.train(new UpliftModel.Data(log, sessions, exposure,
+                org.causalrec.causal.CfFeatures.of(cf, feedback, log.users(), log.items()), settings.minPropensity()),
+                PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device, UpliftModel.logTo(progress))) {
           cfRanking(cf, log, feedback, truth, evalUsers, m);
           if (parts.contains("uplift")) {
             upliftRanking(uplift, truth, evalUsers, m);
@@ -201,7 +202,7 @@ public final class CausalExperiment {
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) settings.minPropensity(),
           o == Objective.DR ? unshown.pairs() : null, o == Objective.DR ? unshown.weight() : null);
       long t0 = System.nanoTime();
-      try (ClickMlp mlp = ClickMlp.train(log, null, p, d, device,
+      try (ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(log, null, d), p, device,
           r -> progress.accept("click " + o.wireName() + " epoch " + r.epoch() + " loss " + r.loss()))) {
         double sum = 0;
         double rho = 0;
@@ -299,7 +300,8 @@ public final class CausalExperiment {
     for (Variant v : variants) {
       MultVaeParams p = MultVaeParams.forData(settings.vaeEpochs(), feedback.users().size(), (int) seed);
       long t0 = System.nanoTime();
-      try (MultVae vae = MultVae.train(feedback.matrix(), p, v.objective(), v.weights(), device, null, r -> { })) {
+      try (MultVae vae = MultVae.KIND.train(new MultVae.Data(feedback.matrix(), v.objective(), v.weights(), null), p,
+          device, r -> { })) {
         float[][] scores = vae.score(history, 0, rows.length);
         double sum = 0;
         double rho = 0;
@@ -404,7 +406,7 @@ public final class CausalExperiment {
     for (int i = 0; i < items; i++) {
       impToFb[i] = feedback.items().indexOf(log.items().id(i));
     }
-    try (MultVae vae = MultVae.train(feedback.matrix(), p, device, null, r -> { })) {
+    try (MultVae vae = MultVae.KIND.train(MultVae.Data.naive(feedback.matrix()), p, device, r -> { })) {
       JsonArray reports = new JsonArray();
       for (double temperature : OPE_TEMPERATURES) {
         List<SlateOpe.Session> logged = new ArrayList<>();

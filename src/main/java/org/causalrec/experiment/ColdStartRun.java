@@ -123,8 +123,8 @@ public final class ColdStartRun {
     }
 
     Map<String, Double> m = new LinkedHashMap<>();
-    try (MultVae vae = MultVae.train(fb.matrix(), MultVaeParams.forData(s.vaeEpochs(), fb.users().size(), (int) seed),
-        device, null, r -> { })) {
+    try (MultVae vae = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()),
+        MultVaeParams.forData(s.vaeEpochs(), fb.users().size(), (int) seed), device, r -> { })) {
       List<String> users = new ArrayList<>(coldPositives.keySet());
       users.removeIf(u -> fb.users().indexOf(u) < 0 || fb.matrix().rowLength(fb.users().indexOf(u)) == 0);
       users.sort(null);

@@ -1,5 +1,6 @@
 package org.causalrec.experiment;
 
+import org.causalrec.model.Objective;
 import org.causalrec.eval.HoldoutEvaluator;
 import org.causalrec.eval.HoldoutSplit;
 import ai.djl.Device;
@@ -131,16 +132,17 @@ public final class HoldoutRun {
     MultVaeParams p = MultVaeParams.forData(epochs, train.users(), (int) seed);
     double[] best = {Double.NEGATIVE_INFINITY};
     int[] bestEpoch = {0};
-    MultVae vae = MultVae.train(train, p, device,
-        m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"),
-        r -> {
+    MultVae.Data data = new MultVae.Data(train, Objective.NAIVE, null,
+        m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"));
+    MultVae vae = MultVae.KIND.train(data, p, device, r -> {
           if (r.validation() > best[0]) {
             best[0] = r.validation();
             bestEpoch[0] = r.epoch();
           }
           if (r.epoch() == 1 || r.epoch() % 10 == 0 || r.epoch() == epochs) {
             progress.accept(String.format("mult-vae: epoch %d/%d loss %.3f beta %.3f validation ndcg@100 %.4f"
-                + " (%.0f users/s)", r.epoch(), epochs, r.loss(), r.beta(), r.validation(), r.usersPerSecond()));
+                + " (%.0f users/s)", r.epoch(), epochs, r.loss(), p.beta(r.steps()), r.validation(),
+                r.examplesPerSecond()));
           }
         });
     params.put("epochs", epochs).put("best_epoch", bestEpoch[0]).put("anneal_steps", p.annealSteps())

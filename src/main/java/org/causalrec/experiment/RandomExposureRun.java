@@ -131,7 +131,8 @@ public final class RandomExposureRun {
     PairWeights inverse = (u, i) -> (float) (1 / pop[i]);
     for (Objective o : List.of(Objective.NAIVE, Objective.IPS, Objective.SNIPS)) {
       MultVaeParams p = MultVaeParams.forData(epochs, train.users().size(), (int) seed);
-      try (MultVae vae = MultVae.train(train.matrix(), p, o, o.debiased() ? inverse : null, device, null, r -> { })) {
+      try (MultVae vae = MultVae.KIND.train(new MultVae.Data(train.matrix(), o, o.debiased() ? inverse : null, null),
+          p, device, r -> { })) {
         Result r = score("mult-vae " + o.wireName(), vae, history, items, labels);
         results.add(r);
         progress.accept(r.toJson().encode());

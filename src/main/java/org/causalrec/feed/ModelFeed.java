@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.store.ModelRepository;
-import org.causalrec.train.TrainingService;
+import org.causalrec.train.TrainingJobs;
 
 /**
  * The model feed for the dashboard (issue 6): on connect the registry's versions; then every
@@ -44,7 +44,7 @@ public final class ModelFeed implements AutoCloseable {
     this.vertx = vertx;
     this.registry = registry;
     this.feedStatus = feedStatus;
-    this.progress = vertx.eventBus().consumer(TrainingService.PROGRESS_ADDRESS,
+    this.progress = vertx.eventBus().consumer(TrainingJobs.PROGRESS_ADDRESS,
         m -> broadcast(new JsonObject().put("type", "training").put("progress", m.body()).encode()));
     this.events = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> streamed.addAndGet(m.body().events().size()));
     this.ticker = vertx.setPeriodic(STATS_MS, id -> tick());

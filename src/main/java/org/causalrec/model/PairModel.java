@@ -1,15 +1,14 @@
 package org.causalrec.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -19,7 +18,10 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.causalrec.core.FloatBytes;
 
 /**
  * Probabilities for (user, item) pairs from a {@link PairBlock}, one per head, each head trained
@@ -27,7 +29,11 @@ import java.util.function.IntFunction;
  * uplift model (treated and control heads) are both this. Users and items are dense indexes;
  * indexes outside the training vocabularies use the "unseen" rows.
  */
-public final class PairModel implements AutoCloseable {
+public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
+
+  private static final String NAME = "pair-model";
+  /** The most recent history items that represent a user. */
+  public static final int HISTORY = PairInputs.HISTORY;
 
   /**
    * Settings.
@@ -75,9 +81,73 @@ public final class PairModel implements AutoCloseable {
     }
   }
 
-  private static final String NAME = "pair-model";
-  /** The most recent history items that represent a user. */
-  public static final int HISTORY = 50;
+  /**
+   * Pairs to score.
+   *
+   * @param users user indexes (the training vocabulary; -1 or beyond it for an unseen user)
+   * @param items item indexes
+   * @param history when not null, stands for every pair's user (oldest first): a user's current
+   *     history, or that of a user unseen in training
+   * @param features the pairs' features (row-major) for a model that has them, else null
+   */
+  public record Pairs(int[] users, int[] items, int[] history, float[] features) {
+    public Pairs {
+      if (items.length != users.length) {
+        throw new IllegalArgumentException("pairs of mismatched lengths");
+      }
+    }
+  }
+
+  /**
+   * What a pair model trains on.
+   *
+   * @param users users of the vocabulary
+   * @param items items of the vocabulary
+   * @param heads outputs per pair
+   * @param features pair features per example (0 for none)
+   * @param itemText one row per item, all of one width, joining each pair's features so item
+   *     content informs every head and unseen items are scored from it (saved with the model); or null
+   * @param histories each user's consumed items (oldest first; the last 50 are used, never the
+   *     example's own item), or null
+   * @param warm a model of the same users, items and size whose embeddings start this one (a model
+   *     with little signal of its own borrows what a related one learned), or null
+   * @param source each epoch's examples (called with the epoch from 1)
+   * @param validation with these, the parameters of the epoch with the lowest loss on them are kept
+   *     (early stopping) and progress reports that loss; or null
+   */
+  public record Data(int users, int items, int heads, int features, float[][] itemText, int[][] histories,
+      PairModel warm, IntFunction<Examples> source, Examples validation) {
+    public Data {
+      if (itemText != null && (itemText.length != items || itemText[0].length == 0)) {
+        throw new IllegalArgumentException("item text rows: " + itemText.length + " for " + items + " items");
+      }
+    }
+
+    /** Data over {@code users} x {@code items} with {@code heads} heads, nothing optional set; the withX set one part. */
+    public static Data of(int users, int items, int heads, IntFunction<Examples> source) {
+      return new Data(users, items, heads, 0, null, null, null, source, null);
+    }
+
+    public Data withHistories(int[][] h) {
+      return new Data(users, items, heads, features, itemText, h, warm, source, validation);
+    }
+
+    public Data withFeatures(int n) {
+      return new Data(users, items, heads, n, itemText, histories, warm, source, validation);
+    }
+
+    public Data withItemText(float[][] rows) {
+      return new Data(users, items, heads, features, rows, histories, warm, source, validation);
+    }
+
+    public Data withWarmStart(PairModel model) {
+      return new Data(users, items, heads, features, itemText, histories, model, source, validation);
+    }
+
+    public Data withValidation(Examples examples) {
+      return new Data(users, items, heads, features, itemText, histories, warm, source, examples);
+    }
+  }
 
   private final Model model;
   private final PairBlock block;
@@ -86,122 +156,72 @@ public final class PairModel implements AutoCloseable {
   private final int heads;
   private final int dim;
   private final int features;
-  private final int[][] histories;
-  /** Per item a fixed content vector (text embedding) that joins the pair features, or null. */
-  private final float[][] itemText;
-  private final int textDim;
+  private final PairInputs inputs;
 
   private PairModel(Model model, PairBlock block, int users, int items, int heads, int dim, int features,
-      int[][] histories, float[][] itemText) {
-    this.histories = histories;
-    this.itemText = itemText;
-    this.textDim = itemText == null ? 0 : itemText[0].length;
-    this.features = features;
+      PairInputs inputs) {
     this.model = model;
     this.block = block;
     this.users = users;
     this.items = items;
     this.heads = heads;
     this.dim = dim;
+    this.features = features;
+    this.inputs = inputs;
   }
 
-  /**
-   * Trains a model of {@code heads} heads over {@code users} x {@code items}; {@code histories}
-   * holds each user's consumed items (oldest first; the last {@link #HISTORY} are used, never the
-   * example's own item), {@code source} gives each epoch's examples (called with the epoch from
-   * 1), {@code progress} gets each epoch's loss.
-   */
-  public static PairModel fit(int users, int items, int heads, int[][] histories, Params p, Device device,
-      IntFunction<Examples> source, java.util.function.ObjIntConsumer<Double> progress) {
-    return fit(users, items, heads, 0, histories, null, p, device, source, null, progress);
-  }
-
-  /**
-   * As {@link #fit(int, int, int, int[][], Params, Device, IntFunction, java.util.function.ObjIntConsumer)},
-   * starting from the embeddings of {@code warm} (same users, items and size) when not null: a
-   * model with little signal of its own borrows what a related one learned. With {@code validation}
-   * examples, the parameters of the epoch with the lowest loss on them are kept (early stopping),
-   * and {@code progress} gets the validation loss instead of the training loss.
-   */
-  public static PairModel fit(int users, int items, int heads, int features, int[][] histories, PairModel warm,
-      Params p, Device device, IntFunction<Examples> source, Examples validation,
-      java.util.function.ObjIntConsumer<Double> progress) {
-    return fit(users, items, heads, features, null, histories, warm, p, device, source, validation, progress);
-  }
-
-  /**
-   * As above, with {@code itemText} (one row per item, all of one width; null for none): each
-   * pair's item row joins its pair features, so item content (its text embedding) informs every
-   * head, and items unseen in training are scored from their content. The rows are saved with the
-   * model.
-   */
-  public static PairModel fit(int users, int items, int heads, int features, float[][] itemText, int[][] histories,
-      PairModel warm, Params p, Device device, IntFunction<Examples> source, Examples validation,
-      java.util.function.ObjIntConsumer<Double> progress) {
+  /** Trains a model on {@code data}; with validation, progress reports the validation loss. */
+  public static PairModel train(Data data, Params p, Device device, Consumer<TrainingLoop.Epoch> progress) {
     Engine.getInstance().setRandomSeed(p.seed());
-    if (itemText != null && (itemText.length != items || itemText[0].length == 0)) {
-      throw new IllegalArgumentException("item text rows: " + itemText.length + " for " + items + " items");
-    }
-    int textDim = itemText == null ? 0 : itemText[0].length;
-    PairBlock block = new PairBlock(users, items, p.dim(), heads, features + textDim);
+    PairInputs in = new PairInputs(data.users(), data.items(), data.features(), data.histories(), data.itemText());
+    PairBlock block = new PairBlock(data.users(), data.items(), p.dim(), data.heads(), data.features() + in.textDim());
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
-    PairModel m = new PairModel(model, block, users, items, heads, p.dim(), features, histories, itemText);
-    // the loss is computed by weightedBce below; the config only needs one to exist
+    PairModel m = new PairModel(model, block, data.users(), data.items(), data.heads(), p.dim(), data.features(), in);
+    // the loss is computed by weightedBce; the config only needs one to exist
     DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
         .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate()))
             .optWeightDecays(p.weightDecay()).build())
         .optDevices(new Device[] {device});
-    java.util.SplittableRandom rng = new java.util.SplittableRandom(p.seed());
-    double best = Double.POSITIVE_INFINITY;
-    byte[] bestParams = null;
+    int h = data.heads();
+    TrainingLoop.Batches batches = new TrainingLoop.Batches() {
+      private Examples ex;
+
+      @Override
+      public int examples(int epoch) {
+        ex = data.source().apply(epoch);
+        return ex.size();
+      }
+
+      @Override
+      public NDList inputs(NDManager batch, int[] rows) {
+        return in.of(batch, ex.user(), ex.item(), null, ex.features(), rows);
+      }
+
+      @Override
+      public NDArray loss(NDManager batch, NDList x, NDList output, int[] rows, long step) {
+        float[] y = new float[rows.length * h];
+        float[] w = new float[rows.length * h];
+        for (int k = 0; k < rows.length; k++) {
+          System.arraycopy(ex.label(), rows[k] * h, y, k * h, h);
+          System.arraycopy(ex.weight(), rows[k] * h, w, k * h, h);
+        }
+        return weightedBce(output.singletonOrThrow(), batch.create(y, new Shape(rows.length, h)),
+            batch.create(w, new Shape(rows.length, h)));
+      }
+    };
+    TrainingLoop.Validation validation = data.validation() == null ? null
+        : new TrainingLoop.Validation(() -> m.loss(data.validation(), p.batchSize()), false);
+    Consumer<TrainingLoop.Epoch> report = validation == null ? progress
+        : e -> progress.accept(new TrainingLoop.Epoch(e.epoch(), e.validation(), e.validation(),
+            e.examplesPerSecond(), e.steps()));
     try (Trainer trainer = model.newTrainer(config)) {
-      Shape[] shapes = {new Shape(p.batchSize()), new Shape(p.batchSize()), new Shape(p.batchSize(), HISTORY),
-          new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), features + textDim)};
-      trainer.initialize(features + textDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4));
-      if (warm != null) {
-        m.copyEmbeddings(warm);
+      trainer.initialize(in.shapes(p.batchSize()));
+      if (data.warm() != null) {
+        m.copyEmbeddings(data.warm());
       }
-      for (int epoch = 1; epoch <= p.epochs(); epoch++) {
-        Examples ex = source.apply(epoch);
-        int[] order = shuffled(ex.size(), rng);
-        double sum = 0;
-        int batches = 0;
-        for (int from = 0; from < order.length; from += p.batchSize()) {
-          int to = Math.min(order.length, from + p.batchSize());
-          try (NDManager b = trainer.getManager().newSubManager()) {
-            NDList x = m.inputs(b, ex.user(), ex.item(), null, ex.features(), order, from, to);
-            float[] y = new float[(to - from) * heads];
-            float[] w = new float[(to - from) * heads];
-            for (int k = from; k < to; k++) {
-              System.arraycopy(ex.label(), order[k] * heads, y, (k - from) * heads, heads);
-              System.arraycopy(ex.weight(), order[k] * heads, w, (k - from) * heads, heads);
-            }
-            try (GradientCollector gc = trainer.newGradientCollector()) {
-              NDArray logits = trainer.forward(x).singletonOrThrow();
-              NDArray l = weightedBce(logits, b.create(y, new Shape(to - from, heads)),
-                  b.create(w, new Shape(to - from, heads)));
-              sum += l.getFloat();
-              gc.backward(l);
-            }
-            trainer.step();
-          }
-          batches++;
-        }
-        if (validation == null) {
-          progress.accept(sum / Math.max(1, batches), epoch);
-          continue;
-        }
-        double v = m.loss(validation, p.batchSize());
-        progress.accept(v, epoch);
-        if (v < best) {
-          best = v;
-          bestParams = m.parameterBytes();
-        }
-      }
-      if (bestParams != null) {
-        m.loadParameterBytes(bestParams);
-      }
+      TrainingLoop.run(trainer, block, model.getNDManager(), new TrainingLoop.Settings(p.epochs(), p.batchSize(),
+          p.seed()), batches, validation, report);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -214,9 +234,15 @@ public final class PairModel implements AutoCloseable {
    * (possibly soft) labels, summed over heads: max(x, 0) - x y + log(1 + exp(-|x|)).
    */
   static NDArray weightedBce(NDArray logits, NDArray labels, NDArray weights) {
-    NDArray bce = logits.maximum(0f).sub(logits.mul(labels)).add(logits.abs().neg().exp().add(1f).log());
+    NDArray bce = ClickBatches.bce(logits, labels);
     NDArray perHead = bce.mul(weights).sum(new int[] {0}).div(weights.sum(new int[] {0}).maximum(1e-6f));
     return perHead.sum();
+  }
+
+  /** Probabilities of every head for the pairs, row-major [n, heads]. */
+  @Override
+  public float[] score(Pairs pairs) {
+    return predict(pairs.users(), pairs.items(), pairs.history(), pairs.features());
   }
 
   /**
@@ -227,11 +253,7 @@ public final class PairModel implements AutoCloseable {
     return predict(users, items, null, null);
   }
 
-  /**
-   * As {@link #predict(int[], int[])}, with {@code history} (oldest first) standing for every
-   * pair's user when not null (a user's current history, or that of a user unseen in training),
-   * and {@code features} the pairs' features (row-major) for a model that has them.
-   */
+  /** As {@link #score} for the pairs (users[k], items[k]) with an optional {@code history} and {@code features}. */
   public synchronized float[] predict(int[] users, int[] items, int[] history, float[] features) {
     if ((features == null) != (this.features == 0)) {
       throw new IllegalArgumentException(this.features == 0 ? "this model takes no pair features"
@@ -242,10 +264,9 @@ public final class PairModel implements AutoCloseable {
     for (int from = 0; from < users.length; from += chunk) {
       int to = Math.min(users.length, from + chunk);
       try (NDManager m = model.getNDManager().newSubManager()) {
-        NDArray logits = block.forward(new ParameterStore(m, false), inputs(m, users, items, history, features, null, from, to),
-            false)
-            .singletonOrThrow();
-        System.arraycopy(ai.djl.nn.Activation.sigmoid(logits).toFloatArray(), 0, out, from * heads, (to - from) * heads);
+        NDList x = inputs.of(m, users, items, history, features, range(from, to));
+        NDArray logits = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow();
+        System.arraycopy(Activation.sigmoid(logits).toFloatArray(), 0, out, from * heads, (to - from) * heads);
       }
     }
     return out;
@@ -262,12 +283,8 @@ public final class PairModel implements AutoCloseable {
    */
   public float[] predictUser(int u, int[] history, float[] features) {
     int[] us = new int[items];
-    int[] is = new int[items];
-    for (int i = 0; i < items; i++) {
-      us[i] = u;
-      is[i] = i;
-    }
-    return predict(us, is, history, features);
+    Arrays.fill(us, u);
+    return predict(us, range(0, items), history, features);
   }
 
   private void copyEmbeddings(PairModel from) {
@@ -289,10 +306,10 @@ public final class PairModel implements AutoCloseable {
     for (int from = 0; from < ex.size(); from += batchSize) {
       int to = Math.min(ex.size(), from + batchSize);
       try (NDManager m = model.getNDManager().newSubManager()) {
-        NDList x = inputs(m, ex.user(), ex.item(), null, ex.features(), null, from, to);
+        NDList x = inputs.of(m, ex.user(), ex.item(), null, ex.features(), range(from, to));
         NDArray logits = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow();
-        float[] y = java.util.Arrays.copyOfRange(ex.label(), from * heads, to * heads);
-        float[] w = java.util.Arrays.copyOfRange(ex.weight(), from * heads, to * heads);
+        float[] y = Arrays.copyOfRange(ex.label(), from * heads, to * heads);
+        float[] w = Arrays.copyOfRange(ex.weight(), from * heads, to * heads);
         sum += weightedBce(logits, m.create(y, new Shape(to - from, heads)), m.create(w, new Shape(to - from, heads)))
             .getFloat();
         batches++;
@@ -301,18 +318,12 @@ public final class PairModel implements AutoCloseable {
     return sum / Math.max(1, batches);
   }
 
-  private byte[] parameterBytes() {
-    return ParameterBytes.save(block);
+  private static int[] range(int from, int to) {
+    return java.util.stream.IntStream.range(from, to).toArray();
   }
-
-  private void loadParameterBytes(byte[] bytes) {
-    ParameterBytes.load(block, model.getNDManager(), bytes);
-  }
-
-
   /** Width of the item text rows (0 when the model has none). */
   public int textDim() {
-    return textDim;
+    return inputs.textDim();
   }
 
   /** Number of pair features per pair (0 for none). */
@@ -335,115 +346,42 @@ public final class PairModel implements AutoCloseable {
     return users;
   }
 
-  private NDList inputs(NDManager m, int[] us, int[] is, int[] history, float[] feats, int[] order, int from,
-      int to) {
-    int b = to - from;
-    long[] u = new long[b];
-    long[] i = new long[b];
-    long[] h = new long[b * HISTORY];
-    float[] w = new float[b * HISTORY];
-    java.util.Arrays.fill(h, items);
-    for (int k = from; k < to; k++) {
-      int r = order == null ? k : order[k];
-      u[k - from] = us[r] >= 0 && us[r] < users ? us[r] : users;
-      i[k - from] = is[r] >= 0 && is[r] < items ? is[r] : items;
-      int[] hist = history != null ? history
-          : histories != null && us[r] >= 0 && us[r] < histories.length ? histories[us[r]] : null;
-      if (hist == null) {
-        continue;
-      }
-      int n = 0;
-      int row = (k - from) * HISTORY;
-      // the most recent distinct-from-target items, newest first; the target itself is left out
-      for (int j = hist.length - 1; j >= 0 && n < HISTORY; j--) {
-        if (hist[j] != is[r] && hist[j] >= 0 && hist[j] < items) {
-          h[row + n++] = hist[j];
-        }
-      }
-      for (int j = 0; j < n; j++) {
-        w[row + j] = 1f / n;
-      }
-    }
-    NDList x = new NDList(m.create(u), m.create(i), m.create(h, new Shape(b, HISTORY)),
-        m.create(w, new Shape(b, HISTORY)));
-    int width = features + textDim;
-    if (width > 0) {
-      float[] f = new float[b * width];
-      for (int k = from; k < to; k++) {
-        int r = order == null ? k : order[k];
-        if (features > 0) {
-          System.arraycopy(feats, r * features, f, (k - from) * width, features);
-        }
-        // items outside the vocabulary have no stored row: zeros
-        if (textDim > 0 && is[r] >= 0 && is[r] < items) {
-          System.arraycopy(itemText[is[r]], 0, f, (k - from) * width + features, textDim);
-        }
-      }
-      x.add(m.create(f, new Shape(b, width)));
-    }
-    return x;
-  }
-
-  private static int[] shuffled(int n, java.util.SplittableRandom rng) {
-    int[] a = new int[n];
-    for (int k = 0; k < n; k++) {
-      a[k] = k;
-    }
-    for (int k = n - 1; k > 0; k--) {
-      int j = rng.nextInt(k + 1);
-      int t = a[k];
-      a[k] = a[j];
-      a[j] = t;
-    }
-    return a;
+  /** Saves parameters and shape into {@code dir} under {@link #NAME}. */
+  @Override
+  public void save(Path dir) throws IOException {
+    save(dir, NAME);
   }
 
   /** Saves parameters and shape into {@code dir} under {@code name}. */
   public void save(Path dir, String name) throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve(name + ".json"), new JsonObject().put("users", users).put("items", items)
-        .put("heads", heads).put("dim", dim).put("features", features).put("text_dim", textDim).encodePrettily());
+        .put("heads", heads).put("dim", dim).put("features", features).put("text_dim", textDim()).encodePrettily());
     model.save(dir, name);
-    if (textDim > 0) {
-      Files.write(dir.resolve(name + "-item-text.bin"), org.causalrec.core.FloatBytes.of(itemText));
+    if (textDim() > 0) {
+      Files.write(dir.resolve(name + "-item-text.bin"), FloatBytes.of(inputs.itemText()));
     }
   }
 
   /**
-   * Loads a model saved by {@link #save}; a missing or corrupt artifact is an IOException. Users
-   * have no stored history: pass their current one to {@link #predict(int[], int[], int[])}.
+   * Loads a model saved by {@link #save(Path, String)}; a missing or corrupt artifact is an
+   * IOException. Users have no stored history: pass their current one to {@link #predict}.
    */
   public static PairModel load(Path dir, String name, Device device) throws IOException {
-    JsonObject meta;
-    try {
-      meta = new JsonObject(Files.readString(dir.resolve(name + ".json")));
-    } catch (RuntimeException e) {
-      throw new IOException("unreadable model metadata in " + dir + ": " + e.getMessage(), e);
-    }
+    JsonObject meta = Artifacts.readMeta(dir, name);
     int users = meta.getInteger("users");
     int items = meta.getInteger("items");
     int heads = meta.getInteger("heads");
     int dim = meta.getInteger("dim");
     int features = meta.getInteger("features", 0);
     int textDim = meta.getInteger("text_dim", 0);
-    float[][] itemText = null;
-    if (textDim > 0) {
-      byte[] bytes = Files.readAllBytes(dir.resolve(name + "-item-text.bin"));
-      if (bytes.length != 4 * items * textDim) {
-        throw new IOException("corrupt item text rows in " + dir + ": " + bytes.length + " bytes");
-      }
-      itemText = org.causalrec.core.FloatBytes.rows(bytes, textDim);
-    }
+    float[][] itemText = textDim == 0 ? null : Artifacts.readRows(dir.resolve(name + "-item-text.bin"), items, textDim);
     PairBlock block = new PairBlock(users, items, dim, heads, features + textDim);
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
-    try {
-      model.load(dir, name);
-    } catch (MalformedModelException | RuntimeException e) {
-      model.close();
-      throw new IOException("corrupt parameters in " + dir + ": " + e.getMessage(), e);
-    }
-    return new PairModel(model, block, users, items, heads, dim, features, null, itemText);
+    Artifacts.loadParameters(model, dir, name);
+    return new PairModel(model, block, users, items, heads, dim, features,
+        new PairInputs(users, items, features, null, itemText));
   }
 
   /** The manager holding the parameters (tests check nothing else is attached to it). */

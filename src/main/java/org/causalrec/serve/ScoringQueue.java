@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.causalrec.data.Interactions;
 
 /**
@@ -27,7 +27,7 @@ final class ScoringQueue {
 
   private static final int MAX_BATCH = 256;
 
-  private final AtomicReference<ServingModel> current;
+  private final Supplier<ServingModel> current;
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "causalrec-scoring");
     t.setDaemon(true);
@@ -38,7 +38,7 @@ final class ScoringQueue {
   private volatile long batches;
   private volatile long scored;
 
-  ScoringQueue(AtomicReference<ServingModel> current) {
+  ScoringQueue(Supplier<ServingModel> current) {
     this.current = current;
   }
 
@@ -57,17 +57,18 @@ final class ScoringQueue {
   }
 
   /**
-   * Publishes {@code next}; completes once it serves. The previous model is closed there too,
-   * after every pass that may use it.
+   * Runs {@code task} on the scoring thread, between forward passes: how a model switch swaps the
+   * current version and closes the old one after every pass that may use it.
    */
-  Future<Void> publish(ServingModel next) {
+  Future<Void> run(Runnable task) {
     Promise<Void> done = Promise.promise();
     thread.execute(() -> {
-      ServingModel old = current.getAndSet(next);
-      if (old != null && old.model() != next.model()) {
-        old.model().close();
+      try {
+        task.run();
+        done.complete();
+      } catch (RuntimeException e) {
+        done.fail(e);
       }
-      done.complete();
     });
     return done.future();
   }
@@ -115,13 +116,8 @@ final class ScoringQueue {
     }
   }
 
+  /** Stops the scoring thread once the tasks queued before it ran. */
   void close() {
-    thread.execute(() -> {
-      ServingModel m = current.getAndSet(null);
-      if (m != null) {
-        m.model().close();
-      }
-    });
     thread.shutdown();
   }
 }

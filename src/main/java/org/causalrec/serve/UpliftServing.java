@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
@@ -34,65 +33,47 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpliftServing {
 
-  private static final Logger LOG = LoggerFactory.getLogger(UpliftServing.class);
 
   /** One loaded version: the model, its collaborative feature model and their vocabularies. */
   private record Loaded(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
-      int[] itemToCf, float[] popularity) {
-    void close() {
+      int[] itemToCf, float[] popularity) implements ServedVersion {
+    @Override
+    public void close() {
       model.close();
       cf.close();
     }
   }
 
-  private final Vertx vertx;
-  private final ModelRepository registry;
   private final Device device;
   private final Recommender recommender;
+  /** Opens versions and scores, one task at a time: a switch closes the old version between requests. */
   private final WorkerExecutor worker;
-  private final AtomicReference<Loaded> current = new AtomicReference<>();
+  private final VersionedModel<Loaded> versions;
 
   public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender) {
-    this.vertx = vertx;
-    this.registry = new ModelRepository(pool);
     this.device = device;
     this.recommender = recommender;
     this.worker = vertx.createSharedWorkerExecutor("causalrec-uplift", 1);
+    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), UpliftModel.KIND.name(), this::open,
+        opening -> worker.executeBlocking(opening, false), task -> worker.executeBlocking(() -> {
+          task.run();
+          return null;
+        }, true));
   }
 
   /** Loads the newest ready uplift version that loads; completes with it, or null when none does. */
   public Future<String> loadLatest() {
-    return registry.ready("uplift").compose(rows -> tryInOrder(rows, 0));
-  }
-
-  private Future<String> tryInOrder(List<ModelRepository.ModelRow> rows, int k) {
-    if (k >= rows.size()) {
-      return Future.succeededFuture(null);
-    }
-    return load(rows.get(k)).recover(err -> tryInOrder(rows, k + 1));
+    return versions.loadLatest();
   }
 
   /** Loads a registered uplift version and switches to it; on failure the current one stays. */
   public Future<String> switchTo(String version) {
-    return registry.list().compose(rows -> rows.stream().filter(r -> r.version().equals(version)).findFirst()
-        .map(this::load).orElse(Future.failedFuture(new IllegalArgumentException("no model version " + version))));
+    return versions.switchTo(version);
   }
 
-  private Future<String> load(ModelRepository.ModelRow row) {
-    return worker.<Loaded>executeBlocking(() -> open(row), false)
-        .onSuccess(l -> {
-          Loaded old = current.getAndSet(l);
-          if (old != null) {
-            // scoring holds the model's lock: closing waits for a request in flight to finish
-            worker.executeBlocking(() -> {
-              old.close();
-              return null;
-            }, true);
-          }
-          LOG.info("Serving uplift {} ({} items)", l.version(), l.items().size());
-        })
-        .onFailure(err -> LOG.warn("Uplift model {} refused: {}", row.version(), err.getMessage()))
-        .map(Loaded::version);
+  /** Switches to a version of (kind, version) that just finished training, when it is an uplift model. */
+  public void offer(String kind, String version) {
+    versions.offer(kind, version);
   }
 
   private Loaded open(ModelRepository.ModelRow row) throws IOException {
@@ -100,9 +81,9 @@ public final class UpliftServing {
       throw new IOException("no artifact recorded");
     }
     Path dir = Path.of(row.artifact());
-    IdIndex users = ids(dir.resolve("users.json"));
-    IdIndex items = ids(dir.resolve("items.json"));
-    IdIndex cfItems = ids(dir.resolve("cf").resolve("items.json"));
+    IdIndex users = IdIndex.read(dir.resolve("users.json"));
+    IdIndex items = IdIndex.read(dir.resolve("items.json"));
+    IdIndex cfItems = IdIndex.read(dir.resolve("cf").resolve("items.json"));
     int[] counts = new int[items.size()];
     try {
       JsonArray a = new JsonArray(Files.readString(dir.resolve("item-counts.json")));
@@ -115,10 +96,10 @@ public final class UpliftServing {
     } catch (RuntimeException e) {
       throw new IOException("unreadable item-counts.json in " + dir, e);
     }
-    UpliftModel model = UpliftModel.load(dir, device);
+    UpliftModel model = UpliftModel.KIND.load(dir, device);
     MultVae cf;
     try {
-      cf = MultVae.load(dir.resolve("cf"), device);
+      cf = MultVae.KIND.load(dir.resolve("cf"), device);
     } catch (IOException e) {
       model.close();
       throw e;
@@ -131,24 +112,13 @@ public final class UpliftServing {
     return new Loaded(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
   }
 
-  private static IdIndex ids(Path file) throws IOException {
-    try {
-      List<String> ids = new ArrayList<>();
-      new JsonArray(Files.readString(file)).forEach(o -> ids.add((String) o));
-      return IdIndex.of(ids);
-    } catch (RuntimeException e) {
-      throw new IOException("unreadable " + file, e);
-    }
-  }
-
   /** The serving version, or null. */
   public String version() {
-    Loaded l = current.get();
-    return l == null ? null : l.version();
+    return versions.version();
   }
 
   private Loaded require() {
-    Loaded l = current.get();
+    Loaded l = versions.current();
     if (l == null) {
       throw ApiException.unavailable("no_uplift_model", null, "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
               + " (GET /v1/models shows runs in progress)");
@@ -256,10 +226,6 @@ public final class UpliftServing {
 
   /** Stops serving and releases the model. */
   public void close() {
-    Loaded l = current.getAndSet(null);
-    if (l != null) {
-      l.close();
-    }
-    worker.close();
+    versions.close().onComplete(ar -> worker.close());
   }
 }

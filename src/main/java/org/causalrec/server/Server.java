@@ -19,7 +19,8 @@ import org.causalrec.feed.ModelFeed;
 import org.causalrec.text.ItemEmbeddings;
 import org.causalrec.text.TextEmbedder;
 import org.causalrec.train.RetrainTrigger;
-import org.causalrec.train.TrainingService;
+import org.causalrec.train.TrainingJobs;
+import org.causalrec.experiment.Evaluations;
 import org.causalrec.config.Config;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.causalrec.data.FeatureStore;
@@ -53,7 +54,8 @@ public final class Server implements AutoCloseable {
   private final String tailerDeployment;
   private final ModelServing serving;
   private final UpliftServing uplift;
-  private final TrainingService training;
+  private final TrainingJobs training;
+  private final Evaluations evaluations;
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
   private final ItemEmbeddings text;
@@ -61,7 +63,7 @@ public final class Server implements AutoCloseable {
   private final ModelFeed modelFeed;
 
   private Server(Config config, StoreHandle store, IngestService ingest, EventTailer tailer, HttpVerticle http, String httpDeployment,
-      String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingService training,
+      String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
       RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text, LiveFeed feed,
       ModelFeed modelFeed) {
     this.text = text;
@@ -77,6 +79,7 @@ public final class Server implements AutoCloseable {
     this.serving = serving;
     this.uplift = uplift;
     this.training = training;
+    this.evaluations = evaluations;
     this.retrain = retrain;
     this.featureFeed = featureFeed;
   }
@@ -116,14 +119,10 @@ public final class Server implements AutoCloseable {
     Recommender recommender = new Recommender(vertx, pool, serving, features, config, text);
     UpliftServing uplift = new UpliftServing(vertx, pool, device.device(), recommender);
     uplift.loadLatest().await();
-    TrainingService training = new TrainingService(vertx, events, registry, config, device.device(),
-        (kind, version) -> {
-          if (kind.equals("uplift")) {
-            uplift.switchTo(version);
-          } else {
-            serving.switchTo(version);
-          }
-        });
+    TrainingJobs training = new TrainingJobs(vertx, events, registry, config, device.device());
+    training.onReady(serving::offer);
+    training.onReady(uplift::offer);
+    Evaluations evaluations = new Evaluations(vertx, events, registry, config, device.device());
     if (text != null) {
       training.useItemText(new org.causalrec.store.EmbeddingRepository(pool), text.model());
     }
@@ -136,7 +135,7 @@ public final class Server implements AutoCloseable {
     String tailerDeployment = vertx.deployVerticle(tailer).await();
     LiveFeed feed = new LiveFeed(vertx, recommender, uplift);
     ModelFeed modelFeed = new ModelFeed(vertx, registry, feed::status);
-    Services services = new Services(ingest, catalog, events, recommender, uplift, training, registry,
+    Services services = new Services(ingest, catalog, events, recommender, uplift, training, evaluations, registry,
         text, feed, modelFeed, () -> readiness(store, ingest, tailer, serving, uplift, device, features, text, feed));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
@@ -148,7 +147,7 @@ public final class Server implements AutoCloseable {
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
     HttpVerticle http = instances.get(0);
     Server server = new Server(config, store, ingest, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
-        training, retrain, featureFeed, text, feed, modelFeed);
+        training, evaluations, retrain, featureFeed, text, feed, modelFeed);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
     return server;
   }
@@ -227,7 +226,7 @@ public final class Server implements AutoCloseable {
   }
 
   /** The training jobs. */
-  public TrainingService training() {
+  public TrainingJobs training() {
     return training;
   }
 
@@ -247,6 +246,7 @@ public final class Server implements AutoCloseable {
     vertx.undeploy(tailerDeployment).await();
     featureFeed.unregister().await();
     training.close().await();
+    evaluations.close().await();
     serving.close();
     uplift.close();
     if (text != null) {

@@ -1,5 +1,6 @@
 package org.causalrec.api;
 
+import org.causalrec.train.TrainingRequest;
 import static org.causalrec.TestEnv.get;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.config.Config;
@@ -169,8 +170,8 @@ class UpliftApiTest {
 
   @Test
   void debiasedModelsTrainAndTheRegistryRecordsTheirObjective() {
-    String vae = server.training().trainAndWait("mult-vae", 3, "snips", "popularity").await();
-    String click = server.training().trainAndWait("click-mlp", 2, "dr", null).await();
+    String vae = server.training().trainAndWait("mult-vae", new TrainingRequest(3, "snips", "popularity")).await();
+    String click = server.training().trainAndWait("click-mlp", new TrainingRequest(2, "dr", null)).await();
     String exposure = server.training().trainAndWait("exposure", 3).await();
     ModelRepository.ModelRow v = row(vae);
     assertEquals("snips", v.params().getString("objective"));

@@ -66,12 +66,13 @@ class CausalModelsTest {
     try (org.causalrec.text.MiniLmEmbedder text = new org.causalrec.text.MiniLmEmbedder()) {
       itemText = text.embed(ordered);
     }
-    exposure = ExposureModel.fit(log, sessions, itemText, PairModel.Params.defaults(20, 1), Device.cpu(), m -> { });
-    cf = MultVae.train(feedback.matrix(), MultVaeParams.forData(20, feedback.users().size(), 1), Device.cpu(), null,
-        r -> { });
+    exposure = ExposureModel.KIND.train(new ExposureModel.Data(log, sessions, itemText), PairModel.Params.defaults(20, 1),
+        Device.cpu(), m -> { });
+    cf = MultVae.KIND.train(MultVae.Data.naive(feedback.matrix()), MultVaeParams.forData(20, feedback.users().size(), 1),
+        Device.cpu(), r -> { });
     CfFeatures features = CfFeatures.of(cf, feedback, log.users(), log.items());
-    uplift = UpliftModel.fit(log, sessions, exposure, features, 0.05, PairModel.Params.defaults(8, 1), Device.cpu(),
-        m -> { });
+    uplift = UpliftModel.KIND.train(new UpliftModel.Data(log, sessions, exposure, features, 0.05),
+        PairModel.Params.defaults(8, 1), Device.cpu(), m -> { });
   }
 
   @AfterAll
@@ -149,12 +150,12 @@ class CausalModelsTest {
   void savedModelsLoadAndPredictTheSame(@TempDir Path dir) throws Exception {
     exposure.save(dir.resolve("exposure"));
     uplift.save(dir.resolve("uplift"));
-    try (ExposureModel e2 = ExposureModel.load(dir.resolve("exposure"), Device.cpu())) {
+    try (ExposureModel e2 = ExposureModel.KIND.load(dir.resolve("exposure"), Device.cpu())) {
       assertEquals(384, e2.textDim(), "the item text rows are saved with the model");
       int[] history = log.history()[3];
       assertTrue(java.util.Arrays.equals(exposure.sessionForUser(3), e2.sessionForUser(3, history)));
     }
-    try (UpliftModel u2 = UpliftModel.load(dir.resolve("uplift"), Device.cpu())) {
+    try (UpliftModel u2 = UpliftModel.KIND.load(dir.resolve("uplift"), Device.cpu())) {
       assertTrue(u2.usesFeatures());
     }
   }

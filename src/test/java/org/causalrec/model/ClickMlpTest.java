@@ -42,8 +42,9 @@ class ClickMlpTest {
     int[][] split = ClickEvaluation.split(all.size(), 0.2, 3);
     Impressions train = all.select(split[0]);
     Impressions test = all.select(split[1]);
-    List<ClickMlp.EpochReport> reports = new ArrayList<>();
-    try (ClickMlp mlp = ClickMlp.train(train, ClickMlp.Params.defaults(12), Device.cpu(), reports::add)) {
+    List<TrainingLoop.Epoch> reports = new ArrayList<>();
+    try (ClickMlp mlp = ClickMlp.KIND.train(ClickMlp.Data.naive(train), ClickMlp.Params.defaults(12), Device.cpu(),
+        reports::add)) {
       assertTrue(reports.get(reports.size() - 1).loss() < reports.get(0).loss(), reports.toString());
       double model = Auc.of(mlp.predict(test), test.clicked());
       double baseline = Auc.of(ClickEvaluation.positionBaseline(train, test), test.clicked());
@@ -56,7 +57,8 @@ class ClickMlpTest {
     for (int i = 0; i < features.length; i++) {
       features[i][i % 4] = 1f;
     }
-    try (ClickMlp withFeatures = ClickMlp.train(train, features, ClickMlp.Params.defaults(1), Device.cpu(), r -> { })) {
+    try (ClickMlp withFeatures = ClickMlp.KIND.train(new ClickMlp.Data(train, features, ClickMlp.Debiasing.NONE),
+        ClickMlp.Params.defaults(1), Device.cpu(), r -> { })) {
       assertEquals(test.size(), withFeatures.predict(test).length);
       // Neither training nor prediction leaves arrays on the model's manager.
       int before = MultVaeTest.resources(withFeatures.manager());

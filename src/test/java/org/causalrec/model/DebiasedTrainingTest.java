@@ -44,7 +44,7 @@ class DebiasedTrainingTest {
 
   private static float[][] vaeScores(Objective o, PairWeights w) {
     MultVaeParams p = MultVaeParams.forData(3, feedback.users().size(), 1);
-    try (MultVae vae = MultVae.train(feedback.matrix(), p, o, w, Device.cpu(), null, r -> { })) {
+    try (MultVae vae = MultVae.KIND.train(new MultVae.Data(feedback.matrix(), o, w, null), p, Device.cpu(), r -> { })) {
       return vae.score(feedback.matrix(), 0, 5);
     }
   }
@@ -65,16 +65,15 @@ class DebiasedTrainingTest {
 
   @Test
   void multVaeRefusesDrAndDebiasingWithoutPropensities() {
-    MultVaeParams p = MultVaeParams.forData(1, feedback.users().size(), 1);
     assertThrows(IllegalArgumentException.class,
-        () -> MultVae.train(feedback.matrix(), p, Objective.DR, (u, i) -> 1f, Device.cpu(), null, r -> { }));
+        () -> new MultVae.Data(feedback.matrix(), Objective.DR, (u, i) -> 1f, null));
     assertThrows(IllegalArgumentException.class,
-        () -> MultVae.train(feedback.matrix(), p, Objective.IPS, null, Device.cpu(), null, r -> { }));
+        () -> new MultVae.Data(feedback.matrix(), Objective.IPS, null, null));
   }
 
   private static float[] clickPredictions(ClickMlp.Debiasing d) {
     ClickMlp.Params p = new ClickMlp.Params(16, 32, 1e-3f, 512, 2, 3);
-    try (ClickMlp mlp = ClickMlp.train(log, null, p, d, Device.cpu(), r -> { })) {
+    try (ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(log, null, d), p, Device.cpu(), r -> { })) {
       return mlp.predict(log.select(new int[] {0, 1, 2, 3, 4, 5, 6, 7}));
     }
   }

@@ -50,7 +50,7 @@ class MultVaeTest {
   static List<Item> catalogue;
   static HoldoutSplit split;
   static MultVae vae;
-  static final List<MultVae.EpochReport> reports = new ArrayList<>();
+  static final List<TrainingLoop.Epoch> reports = new ArrayList<>();
 
   @BeforeAll
   static void trainOnTheTinyWorld() {
@@ -62,8 +62,9 @@ class MultVaeTest {
     }
     split = HoldoutSplit.strongGeneralization(feedback.matrix(), 100, 0.8, 1);
     MultVaeParams p = new MultVaeParams(128, 32, 0.5f, 0.2f, 1000, 1e-3f, 64, 60, 7);
-    vae = MultVae.train(split.train(), p, Device.cpu(),
-        m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100"), reports::add);
+    vae = MultVae.KIND.train(new MultVae.Data(split.train(), Objective.NAIVE, null,
+        m -> HoldoutEvaluator.evaluate(m, split.valFoldIn(), split.valTarget()).get("ndcg@100")), p, Device.cpu(),
+        reports::add);
   }
 
   @AfterAll
@@ -129,7 +130,7 @@ class MultVaeTest {
   void savedModelsLoadToTheSameScoresAndCorruptOnesAreRefused() throws Exception {
     Path saved = dir.resolve("model");
     vae.save(saved);
-    try (MultVae again = MultVae.load(saved, Device.cpu())) {
+    try (MultVae again = MultVae.KIND.load(saved, Device.cpu())) {
       assertArrayEquals(vae.score(split.testFoldIn(), 0, 5)[3], again.score(split.testFoldIn(), 0, 5)[3], 1e-6f);
     }
     Path params;
@@ -138,7 +139,7 @@ class MultVaeTest {
     }
     byte[] bytes = Files.readAllBytes(params);
     Files.write(params, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    assertThrows(java.io.IOException.class, () -> MultVae.load(saved, Device.cpu()));
+    assertThrows(java.io.IOException.class, () -> MultVae.KIND.load(saved, Device.cpu()));
   }
 
   @Test

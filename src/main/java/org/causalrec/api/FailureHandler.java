@@ -14,13 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Turns every failure into one JSON shape: {@code {"error", "field", "detail"}}. */
-final class Errors {
+final class FailureHandler {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
   /** Deadlock, serialisation failure, server shutting down: the same request can succeed again. */
   private static final Set<String> RETRYABLE = Set.of("40P01", "40001", "57P01", "57P02", "57P03");
 
-  private Errors() {}
+  private FailureHandler() {}
 
   /** The router's failure handler. */
   static void handle(RoutingContext ctx) {
@@ -53,18 +53,7 @@ final class Errors {
       body = plain(500, "internal error");
       LOG.error("Unhandled failure for {} {}", ctx.request().method(), ctx.request().path(), f);
     }
-    send(ctx, status, body);
-  }
-
-  /** Ends the response with a JSON body, unless it has already ended. */
-  static void send(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended()) {
-      return;
-    }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .end(body.encode());
+    Responses.send(ctx, status, body);
   }
 
   private static JsonObject plain(int status, String detail) {

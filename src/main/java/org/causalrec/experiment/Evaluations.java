@@ -1,0 +1,111 @@
+package org.causalrec.experiment;
+
+import ai.djl.Device;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.causalrec.config.Config;
+import org.causalrec.core.ApiException;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Impressions;
+import org.causalrec.model.MultVae;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.ModelRepository;
+import org.causalrec.train.TrainingJobs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Offline and off-policy evaluations of the stored events, run on the training worker pool (so
+ * they queue behind training and never take an event loop); what {@code POST /v1/evaluate} and
+ * {@code causalrec evaluate} run.
+ */
+public final class Evaluations {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Evaluations.class);
+  private static final List<String> OFFLINE_MODELS = List.of("popularity", "ease", "mult-vae");
+
+  private final WorkerExecutor worker;
+  private final EventRepository events;
+  private final ModelRepository registry;
+  private final Config config;
+  private final Device device;
+
+  public Evaluations(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
+    this.worker = vertx.createSharedWorkerExecutor(TrainingJobs.WORKER_POOL, 1, 24, TimeUnit.HOURS);
+    this.events = events;
+    this.registry = registry;
+    this.config = config;
+    this.device = device;
+  }
+
+  /**
+   * An offline evaluation: {@code protocol} strong-generalization, temporal or random-exposure,
+   * every model in {@code models}; completes with the document {@code evaluate --json} prints.
+   */
+  public Future<JsonObject> offline(String protocol, List<String> models, int epochs, Integer heldOut,
+      double trainShare, long seed) {
+    if (protocol.equals("random-exposure")) {
+      return worker.executeBlocking(() -> {
+        try {
+          return RandomExposureRun.run(events, config.eventTypes(), "random", epochs,
+              config.causal().popularityEta(), config.causal().minPropensity(), device, seed, LOG::info);
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badField("protocol", e.getMessage());
+        }
+      });
+    }
+    for (String m : models) {
+      if (!OFFLINE_MODELS.contains(m)) {
+        return Future.failedFuture(ApiException.badField("models", "unknown model " + m
+            + " (popularity, ease, mult-vae)"));
+      }
+    }
+    return worker.executeBlocking(() -> {
+      HoldoutRun.Prepared p;
+      try {
+        p = HoldoutRun.prepare(events, config.eventTypes(), protocol, heldOut, trainShare, seed);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badField("protocol", e.getMessage());
+      }
+      return HoldoutRun.toJson(protocol, p.feedback(), p.split(),
+          HoldoutRun.run(p.split(), epochs, device, seed, models, LOG::info));
+    });
+  }
+
+  /**
+   * Off-policy evaluation of a registered Mult-VAE version ({@code policy}; null: the newest ready
+   * one) from the logged impressions; completes with {@link OpeRun}'s report. 404 for an unknown
+   * version, 400 when no session carries propensities.
+   */
+  public Future<JsonObject> offPolicy(String policy, OpeRun.Settings settings) {
+    return registry.ready(MultVae.KIND.name()).compose(rows -> {
+      ModelRepository.ModelRow row = rows.stream().filter(r -> policy == null || r.version().equals(policy))
+          .findFirst().orElse(null);
+      if (row == null) {
+        return Future.failedFuture(ApiException.notFound("unknown_policy", "policy", policy == null
+            ? "no ready mult-vae version to evaluate: train one first"
+            : "no ready mult-vae version '" + policy + "'"));
+      }
+      return worker.executeBlocking(() -> {
+        Path dir = Path.of(row.artifact());
+        IdIndex items = IdIndex.read(dir.resolve("items.json"));
+        Impressions log = Impressions.load(events);
+        try (MultVae vae = MultVae.KIND.load(dir, device)) {
+          return OpeRun.run(log, vae, items, row.version(), settings);
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("no_propensities", "policy", e.getMessage());
+        }
+      });
+    });
+  }
+
+  /** Releases this handle on the worker pool. */
+  public Future<Void> close() {
+    return worker.close();
+  }
+}

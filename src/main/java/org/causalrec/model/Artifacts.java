@@ -1,0 +1,43 @@
+package org.causalrec.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.causalrec.core.FloatBytes;
+
+/** Reading a saved model's files back: every failure is an IOException that names the directory. */
+final class Artifacts {
+
+  private Artifacts() {}
+
+  /** The metadata {@code name.json} in {@code dir}. */
+  static JsonObject readMeta(Path dir, String name) throws IOException {
+    try {
+      return new JsonObject(Files.readString(dir.resolve(name + ".json")));
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable model metadata in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code rows} float rows of {@code width} from {@code file}. */
+  static float[][] readRows(Path file, int rows, int width) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    if (bytes.length != 4L * rows * width) {
+      throw new IOException("corrupt rows in " + file + ": " + bytes.length + " bytes for " + rows + " x " + width);
+    }
+    return FloatBytes.rows(bytes, width);
+  }
+
+  /** Loads {@code model}'s parameters saved under {@code name}; closes the model when they do not load. */
+  static void loadParameters(Model model, Path dir, String name) throws IOException {
+    try {
+      model.load(dir, name);
+    } catch (MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new IOException("corrupt " + name + " parameters in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package org.causalrec.serve;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.causalrec.store.ModelRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which version of one model kind serves: opens a version's artifact off the event loop, and only
+ * once it opened (and passed its check) makes it current; the previous version is closed on the
+ * thread that scores with it, after every use that may still hold it. A version that does not open
+ * is reported and the current one keeps serving. At start the newest ready version that opens
+ * serves; {@link #followRegistry} picks up versions that became ready elsewhere.
+ *
+ * @param <M> the loaded version
+ */
+final class VersionedModel<M extends ServedVersion> {
+
+  /** Opens a registered version (blocking); a missing, corrupt or failing artifact is an IOException. */
+  interface Opener<M> {
+    M open(ModelRepository.ModelRow row) throws IOException;
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(VersionedModel.class);
+
+  private final Vertx vertx;
+  private final ModelRepository registry;
+  private final String kind;
+  private final Function<Callable<M>, Future<M>> openOffLoop;
+  private final Opener<M> opener;
+  private final Function<Runnable, Future<Void>> onScoringThread;
+  private final AtomicReference<M> current = new AtomicReference<>();
+  /** Versions served once or already looked at by the poll: the poll never forces them back. */
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  private volatile String lastError;
+  private long pollTimer = -1;
+
+  /**
+   * @param kind the model kind whose versions it serves
+   * @param opener opens a version
+   * @param openOffLoop runs an opening off the event loop (a worker) and completes with what it opened
+   * @param onScoringThread runs a task on the thread that scores with the current version, between uses
+   */
+  VersionedModel(Vertx vertx, ModelRepository registry, String kind, Opener<M> opener,
+      Function<Callable<M>, Future<M>> openOffLoop, Function<Runnable, Future<Void>> onScoringThread) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.kind = kind;
+    this.opener = opener;
+    this.openOffLoop = openOffLoop;
+    this.onScoringThread = onScoringThread;
+  }
+
+  /** Loads the newest ready version that opens; older ones are tried in turn. Completes with it, or null. */
+  Future<String> loadLatest() {
+    return registry.ready(kind).compose(rows -> tryInOrder(rows, 0));
+  }
+
+  private Future<String> tryInOrder(List<ModelRepository.ModelRow> rows, int k) {
+    if (k >= rows.size()) {
+      return Future.succeededFuture(null);
+    }
+    return load(rows.get(k)).recover(err -> tryInOrder(rows, k + 1));
+  }
+
+  /**
+   * Every {@code periodMs}, switches to a version that became ready since the last look (trained
+   * by the CLI or by another node). An explicit switch to an older version is left alone.
+   */
+  void followRegistry(long periodMs) {
+    registry.ready(kind).onSuccess(rows -> rows.forEach(r -> seen.add(r.version())));
+    pollTimer = vertx.setPeriodic(periodMs, id -> registry.ready(kind).onSuccess(rows -> {
+      String newest = rows.isEmpty() ? null : rows.get(0).version();
+      if (newest == null || !seen.add(newest)) {
+        return;
+      }
+      M m = current.get();
+      if (m == null || !m.version().equals(newest)) {
+        load(rows.get(0));
+      }
+    }));
+  }
+
+  /** Switches to {@code version} when it is of this kind (a training run finished); other kinds are ignored. */
+  void offer(String versionKind, String version) {
+    if (kind.equals(versionKind)) {
+      switchTo(version);
+    }
+  }
+
+  /** Loads a registered version and switches to it; on failure the current version stays. */
+  Future<String> switchTo(String version) {
+    return registry.list().compose(rows -> rows.stream().filter(r -> r.version().equals(version)).findFirst()
+        .map(this::load)
+        .orElse(Future.failedFuture(new IllegalArgumentException("no model version " + version))));
+  }
+
+  private Future<String> load(ModelRepository.ModelRow row) {
+    return openOffLoop.apply(() -> opener.open(row))
+        .compose(next -> onScoringThread.apply(() -> {
+          M old = current.getAndSet(next);
+          if (old != null && old != next) {
+            old.close();
+          }
+        }).map(next))
+        .onSuccess(m -> {
+          lastError = null;
+          seen.add(m.version());
+          LOG.info("Serving {}", m.version());
+        })
+        .onFailure(err -> {
+          lastError = row.version() + ": " + err.getMessage();
+          LOG.warn("Model {} refused, the previous version keeps serving: {}", row.version(), err.getMessage());
+        })
+        .map(ServedVersion::version);
+  }
+
+  /** The version serving now, or null. */
+  M current() {
+    return current.get();
+  }
+
+  /** The name of the version serving now, or null. */
+  String version() {
+    M m = current.get();
+    return m == null ? null : m.version();
+  }
+
+  /** Why the last version that did not open was refused, or null. */
+  String lastError() {
+    return lastError;
+  }
+
+  /** Stops following the registry and closes the current version on the scoring thread. */
+  Future<Void> close() {
+    if (pollTimer >= 0) {
+      vertx.cancelTimer(pollTimer);
+    }
+    return onScoringThread.apply(() -> {
+      M m = current.getAndSet(null);
+      if (m != null) {
+        m.close();
+      }
+    });
+  }
+}

@@ -1,0 +1,134 @@
+package org.causalrec.train;
+
+import ai.djl.Device;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.function.Consumer;
+import org.causalrec.causal.CfFeatures;
+import org.causalrec.causal.ExposureModel;
+import org.causalrec.causal.Propensities;
+import org.causalrec.causal.UpliftModel;
+import org.causalrec.config.Config;
+import org.causalrec.data.Feedback;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.model.MultVae;
+import org.causalrec.model.MultVaeParams;
+import org.causalrec.model.PairModel;
+import org.causalrec.model.PairWeights;
+import org.causalrec.store.EventRepository;
+
+/**
+ * What the causal recipes share (blocking; on the training worker): the logged impressions and
+ * their sessions, an exposure model fitted inline, and the propensities that debias the Mult-VAE
+ * and the click model.
+ */
+final class CausalInputs {
+
+  /** Epochs of the exposure model trained inline for another model's propensities. */
+  static final int EXPOSURE_EPOCHS = 20;
+
+  private final TrainingRun run;
+
+  CausalInputs(TrainingRun run) {
+    this.run = run;
+  }
+
+  /** The logged impressions and their sessions; refuses a log without enough of them. */
+  record Log(long maxEventId, Impressions impressions, Sessions sessions) {}
+
+  Log readLog() {
+    long maxEventId = run.events().maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
+    Impressions imp = Impressions.load(run.events());
+    if (imp.size() < 100) {
+      throw new IllegalStateException("not enough impressions to learn exposure from: " + imp.size()
+          + " (log impression events with their position and propensity)");
+    }
+    return new Log(maxEventId, imp, Sessions.of(imp));
+  }
+
+  ExposureModel fitExposure(Log l, int epochs) {
+    return fitExposure(l.impressions(), l.sessions(), epochs);
+  }
+
+  private ExposureModel fitExposure(Impressions imp, Sessions sessions, int epochs) {
+    return ExposureModel.KIND.train(new ExposureModel.Data(imp, sessions, run.itemText().apply(imp.items())),
+        PairModel.Params.defaults(epochs, 1), run.device(), ExposureModel.logTo(run::detail));
+  }
+
+  /**
+   * Inverse propensity weights for the Mult-VAE over {@code fb}'s indexes: popularity power of the
+   * items' feedback counts, or the learned exposure over each user's sessions for items a slate
+   * showed them (other feedback keeps weight 1: its channel's exposure is not logged).
+   */
+  PairWeights vaeWeights(Feedback fb, String source) {
+    double floor = run.config().causal().minPropensity();
+    if (source.equals("popularity")) {
+      double[] p = Propensities.popularityPower(fb.matrix().itemCounts(), run.config().causal().popularityEta(), floor);
+      return (u, i) -> (float) (1 / p[i]);
+    }
+    Log l = readLog();
+    Impressions imp = l.impressions();
+    int[] userToImp = toIndex(fb.users(), imp.users());
+    int[] itemToImp = toIndex(fb.items(), imp.items());
+    java.util.Map<Integer, java.util.BitSet> shown = new java.util.HashMap<>();
+    for (int r = 0; r < imp.size(); r++) {
+      shown.computeIfAbsent(imp.user()[r], k -> new java.util.BitSet()).set(imp.item()[r]);
+    }
+    float[][] period = new float[fb.users().size()][];
+    try (ExposureModel exposure = fitExposure(l, EXPOSURE_EPOCHS)) {
+      for (int u = 0; u < period.length; u++) {
+        period[u] = userToImp[u] < 0 ? null : exposure.periodForUser(userToImp[u]);
+      }
+    }
+    return (u, i) -> {
+      int iu = userToImp[u];
+      int ii = itemToImp[i];
+      java.util.BitSet b = iu < 0 ? null : shown.get(iu);
+      return b == null || ii < 0 || !b.get(ii) ? 1f : 1f / (float) Math.max(floor, period[u][ii]);
+    };
+  }
+
+  /**
+   * Per impression: its logged propensity, or the exposure model's where none was logged (the
+   * model is fitted only when some are missing).
+   */
+  float[] impressionPropensities(Impressions imp) {
+    float[] p = imp.propensity().clone();
+    int[] missing = java.util.stream.IntStream.range(0, p.length).filter(r -> Float.isNaN(p[r])).toArray();
+    if (missing.length == 0) {
+      return p;
+    }
+    Sessions s = Sessions.of(imp);
+    int[] users = java.util.Arrays.stream(missing).map(r -> imp.user()[r]).toArray();
+    int[] items = java.util.Arrays.stream(missing).map(r -> imp.item()[r]).toArray();
+    try (ExposureModel exposure = fitExposure(imp, s, EXPOSURE_EPOCHS)) {
+      float[] e = exposure.session(users, items); // one batched prediction, not one per impression
+      for (int k = 0; k < missing.length; k++) {
+        p[missing[k]] = e[k];
+      }
+    }
+    return p;
+  }
+
+  static int[] toIndex(IdIndex from, IdIndex to) {
+    int[] out = new int[from.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = to.indexOf(from.id(k));
+    }
+    return out;
+  }
+
+  static int[] countsIn(int[] toOther, int[] otherCounts) {
+    int[] out = new int[toOther.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = toOther[i] < 0 ? 0 : otherCounts[toOther[i]];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,81 @@
+package org.causalrec.train;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import org.causalrec.config.Config;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.eval.Auc;
+import org.causalrec.eval.ClickEvaluation;
+import org.causalrec.model.ClickMlp;
+import org.causalrec.model.ModelKind;
+import org.causalrec.model.Objective;
+
+/**
+ * The click MLP on the logged impressions (one in five held out for its AUC against a position
+ * baseline), with the items' text embeddings as an input when they exist; debiased by the
+ * impressions' logged propensities (the exposure model's where none was logged).
+ */
+final class ClickMlpRecipe implements Recipe {
+
+  /** Default epochs (it sees every impression each epoch). */
+  static final int EPOCHS = 12;
+
+  @Override
+  public ModelKind<?, ?, ?> kind() {
+    return ClickMlp.KIND;
+  }
+
+  @Override
+  public int defaultEpochs(Config config) {
+    return EPOCHS;
+  }
+
+  @Override
+  public JsonObject options(TrainingRequest request, Config config) {
+    Recipe.refusePropensity(request);
+    return new JsonObject().put("objective",
+        Objectives.parse(request.objective(), config.causal().clickObjective()).wireName());
+  }
+
+  @Override
+  public Trained train(TrainingRun run) throws IOException {
+    long maxEventId = run.events().maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
+    Impressions all = Impressions.load(run.events());
+    if (all.size() < 100) {
+      throw new IllegalStateException("not enough impressions to train a click model: " + all.size());
+    }
+    int[][] split = ClickEvaluation.split(all.size(), 0.2, 1);
+    Impressions train = all.select(split[0]);
+    Impressions test = all.select(split[1]);
+    int epochs = run.epochs();
+    ClickMlp.Params p = ClickMlp.Params.defaults(epochs);
+    Objective objective = Objective.parse(run.objective());
+    ClickMlp.Debiasing debiasing = ClickMlp.Debiasing.NONE;
+    if (objective.debiased()) {
+      float[] prop = new CausalInputs(run).impressionPropensities(train);
+      Sessions.Unshown unshown = objective == Objective.DR ? Sessions.of(train).unshown(train, 10, 1) : null;
+      debiasing = new ClickMlp.Debiasing(objective, prop, (float) run.config().causal().minPropensity(),
+          unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
+    }
+    float[][] text = run.itemText().apply(train.items());
+    try (ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(train, text, debiasing), p, run.device(),
+        r -> run.report(new JsonObject().put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
+            .put("examples_per_second", r.examplesPerSecond())))) {
+      JsonObject metrics = new JsonObject()
+          .put("auc", Auc.of(mlp.predict(test), test.clicked()))
+          .put("position_baseline_auc", Auc.of(ClickEvaluation.positionBaseline(train, test), test.clicked()))
+          .put("test_impressions", test.size())
+          .put("click_rate", all.clickRate());
+      mlp.save(run.dir());
+      train.items().write(run.dir().resolve("items.json"));
+      train.surfaces().write(run.dir().resolve("surfaces.json"));
+      JsonObject params = new JsonObject().put("objective", objective.wireName()).put("epochs", epochs)
+          .put("embedding", p.embedding())
+          .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
+          .put("train_impressions", train.size())
+          .put("text_features", text == null ? null : run.itemTextModel());
+      return new Trained(params, metrics, maxEventId, run.dir());
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package org.causalrec.train;
+
+import ai.djl.Device;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.causalrec.config.Config;
+import org.causalrec.core.ApiException;
+import org.causalrec.data.IdIndex;
+import org.causalrec.store.EmbeddingRepository;
+import org.causalrec.store.EventRepository;
+import org.causalrec.store.ModelRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs training jobs off the event loops (on {@link #WORKER_POOL}, one thread): one job per kind at
+ * a time, each registered in PostgreSQL as training, then ready (with its metrics and data
+ * snapshot) or failed; its artifact saved under the data dir; its progress published on
+ * {@link #PROGRESS_ADDRESS}; ready versions handed to the listeners.
+ */
+public final class TrainingJobs {
+
+  /** Event-bus address of training progress and finished versions (JSON objects). */
+  public static final String PROGRESS_ADDRESS = "causalrec.training";
+  /** The named worker pool training runs on; offline evaluations share it, so they queue behind training. */
+  public static final String WORKER_POOL = "causalrec-training";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingJobs.class);
+
+  private final Vertx vertx;
+  private final WorkerExecutor worker;
+  private final EventRepository events;
+  private final ModelRepository registry;
+  private final Config config;
+  private final Device device;
+  private final Path modelsDir;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final List<BiConsumer<String, String>> readyListeners = new CopyOnWriteArrayList<>();
+  private volatile EmbeddingRepository itemText;
+  private volatile String itemTextModel;
+
+  public TrainingJobs(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
+    this.vertx = vertx;
+    this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, 1, 24, TimeUnit.HOURS);
+    this.events = events;
+    this.registry = registry;
+    this.config = config;
+    this.device = device;
+    this.modelsDir = config.dataDir().resolve("models");
+  }
+
+  /** The kinds that can be trained, sorted. */
+  public static List<String> kinds() {
+    return Recipes.names();
+  }
+
+  /** Calls {@code listener} with (kind, version) of every version that finished training and is ready. */
+  public void onReady(BiConsumer<String, String> listener) {
+    readyListeners.add(listener);
+  }
+
+  /** From now on models that take item text (click MLP, exposure) read each item's embedding by {@code model}. */
+  public void useItemText(EmbeddingRepository repo, String model) {
+    this.itemText = repo;
+    this.itemTextModel = model;
+  }
+
+  /**
+   * Starts training a {@code kind} model; completes with the new version's name as soon as it is
+   * registered (the training goes on). Fails with 404 for an unknown kind, 400 naming a bad option,
+   * 409 when one of that kind is running.
+   */
+  public Future<String> start(String kind, TrainingRequest request) {
+    return launch(kind, request).map(Launch::version);
+  }
+
+  /** Trains a {@code kind} model and completes when it is ready (or failed). */
+  public Future<String> trainAndWait(String kind, TrainingRequest request) {
+    return launch(kind, request).compose(l -> l.done().map(l.version()));
+  }
+
+  /** Trains a {@code kind} model for {@code epochs} (null: the default) with the configured options; completes when ready. */
+  public Future<String> trainAndWait(String kind, Integer epochs) {
+    return trainAndWait(kind, TrainingRequest.epochs(epochs));
+  }
+
+  /** Whether a model of that kind is training now. */
+  public boolean isRunning(String kind) {
+    return running.contains(kind);
+  }
+
+  private record Launch(String version, Future<Void> done) {}
+
+  private Future<Launch> launch(String kind, TrainingRequest request) {
+    Recipe recipe = Recipes.of(kind);
+    if (recipe == null) {
+      return Future.failedFuture(ApiException.notFound("unknown_model_kind", "kind",
+          "no model kind '" + kind + "'; trainable kinds: " + String.join(", ", kinds())));
+    }
+    JsonObject options;
+    try {
+      options = recipe.options(request, config);
+    } catch (ApiException ex) {
+      return Future.failedFuture(ex);
+    }
+    int epochs = request.epochs() != null ? request.epochs() : recipe.defaultEpochs(config);
+    if (epochs < 1 || epochs > 10_000) {
+      return Future.failedFuture(ApiException.badField("epochs", "epochs must be in 1..10000"));
+    }
+    if (!running.add(kind)) {
+      return Future.failedFuture(ApiException.conflict("training_running", "kind",
+          "a " + kind + " model is already training"));
+    }
+    return registry.startTraining(kind, options.copy().put("epochs", epochs), device.toString())
+        .onFailure(err -> running.remove(kind))
+        .map(version -> {
+          LOG.info("Training {} on {} ({} epochs)", version, device, epochs);
+          TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
+              config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
+          Future<Void> done = worker.executeBlocking(() -> recipe.train(run))
+              .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
+                  .onSuccess(v -> {
+                    publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
+                        .put("metrics", t.metrics()));
+                    LOG.info("{} ready: {}", version, t.metrics().encode());
+                    readyListeners.forEach(l -> l.accept(kind, version));
+                  }))
+              .recover(err -> {
+                LOG.warn("{} failed: {}", version, err.toString());
+                publish(new JsonObject().put("version", version).put("kind", kind).put("status", "failed")
+                    .put("error", String.valueOf(err.getMessage())));
+                return registry.markFailed(version, String.valueOf(err.getMessage()))
+                    .transform(ar -> Future.failedFuture(err));
+              })
+              .andThen(ar -> running.remove(kind));
+          return new Launch(version, done);
+        });
+  }
+
+  /** A run's progress message: epochs carry the kind, detail lines are logged too. */
+  private void progress(String version, String kind, JsonObject message) {
+    JsonObject m = new JsonObject().put("version", version);
+    if (message.containsKey("detail")) {
+      LOG.info("{}: {}", version, message.getString("detail"));
+    } else {
+      m.put("kind", kind);
+    }
+    publish(m.put("status", "training").mergeIn(message));
+  }
+
+  /** One row per item of {@code items}: its text embedding, zeros where it has none; null without text. */
+  private float[][] itemTextRows(IdIndex items) {
+    EmbeddingRepository repo = itemText;
+    if (repo == null) {
+      return null;
+    }
+    Map<String, float[]> vectors = repo.allBlocking(itemTextModel);
+    if (vectors.isEmpty()) {
+      return null;
+    }
+    int dim = vectors.values().iterator().next().length;
+    float[][] out = new float[items.size()][];
+    for (int i = 0; i < out.length; i++) {
+      float[] v = vectors.get(items.id(i));
+      out[i] = v != null && v.length == dim ? v : new float[dim];
+    }
+    return out;
+  }
+
+  private void publish(JsonObject progress) {
+    vertx.eventBus().publish(PROGRESS_ADDRESS, progress);
+  }
+
+  /** Releases the worker pool. */
+  public Future<Void> close() {
+    return worker.close();
+  }
+}

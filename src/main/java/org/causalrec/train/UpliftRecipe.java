@@ -1,0 +1,109 @@
+package org.causalrec.train;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Arrays;
+import org.causalrec.causal.CfFeatures;
+import org.causalrec.causal.ExposureModel;
+import org.causalrec.causal.UpliftModel;
+import org.causalrec.config.Config;
+import org.causalrec.data.Feedback;
+import org.causalrec.data.Impressions;
+import org.causalrec.data.Sessions;
+import org.causalrec.model.ModelKind;
+import org.causalrec.model.MultVae;
+import org.causalrec.model.MultVaeParams;
+import org.causalrec.model.PairModel;
+
+/**
+ * The uplift model on the logged sessions, with an exposure model fitted for its propensities and a
+ * Mult-VAE of its own for the collaborative features (saved with it, so serving needs nothing else).
+ */
+final class UpliftRecipe implements Recipe {
+
+  /** Default epochs (the best held-out epoch is kept). */
+  static final int EPOCHS = 8;
+  /** Epochs of the Mult-VAE whose scores are the uplift model's collaborative features. */
+  static final int FEATURE_VAE_EPOCHS = 30;
+
+  @Override
+  public ModelKind<?, ?, ?> kind() {
+    return UpliftModel.KIND;
+  }
+
+  @Override
+  public int defaultEpochs(Config config) {
+    return EPOCHS;
+  }
+
+  @Override
+  public Trained train(TrainingRun run) throws IOException {
+    CausalInputs inputs = new CausalInputs(run);
+    CausalInputs.Log l = inputs.readLog();
+    Feedback fb = Feedback.load(run.events(), run.config().eventTypes());
+    Impressions imp = l.impressions();
+    double floor = run.config().causal().minPropensity();
+    try (ExposureModel exposure = inputs.fitExposure(l, CausalInputs.EXPOSURE_EPOCHS);
+        MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
+            fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
+      int[] counts = CausalInputs.countsIn(CausalInputs.toIndex(imp.items(), fb.items()), fb.matrix().itemCounts());
+      CfFeatures features = CfFeatures.of(cf, fb, imp.users(), imp.items());
+      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
+          PairModel.Params.defaults(run.epochs(), 1), run.device(), UpliftModel.logTo(run::detail))) {
+        JsonObject metrics = metrics(m, l);
+        m.save(run.dir());
+        cf.save(run.dir().resolve("cf"));
+        fb.items().write(run.dir().resolve("cf").resolve("items.json"));
+        imp.users().write(run.dir().resolve("users.json"));
+        imp.items().write(run.dir().resolve("items.json"));
+        Files.writeString(run.dir().resolve("item-counts.json"),
+            new JsonArray(Arrays.stream(counts).boxed().toList()).encode());
+        JsonObject params = new JsonObject().put("epochs", run.epochs()).put("replicas", UpliftModel.REPLICAS)
+            .put("min_propensity", floor).put("exposure_epochs", CausalInputs.EXPOSURE_EPOCHS)
+            .put("feature_vae_epochs", FEATURE_VAE_EPOCHS);
+        return new Trained(params, metrics, l.maxEventId(), run.dir());
+      }
+    }
+  }
+
+  /**
+   * On the held-out sessions' recommendations: the mean predicted P(conversion | recommended)
+   * against the observed conversion rate, and the mean and spread of the estimated uplift.
+   */
+  private static JsonObject metrics(UpliftModel m, CausalInputs.Log l) {
+    Impressions imp = l.impressions();
+    Sessions s = l.sessions();
+    double predicted = 0;
+    double observed = 0;
+    double tau = 0;
+    int positive = 0;
+    int n = 0;
+    int cached = -1;
+    UpliftModel.Estimate[] est = null;
+    for (int k = 0; k < s.size(); k++) {
+      if (!ExposureModel.isHeldOut(k)) {
+        continue;
+      }
+      if (s.user()[k] != cached) {
+        cached = s.user()[k];
+        est = m.forUser(cached);
+      }
+      for (int r : s.rows()[k]) {
+        UpliftModel.Estimate e = est[imp.item()[r]];
+        predicted += e.treated();
+        observed += imp.converted()[r] ? 1 : 0;
+        tau += e.uplift();
+        positive += e.uplift() > 0 ? 1 : 0;
+        n++;
+      }
+    }
+    return new JsonObject().put("held_out_recommendations", n)
+        .put("predicted_conversion_rate", n == 0 ? null : predicted / n)
+        .put("observed_conversion_rate", n == 0 ? null : observed / n)
+        .put("mean_uplift", n == 0 ? null : tau / n)
+        .put("share_positive_uplift", n == 0 ? null : positive / (double) n)
+        .put("sessions", s.size()).put("impressions", imp.size());
+  }
+}
