@@ -1,12 +1,15 @@
 package org.causalrec.api;
 
+import org.causalrec.store.Item;
+import org.causalrec.store.User;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.core.ApiException;
@@ -88,11 +91,7 @@ final class CatalogRoutes {
   }
 
   private void listItems(RoutingContext ctx) {
-    int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
-    long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
-    catalog.items(limit, offset)
-        .onSuccess(list -> Responses.ok(ctx, page("items", list, limit, offset, it -> it.toJson())))
-        .onFailure(ctx::fail);
+    listPage(ctx, "items", catalog::items, Item::toJson);
   }
 
   private void postUsers(RoutingContext ctx) {
@@ -125,11 +124,15 @@ final class CatalogRoutes {
   }
 
   private void listUsers(RoutingContext ctx) {
+    listPage(ctx, "users", catalog::users, User::toJson);
+  }
+
+  /** A page of a list by {@code limit} and {@code offset}: {@code {name: [...], "next": offset or null}}. */
+  private static <T> void listPage(RoutingContext ctx, String name,
+      BiFunction<Integer, Long, Future<List<T>>> fetch, Function<T, JsonObject> json) {
     int limit = Params.intParam(ctx, "limit", 100, 1, MAX_PAGE);
     long offset = Params.longParam(ctx, "offset", 0, 0, Long.MAX_VALUE / 2);
-    catalog.users(limit, offset)
-        .onSuccess(list -> Responses.ok(ctx, page("users", list, limit, offset, u -> u.toJson())))
-        .onFailure(ctx::fail);
+    Responses.reply(ctx, fetch.apply(limit, offset).map(list -> page(name, list, limit, offset, json)));
   }
 
   private static <T> JsonObject page(String name, List<T> list, int limit, long offset,

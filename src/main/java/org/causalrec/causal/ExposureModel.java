@@ -61,23 +61,7 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, PairModel.Params, ExposureModel> KIND = new ModelKind<>() {
-    @Override
-    public String name() {
-      return "exposure";
-    }
-
-    @Override
-    public ExposureModel train(Data data, PairModel.Params params, Device device,
-        Consumer<TrainingLoop.Epoch> progress) {
-      return ExposureModel.train(data, params, device, progress);
-    }
-
-    @Override
-    public ExposureModel load(Path dir, Device device) throws IOException {
-      return ExposureModel.load(dir, device);
-    }
-  };
+  public static final ModelKind<Data, PairModel.Params, ExposureModel> KIND = ModelKind.of("exposure", ExposureModel::train, ExposureModel::load);
 
   /**
    * What the exposure model learns from.

@@ -150,13 +150,7 @@ public final class OffPolicy {
       boot[3][b] = dr(bw, br, bql, bqt);
     }
     double[] point = {ips(w, r), snips(w, r), mean(qt), dr(w, r, ql, qt)};
-    String[] names = {"ips", "snips", "dm", "dr"};
-    List<Estimate> estimates = new ArrayList<>();
-    for (int e = 0; e < 4; e++) {
-      double[] s = boot[e].clone();
-      java.util.Arrays.sort(s);
-      estimates.add(new Estimate(names[e], point[e], percentile(s, 0.025), percentile(s, 0.975)));
-    }
+    List<Estimate> estimates = withIntervals(point, boot);
     List<String> warnings = new ArrayList<>();
     if (ess < LOW_ESS_SHARE * n) {
       warnings.add(String.format(java.util.Locale.ROOT, "effective sample size %.1f is under %.0f%% of the %d records:"
@@ -166,6 +160,18 @@ public final class OffPolicy {
       warnings.add(clipped + " logged propensities were below " + minPropensity + " and were clipped (biased toward 0)");
     }
     return new Report(n, ess, maxW, clipped, estimates, warnings);
+  }
+
+  /** The estimates ips, snips, dm and dr at {@code point}, each with the 95 % percentile interval of its bootstrap replicates. */
+  static List<Estimate> withIntervals(double[] point, double[][] boot) {
+    String[] names = {"ips", "snips", "dm", "dr"};
+    List<Estimate> out = new ArrayList<>();
+    for (int e = 0; e < names.length; e++) {
+      double[] sorted = boot[e].clone();
+      java.util.Arrays.sort(sorted);
+      out.add(new Estimate(names[e], point[e], percentile(sorted, 0.025), percentile(sorted, 0.975)));
+    }
+    return out;
   }
 
   /** The q-quantile of sorted values, interpolated linearly. */

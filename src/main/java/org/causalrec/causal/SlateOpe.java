@@ -1,7 +1,6 @@
 package org.causalrec.causal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -95,13 +94,7 @@ public final class SlateOpe {
         boot[k][b] = e[k];
       }
     }
-    String[] names = {"ips", "snips", "dm", "dr"};
-    List<OffPolicy.Estimate> out = new ArrayList<>();
-    for (int k = 0; k < 4; k++) {
-      double[] sorted = boot[k].clone();
-      Arrays.sort(sorted);
-      out.add(new OffPolicy.Estimate(names[k], point[k], OffPolicy.percentile(sorted, 0.025), OffPolicy.percentile(sorted, 0.975)));
-    }
+    List<OffPolicy.Estimate> out = OffPolicy.withIntervals(point, boot);
     double ess = sw2 == 0 ? 0 : sw * sw / sw2;
     List<String> warnings = new ArrayList<>();
     if (ess < OffPolicy.LOW_ESS_SHARE * actions) {

@@ -1,5 +1,6 @@
 package org.causalrec.causal;
 
+import org.causalrec.core.Poisson;
 import ai.djl.Device;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -59,23 +60,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND = new ModelKind<>() {
-    @Override
-    public String name() {
-      return "uplift";
-    }
-
-    @Override
-    public UpliftModel train(Data data, PairModel.Params params, Device device,
-        Consumer<TrainingLoop.Epoch> progress) {
-      return UpliftModel.train(data, params, device, progress);
-    }
-
-    @Override
-    public UpliftModel load(Path dir, Device device) throws IOException {
-      return UpliftModel.load(dir, device);
-    }
-  };
+  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND = ModelKind.of("uplift", UpliftModel::train, UpliftModel::load);
 
   /**
    * What the uplift model learns from: treated examples use the impressions' logged propensity
@@ -227,20 +212,8 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
       int head = 1 + 2 * r + (treated ? 0 : 1);
       y[n * heads + 1 + 2 * r] = label;
       y[n * heads + 2 + 2 * r] = label;
-      w[n * heads + head] = weight * poisson1(boot);
+      w[n * heads + head] = weight * Poisson.draw(boot, 1);
     }
-  }
-
-  /** A Poisson(1) draw. */
-  private static int poisson1(SplittableRandom rng) {
-    double l = Math.exp(-1);
-    int k = 0;
-    double p = 1;
-    do {
-      k++;
-      p *= rng.nextDouble();
-    } while (p > l);
-    return k - 1;
   }
 
   private static double clip(double p, double min) {

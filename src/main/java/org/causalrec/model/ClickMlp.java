@@ -34,22 +34,7 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
   static final String NAME = "click-mlp";
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, Params, ClickMlp> KIND = new ModelKind<>() {
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public ClickMlp train(Data data, Params params, Device device, Consumer<TrainingLoop.Epoch> progress) {
-      return ClickMlp.train(data, params, device, progress);
-    }
-
-    @Override
-    public ClickMlp load(Path dir, Device device) throws IOException {
-      return ClickMlp.load(dir, device);
-    }
-  };
+  public static final ModelKind<Data, Params, ClickMlp> KIND = ModelKind.of(NAME, ClickMlp::train, ClickMlp::load);
 
   /**
    * What the click model trains on.

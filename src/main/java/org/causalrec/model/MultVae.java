@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.vertx.core.json.JsonObject;
@@ -31,22 +30,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
   static final String NAME = "mult-vae";
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, MultVaeParams, MultVae> KIND = new ModelKind<>() {
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public MultVae train(Data data, MultVaeParams params, Device device, Consumer<TrainingLoop.Epoch> progress) {
-      return MultVae.train(data, params, device, progress);
-    }
-
-    @Override
-    public MultVae load(Path dir, Device device) throws IOException {
-      return MultVae.load(dir, device);
-    }
-  };
+  public static final ModelKind<Data, MultVaeParams, MultVae> KIND = ModelKind.of(NAME, MultVae::train, MultVae::load);
 
   /**
    * What a Mult-VAE trains on.
@@ -126,14 +110,8 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     };
     TrainingLoop.Validation validation = data.validate() == null ? null
         : new TrainingLoop.Validation(() -> data.validate().applyAsDouble(vae), true);
-    try (Trainer trainer = model.newTrainer(config)) {
-      trainer.initialize(new Shape(p.batchSize(), items));
-      TrainingLoop.run(trainer, block, model.getNDManager(),
-          new TrainingLoop.Settings(p.epochs(), p.batchSize(), p.seed()), batches, validation, progress);
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    TrainingLoop.fit(model, config, new Shape[] {new Shape(p.batchSize(), items)},
+        new TrainingLoop.Settings(p.epochs(), p.batchSize(), p.seed()), batches, validation, progress);
     return vae;
   }
 

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -188,6 +187,13 @@ public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
       private Examples ex;
 
       @Override
+      public void initialized() {
+        if (data.warm() != null) {
+          m.copyEmbeddings(data.warm());
+        }
+      }
+
+      @Override
       public int examples(int epoch) {
         ex = data.source().apply(epoch);
         return ex.size();
@@ -215,17 +221,8 @@ public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
     Consumer<TrainingLoop.Epoch> report = validation == null ? progress
         : e -> progress.accept(new TrainingLoop.Epoch(e.epoch(), e.validation(), e.validation(),
             e.examplesPerSecond(), e.steps()));
-    try (Trainer trainer = model.newTrainer(config)) {
-      trainer.initialize(in.shapes(p.batchSize()));
-      if (data.warm() != null) {
-        m.copyEmbeddings(data.warm());
-      }
-      TrainingLoop.run(trainer, block, model.getNDManager(), new TrainingLoop.Settings(p.epochs(), p.batchSize(),
-          p.seed()), batches, validation, report);
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
-    }
+    TrainingLoop.fit(model, config, in.shapes(p.batchSize()), new TrainingLoop.Settings(p.epochs(), p.batchSize(),
+        p.seed()), batches, validation, report);
     return m;
   }
 

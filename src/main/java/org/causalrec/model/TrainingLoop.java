@@ -1,11 +1,14 @@
 package org.causalrec.model;
 
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.TrainingConfig;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
@@ -20,6 +23,9 @@ public final class TrainingLoop {
 
   /** What a model kind supplies: its examples, how a batch becomes inputs, and its loss. */
   public interface Batches {
+
+    /** Called once, after the trainer initialised the parameters and before the first epoch (a warm start). */
+    default void initialized() {}
 
     /** How many examples epoch {@code epoch} (from 1) passes over; a source may draw a fresh sample here. */
     int examples(int epoch);
@@ -70,6 +76,22 @@ public final class TrainingLoop {
   }
 
   private TrainingLoop() {}
+
+  /**
+   * Trains {@code model} with a trainer of {@code config} whose parameters are initialised for
+   * inputs of {@code inputShapes}; the model is closed when training fails.
+   */
+  public static void fit(Model model, TrainingConfig config, Shape[] inputShapes, Settings s, Batches batches,
+      Validation validation, Consumer<Epoch> progress) {
+    try (Trainer trainer = model.newTrainer(config)) {
+      trainer.initialize(inputShapes);
+      batches.initialized();
+      run(trainer, model.getBlock(), model.getNDManager(), s, batches, validation, progress);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
 
   /**
    * Trains {@code block} through {@code trainer} (initialized); with {@code validation}, the best

@@ -1,5 +1,6 @@
 package org.causalrec.sim;
 
+import org.causalrec.core.Poisson;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -106,7 +107,7 @@ public final class Simulator {
     double[] organicCdf = cumulative(y0);
     double[] browseCdf = cumulative(world.awareness);
 
-    int sessions = 1 + poisson(rng, (world.spec().sessionsMean() - 1) * world.userActivity[u]);
+    int sessions = 1 + Poisson.draw(rng, (world.spec().sessionsMean() - 1) * world.userActivity[u]);
     long[] starts = new long[sessions];
     for (int s = 0; s < sessions; s++) {
       starts[s] = (long) (rng.nextDouble() * PERIOD_DAYS * 86_400L);
@@ -142,7 +143,7 @@ public final class Simulator {
         truth.add(truthRow(user, i, s, true, e, rel[i], y0[i], tau[i], clicked || converted, converted));
         pos++;
       }
-      int organic = poisson(rng, organicRate);
+      int organic = Poisson.draw(rng, organicRate);
       for (int k = 0; k < organic; k++) {
         int i = draw(organicCdf, rng);
         if (slate.contains(i)) {
@@ -154,7 +155,7 @@ public final class Simulator {
         maybeRate(u, i, rel[i], rng, clock, seq, events);
         truth.add(truthRow(user, i, s, false, world.inclusion(policy[i]), rel[i], y0[i], tau[i], true, true));
       }
-      int browse = poisson(rng, world.spec().browseRate());
+      int browse = Poisson.draw(rng, world.spec().browseRate());
       for (int k = 0; k < browse; k++) {
         int i = draw(browseCdf, rng);
         if (slate.contains(i) || rng.nextDouble() >= rel[i]) {
@@ -233,22 +234,5 @@ public final class Simulator {
     int k = Arrays.binarySearch(cdf, x);
     k = k >= 0 ? k : -k - 1;
     return Math.min(k, cdf.length - 1);
-  }
-
-  static int poisson(SplittableRandom rng, double mean) {
-    if (mean <= 0) {
-      return 0;
-    }
-    if (mean > 30) {
-      return (int) Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.nextGaussian()));
-    }
-    double l = Math.exp(-mean);
-    int k = 0;
-    double p = 1;
-    do {
-      k++;
-      p *= rng.nextDouble();
-    } while (p > l);
-    return k - 1;
   }
 }
