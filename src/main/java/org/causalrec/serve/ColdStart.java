@@ -57,7 +57,7 @@ final class ColdStart {
   }
 
   /** The table for {@code m}, or null while none is computed; starts a refresh when it is out of date. */
-  Table table(ServingModel m) {
+  Table table(MultVaeVersion m) {
     Table t = table;
     if ((t == null || !t.version().equals(m.version()) || t.revision() != text.index().revision())
         && refreshing.compareAndSet(false, true)) {
@@ -73,7 +73,7 @@ final class ColdStart {
     return t != null && t.version().equals(m.version()) ? t : null;
   }
 
-  private Table compute(ServingModel m) {
+  private Table compute(MultVaeVersion m) {
     EmbeddingIndex index = text.index();
     long revision = index.revision();
     Table previous = table;

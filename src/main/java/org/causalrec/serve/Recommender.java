@@ -28,7 +28,7 @@ public final class Recommender {
 
   private final Vertx vertx;
   private final EventRepository events;
-  private final ModelServing serving;
+  private final MultVaeServing serving;
   private final PopularItems popular;
   private final FeatureStore features;
   private final Config config;
@@ -36,14 +36,14 @@ public final class Recommender {
   private final ColdStart coldStart;
 
   /** As below, without text features. */
-  public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config) {
+  public Recommender(Vertx vertx, Pool pool, MultVaeServing serving, FeatureStore features, Config config) {
     this(vertx, pool, serving, features, config, null);
   }
 
   /**
    * @param text the item text embeddings (reasons, cold-start scores), or null when text features are off
    */
-  public Recommender(Vertx vertx, Pool pool, ModelServing serving, FeatureStore features, Config config,
+  public Recommender(Vertx vertx, Pool pool, MultVaeServing serving, FeatureStore features, Config config,
       ItemEmbeddings text) {
     this.text = text;
     this.coldStart = text == null ? null : new ColdStart(text, features, config.text().newItemOptimism());
@@ -64,7 +64,7 @@ public final class Recommender {
       List<String> history = f.history();
       Set<String> consumed = new HashSet<>(exclude);
       consumed.addAll(f.consumed());
-      ServingModel current = serving.current();
+      MultVaeVersion current = serving.current();
       boolean known = current != null && history.stream().anyMatch(id -> current.items().indexOf(id) >= 0);
       if (!known) {
         return popular.top(n, category, consumed).map(items -> response(user, null, items));
@@ -127,7 +127,7 @@ public final class Recommender {
   private record Ranked(String id, String title, float score, int col, String scoredBy) {}
 
   private JsonArray rank(ScoringQueue.Scored s, int n, String category, Set<String> consumed, List<String> history) {
-    ServingModel m = s.model();
+    MultVaeVersion m = s.model();
     float[] scores = s.scores();
     ColdStart.Table table = coldStart == null ? null : coldStart.table(m);
     Set<Integer> blendedCols = new HashSet<>();

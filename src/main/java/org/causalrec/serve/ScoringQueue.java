@@ -21,13 +21,13 @@ import org.causalrec.data.Interactions;
 final class ScoringQueue {
 
   /** Scores of one history under one model version. */
-  record Scored(ServingModel model, float[] scores) {}
+  record Scored(MultVaeVersion model, float[] scores) {}
 
   private record Pending(List<String> history, Promise<Scored> promise, Context context) {}
 
   private static final int MAX_BATCH = 256;
 
-  private final Supplier<ServingModel> current;
+  private final Supplier<MultVaeVersion> current;
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "causalrec-scoring");
     t.setDaemon(true);
@@ -38,7 +38,7 @@ final class ScoringQueue {
   private volatile long batches;
   private volatile long scored;
 
-  ScoringQueue(Supplier<ServingModel> current) {
+  ScoringQueue(Supplier<MultVaeVersion> current) {
     this.current = current;
   }
 
@@ -86,7 +86,7 @@ final class ScoringQueue {
       while (batch.size() < MAX_BATCH && (p = pending.poll()) != null) {
         batch.add(p);
       }
-      ServingModel m = current.get();
+      MultVaeVersion m = current.get();
       try {
         if (m == null) {
           throw new IllegalStateException("no model is loaded");

@@ -35,7 +35,7 @@ public final class UpliftServing {
 
 
   /** One loaded version: the model, its collaborative feature model and their vocabularies. */
-  private record Loaded(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
+  private record UpliftVersion(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
       int[] itemToCf, float[] popularity) implements ServedVersion {
     @Override
     public void close() {
@@ -48,7 +48,7 @@ public final class UpliftServing {
   private final Recommender recommender;
   /** Opens versions and scores, one task at a time: a switch closes the old version between requests. */
   private final WorkerExecutor worker;
-  private final VersionedModel<Loaded> versions;
+  private final VersionedModel<UpliftVersion> versions;
 
   public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender) {
     this.device = device;
@@ -76,7 +76,7 @@ public final class UpliftServing {
     versions.offer(kind, version);
   }
 
-  private Loaded open(ModelRepository.ModelRow row) throws IOException {
+  private UpliftVersion open(ModelRepository.ModelRow row) throws IOException {
     if (row.artifact() == null) {
       throw new IOException("no artifact recorded");
     }
@@ -109,7 +109,7 @@ public final class UpliftServing {
     for (int i = 0; i < itemToCf.length; i++) {
       itemToCf[i] = cfItems.indexOf(items.id(i));
     }
-    return new Loaded(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
+    return new UpliftVersion(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
   }
 
   /** The serving version, or null. */
@@ -117,8 +117,8 @@ public final class UpliftServing {
     return versions.version();
   }
 
-  private Loaded require() {
-    Loaded l = versions.current();
+  private UpliftVersion require() {
+    UpliftVersion l = versions.current();
     if (l == null) {
       throw ApiException.unavailable("no_uplift_model", null, "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
               + " (GET /v1/models shows runs in progress)");
@@ -132,7 +132,7 @@ public final class UpliftServing {
    * Fails with 404 for an item the model does not know, 503 without a model.
    */
   public Future<JsonObject> whatIf(String user, String item) {
-    Loaded l;
+    UpliftVersion l;
     try {
       l = require();
     } catch (ApiException e) {
@@ -150,7 +150,7 @@ public final class UpliftServing {
     });
   }
 
-  private static JsonObject whatIfBlocking(Loaded l, String user, String item, int i, List<String> history) {
+  private static JsonObject whatIfBlocking(UpliftVersion l, String user, String item, int i, List<String> history) {
     UpliftModel.Estimate e = estimates(l, user, history)[i];
     return new JsonObject().put("user_id", user).put("item_id", item).put("model_version", l.version())
         .put("recommended", new JsonObject().put("conversion_probability", e.treated()))
@@ -168,7 +168,7 @@ public final class UpliftServing {
    * "uplift", "p_recommended", "p_not_recommended", "reason"}]}}.
    */
   public Future<JsonObject> recommend(String user, int n, Set<String> exclude) {
-    Loaded l;
+    UpliftVersion l;
     try {
       l = require();
     } catch (ApiException e) {
@@ -197,7 +197,7 @@ public final class UpliftServing {
   }
 
   /** Estimates for every item from the user's current history (item ids, oldest first). */
-  private static UpliftModel.Estimate[] estimates(Loaded l, String user, List<String> history) {
+  private static UpliftModel.Estimate[] estimates(UpliftVersion l, String user, List<String> history) {
     int[] hist = history.stream().mapToInt(l.items()::indexOf).filter(i -> i >= 0).toArray();
     float[] features = null;
     if (l.model().usesFeatures()) {

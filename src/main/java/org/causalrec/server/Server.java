@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.causalrec.api.HttpVerticle;
 import org.causalrec.api.Services;
 import org.causalrec.model.Devices;
-import org.causalrec.serve.ModelServing;
+import org.causalrec.serve.MultVaeServing;
 import org.causalrec.serve.UpliftServing;
 import org.causalrec.serve.Recommender;
 import org.causalrec.store.ModelRepository;
@@ -52,7 +52,7 @@ public final class Server implements AutoCloseable {
   private final HttpVerticle http;
   private final String httpDeployment;
   private final String tailerDeployment;
-  private final ModelServing serving;
+  private final MultVaeServing serving;
   private final UpliftServing uplift;
   private final TrainingJobs training;
   private final Evaluations evaluations;
@@ -63,7 +63,7 @@ public final class Server implements AutoCloseable {
   private final ModelFeed modelFeed;
 
   private Server(Config config, StoreHandle store, IngestService ingest, EventTailer tailer, HttpVerticle http, String httpDeployment,
-      String tailerDeployment, ModelServing serving, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
+      String tailerDeployment, MultVaeServing serving, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
       RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text, LiveFeed feed,
       ModelFeed modelFeed) {
     this.text = text;
@@ -98,7 +98,7 @@ public final class Server implements AutoCloseable {
     if (interrupted > 0) {
       LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
     }
-    ModelServing serving = new ModelServing(vertx, pool, device.device());
+    MultVaeServing serving = new MultVaeServing(vertx, pool, device.device());
     serving.loadLatest().await();
     // The feature store loads the log up to the stream's cursor, then follows the stream.
     FeatureStore features = new FeatureStore(config);
@@ -152,7 +152,7 @@ public final class Server implements AutoCloseable {
     return server;
   }
 
-  private static Future<JsonObject> readiness(StoreHandle store, IngestService ingest, EventTailer tailer, ModelServing serving,
+  private static Future<JsonObject> readiness(StoreHandle store, IngestService ingest, EventTailer tailer, MultVaeServing serving,
       UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text, LiveFeed feed) {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()

@@ -14,7 +14,7 @@ import org.causalrec.model.CfModel;
  * @param titles item titles (null where the item is not in the catalogue)
  * @param categories item categories (empty where unknown)
  */
-record ServingModel(String version, CfModel model, IdIndex items, String[] titles, List<List<String>> categories)
+record MultVaeVersion(String version, CfModel model, IdIndex items, String[] titles, List<List<String>> categories)
     implements ServedVersion {
 
   @Override

@@ -24,14 +24,14 @@ import org.causalrec.store.ModelRepository;
  * switched to; a missing or corrupt artifact is reported and the previous version keeps serving.
  * Scoring goes through the micro-batching {@link ScoringQueue}.
  */
-public final class ModelServing {
+public final class MultVaeServing {
 
   private final CatalogRepository catalog;
   private final Device device;
-  private final VersionedModel<ServingModel> versions;
+  private final VersionedModel<MultVaeVersion> versions;
   private final ScoringQueue queue;
 
-  public ModelServing(Vertx vertx, Pool pool, Device device) {
+  public MultVaeServing(Vertx vertx, Pool pool, Device device) {
     this.catalog = new CatalogRepository(pool);
     this.device = device;
     this.queue = new ScoringQueue(this::current);
@@ -59,7 +59,7 @@ public final class ModelServing {
     return versions.switchTo(version);
   }
 
-  private ServingModel open(ModelRepository.ModelRow row) throws IOException {
+  private MultVaeVersion open(ModelRepository.ModelRow row) throws IOException {
     if (row.artifact() == null) {
       throw new IOException("no artifact recorded");
     }
@@ -82,7 +82,7 @@ public final class ModelServing {
       titles[i] = it == null ? null : it.title();
       cats.add(it == null ? List.of() : it.categories());
     }
-    return new ServingModel(row.version(), vae, index, titles, cats);
+    return new MultVaeVersion(row.version(), vae, index, titles, cats);
   }
 
   private static void sanityCheck(MultVae vae, int items) {
@@ -105,7 +105,7 @@ public final class ModelServing {
   }
 
   /** The version serving now, or null. */
-  ServingModel current() {
+  MultVaeVersion current() {
     return versions.current();
   }
 
