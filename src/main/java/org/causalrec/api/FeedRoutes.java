@@ -66,7 +66,8 @@ final class FeedRoutes {
   private static io.vertx.core.Future<ServerWebSocket> upgrade(RoutingContext ctx) {
     String upgrade = ctx.request().getHeader("Upgrade");
     if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-      ctx.fail(ApiException.badRequest("websocket_expected", null, ctx.request().path() + " is a WebSocket: connect with an Upgrade: websocket request"));
+      ctx.fail(ApiException.badRequest("websocket_expected", null,
+          ctx.request().path() + " is a WebSocket: connect with an Upgrade: websocket request"));
       return io.vertx.core.Future.failedFuture("not an upgrade");
     }
     return ctx.request().toWebSocket().onFailure(ctx::fail);

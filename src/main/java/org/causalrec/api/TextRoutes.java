@@ -46,7 +46,8 @@ final class TextRoutes {
           ctx.fail(ApiException.notFound("not_found", "id", "no item with id '" + id + "'"));
         } else {
           ctx.response().putHeader("Retry-After", "5");
-          ctx.fail(ApiException.unavailable("embedding_pending", "id", "item '" + id + "' has no text embedding yet; it is computed in the background"));
+          ctx.fail(ApiException.unavailable("embedding_pending", "id",
+              "item '" + id + "' has no text embedding yet; it is computed in the background"));
         }
       }).onFailure(ctx::fail);
     });
@@ -67,7 +68,8 @@ final class TextRoutes {
     text.search(q.strip(), n)
         .onSuccess(hits -> send(ctx, new JsonObject().put("query", q), hits))
         // the model could not load or the endpoint is down: say so, the rest of the API is unaffected
-        .onFailure(err -> ctx.fail(ApiException.unavailable("text_model_unavailable", null, "the query could not be embedded: " + err.getMessage())));
+        .onFailure(err -> ctx.fail(ApiException.unavailable("text_model_unavailable", null,
+            "the query could not be embedded: " + err.getMessage())));
   }
 
   private void send(RoutingContext ctx, JsonObject head, List<EmbeddingIndex.Hit> hits) {

@@ -61,7 +61,8 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, PairModel.Params, ExposureModel> KIND = ModelKind.of("exposure", ExposureModel::train, ExposureModel::load);
+  public static final ModelKind<Data, PairModel.Params, ExposureModel> KIND =
+      ModelKind.of("exposure", ExposureModel::train, ExposureModel::load);
 
   /**
    * What the exposure model learns from.

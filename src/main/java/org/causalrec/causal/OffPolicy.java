@@ -162,7 +162,7 @@ public final class OffPolicy {
     return new Report(n, ess, maxW, clipped, estimates, warnings);
   }
 
-  /** The estimates ips, snips, dm and dr at {@code point}, each with the 95 % percentile interval of its bootstrap replicates. */
+  /** The estimates ips, snips, dm and dr at {@code point}, each with the 95 % interval of its bootstrap replicates. */
   static List<Estimate> withIntervals(double[] point, double[][] boot) {
     String[] names = {"ips", "snips", "dm", "dr"};
     List<Estimate> out = new ArrayList<>();

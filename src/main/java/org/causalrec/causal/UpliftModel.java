@@ -60,7 +60,8 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND = ModelKind.of("uplift", UpliftModel::train, UpliftModel::load);
+  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND =
+      ModelKind.of("uplift", UpliftModel::train, UpliftModel::load);
 
   /**
    * What the uplift model learns from: treated examples use the impressions' logged propensity

@@ -46,7 +46,8 @@ final class FeedBench {
         base.models().epochs(), 0, base.models().excludeTypes()));
     try (StoreHandle store = StoreHandle.open(config)) {
       World world = World.generate(WorldSpec.named("small"), 42);
-      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), dataDir.resolve("truth"), 5_000,
+      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), config)),
+          dataDir.resolve("truth"), 5_000,
           m -> { });
       Server server = Server.start(config, store);
       try {

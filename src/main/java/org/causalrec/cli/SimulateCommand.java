@@ -56,7 +56,8 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     } else {
       try (StoreHandle store = StoreHandle.open(config)) {
-        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())), truth, batch, System.err::println);
+        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), config)), truth, batch,
+            System.err::println);
       }
     }
     System.out.printf(Locale.ROOT,

@@ -139,7 +139,8 @@ public final class IngestService {
 
   private void checkSize(int n, String what) {
     if (n > maxBatch) {
-      throw ApiException.tooLarge("too_many_records", what, n + " " + what + " in one request; the limit is " + maxBatch);
+      throw ApiException.tooLarge("too_many_records", what,
+          n + " " + what + " in one request; the limit is " + maxBatch);
     }
   }
 
@@ -178,7 +179,8 @@ public final class IngestService {
     if (v instanceof JsonObject o && o.getValue(arrayField) instanceof JsonArray a) {
       return a;
     }
-    throw ApiException.badRequest("invalid_body", arrayField, "body must be a JSON array or an object with an array '" + arrayField + "'");
+    throw ApiException.badRequest("invalid_body", arrayField,
+        "body must be a JSON array or an object with an array '" + arrayField + "'");
   }
 
   private static JsonArray parseNdjson(String text) {
@@ -192,7 +194,8 @@ public final class IngestService {
       try {
         out.add(new JsonObject(l));
       } catch (DecodeException e) {
-        throw ApiException.badRecord("invalid_json", null, out.size(), "line " + line + " is not a JSON object: " + e.getMessage());
+        throw ApiException.badRecord("invalid_json", null, out.size(),
+            "line " + line + " is not a JSON object: " + e.getMessage());
       }
     }
     return out;

@@ -22,7 +22,7 @@ public interface ModelKind<D, P, M extends TrainedModel<?, ?>> {
   /** Trains a model on {@code data} on {@code device}. */
   M train(D data, P params, Device device, Consumer<TrainingLoop.Epoch> progress);
 
-  /** Loads a model saved by {@link TrainedModel#save} from {@code dir}; a missing or corrupt artifact is an IOException. */
+  /** Loads a model saved by {@link TrainedModel#save} from {@code dir}; a missing or corrupt artifact: IOException. */
   M load(Path dir, Device device) throws IOException;
 
   /** How a kind trains. */

@@ -30,7 +30,8 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
   static final String NAME = "mult-vae";
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, MultVaeParams, MultVae> KIND = ModelKind.of(NAME, MultVae::train, MultVae::load);
+  public static final ModelKind<Data, MultVaeParams, MultVae> KIND =
+      ModelKind.of(NAME, MultVae::train, MultVae::load);
 
   /**
    * What a Mult-VAE trains on.

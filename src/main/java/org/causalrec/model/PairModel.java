@@ -122,7 +122,7 @@ public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
       }
     }
 
-    /** Data over {@code users} x {@code items} with {@code heads} heads, nothing optional set; the withX set one part. */
+    /** Data over {@code users} x {@code items} with {@code heads} heads; each withX sets one optional part. */
     public static Data of(int users, int items, int heads, IntFunction<Examples> source) {
       return new Data(users, items, heads, 0, null, null, null, source, null);
     }

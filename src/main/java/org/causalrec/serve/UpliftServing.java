@@ -35,8 +35,8 @@ public final class UpliftServing {
 
 
   /** One loaded version: the model, its collaborative feature model and their vocabularies. */
-  private record UpliftVersion(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items, IdIndex cfItems,
-      int[] itemToCf, float[] popularity) implements ServedVersion {
+  private record UpliftVersion(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items,
+      IdIndex cfItems, int[] itemToCf, float[] popularity) implements ServedVersion {
     @Override
     public void close() {
       model.close();
@@ -120,7 +120,8 @@ public final class UpliftServing {
   private UpliftVersion require() {
     UpliftVersion l = versions.current();
     if (l == null) {
-      throw ApiException.unavailable("no_uplift_model", null, "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
+      throw ApiException.unavailable("no_uplift_model", null,
+          "no uplift model is ready yet: train one with POST /v1/models/uplift/train"
               + " (GET /v1/models shows runs in progress)");
     }
     return l;
@@ -140,11 +141,13 @@ public final class UpliftServing {
     }
     int i = l.items().indexOf(item);
     if (i < 0) {
-      return Future.failedFuture(ApiException.notFound("unknown_item", "item", "item '" + item + "' was never logged, so the uplift model has nothing to say about it"));
+      return Future.failedFuture(ApiException.notFound("unknown_item", "item",
+          "item '" + item + "' was never logged, so the uplift model has nothing to say about it"));
     }
     return recommender.features(user).compose(f -> {
       if (f.history().isEmpty() && l.users().indexOf(user) < 0) {
-        return Future.failedFuture(ApiException.notFound("unknown_user", "id", "user '" + user + "' has no events: there is nothing to estimate their response from"));
+        return Future.failedFuture(ApiException.notFound("unknown_user", "id",
+            "user '" + user + "' has no events: there is nothing to estimate their response from"));
       }
       return worker.<JsonObject>executeBlocking(() -> whatIfBlocking(l, user, item, i, f.history()), false);
     });

@@ -31,6 +31,7 @@ import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.CursorRepository;
 import org.causalrec.store.Database;
 import org.causalrec.store.StoreHandle;
+import org.causalrec.store.EmbeddingRepository;
 import org.causalrec.store.EventRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,49 +63,35 @@ public final class Server implements AutoCloseable {
   private final LiveFeed feed;
   private final ModelFeed modelFeed;
 
-  private Server(Config config, StoreHandle store, IngestService ingest, EventTailer tailer, HttpVerticle http, String httpDeployment,
-      String tailerDeployment, MultVaeServing serving, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
-      RetrainTrigger retrain, MessageConsumer<EventBatch> featureFeed, ItemEmbeddings text, LiveFeed feed,
-      ModelFeed modelFeed) {
-    this.text = text;
-    this.feed = feed;
-    this.modelFeed = modelFeed;
-    this.config = config;
-    this.store = store;
-    this.ingest = ingest;
-    this.tailer = tailer;
-    this.http = http;
-    this.httpDeployment = httpDeployment;
-    this.tailerDeployment = tailerDeployment;
-    this.serving = serving;
-    this.uplift = uplift;
-    this.training = training;
-    this.evaluations = evaluations;
-    this.retrain = retrain;
-    this.featureFeed = featureFeed;
-  }
+  private final Devices.Choice device;
+  private final FeatureStore features;
 
   /** Starts a node on an opened store and returns once it answers HTTP. */
   public static Server start(Config config, StoreHandle store) {
-    IngestService ingest = IngestService.on(store.pool(), config);
+    return new Server(config, store);
+  }
+
+  private Server(Config config, StoreHandle store) {
+    this.config = config;
+    this.store = store;
+    this.ingest = IngestService.on(store.pool(), config);
     Pool pool = store.pool();
     Vertx vertx = store.vertx();
     EventRepository events = new EventRepository(pool);
     CatalogRepository catalog = new CatalogRepository(pool);
     ModelRepository registry = new ModelRepository(pool);
-    Devices.Choice device = Devices.choose(config.device());
+    this.device = Devices.choose(config.device());
     LOG.info("Models train and score on {}: {}", device.device(), device.reason());
     int interrupted = registry.failInterrupted().await();
     if (interrupted > 0) {
       LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
     }
-    MultVaeServing serving = new MultVaeServing(vertx, pool, device.device());
+    this.serving = new MultVaeServing(vertx, pool, device.device());
     serving.loadLatest().await();
     // The feature store loads the log up to the stream's cursor, then follows the stream.
-    FeatureStore features = new FeatureStore(config);
+    this.features = new FeatureStore(config);
     long streamStart = new CursorRepository(pool).load(config.stream().cursorName()).await();
-    MessageConsumer<EventBatch> featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS,
-        m -> features.accept(m.body()));
+    this.featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> features.accept(m.body()));
     featureFeed.completion().await();
     vertx.executeBlocking(() -> {
       features.load(events, streamStart);
@@ -112,48 +99,44 @@ public final class Server implements AutoCloseable {
     }, false).onFailure(err -> LOG.error("The feature store could not load; recommendations read PostgreSQL", err));
     TextEmbedder embedder = TextEmbedder.of(config.text());
     // the index loads now; items without a current embedding are embedded in the background
-    ItemEmbeddings text = embedder == null ? null : new ItemEmbeddings(vertx, pool, embedder, config.text());
+    this.text = embedder == null ? null : new ItemEmbeddings(vertx, pool, embedder, config.text());
     if (text != null) {
       text.start().await();
     }
     Recommender recommender = new Recommender(vertx, pool, serving, features, config, text);
-    UpliftServing uplift = new UpliftServing(vertx, pool, device.device(), recommender);
+    this.uplift = new UpliftServing(vertx, pool, device.device(), recommender);
     uplift.loadLatest().await();
-    TrainingJobs training = new TrainingJobs(vertx, events, registry, config, device.device());
+    this.training = new TrainingJobs(vertx, events, registry, config, device.device());
     training.onReady(serving::offer);
     training.onReady(uplift::offer);
-    Evaluations evaluations = new Evaluations(vertx, events, registry, config, device.device());
+    this.evaluations = new Evaluations(vertx, events, registry, config, device.device());
     if (text != null) {
-      training.useItemText(new org.causalrec.store.EmbeddingRepository(pool), text.model());
+      training.useItemText(new EmbeddingRepository(pool), text.model());
     }
-    RetrainTrigger retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
+    this.retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);
 
-    EventTailer tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
+    this.tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
-    String tailerDeployment = vertx.deployVerticle(tailer).await();
-    LiveFeed feed = new LiveFeed(vertx, recommender, uplift);
-    ModelFeed modelFeed = new ModelFeed(vertx, registry, feed::status);
+    this.tailerDeployment = vertx.deployVerticle(tailer).await();
+    this.feed = new LiveFeed(vertx, recommender, uplift);
+    this.modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(ingest, catalog, events, recommender, uplift, training, evaluations, registry,
-        text, feed, modelFeed, () -> readiness(store, ingest, tailer, serving, uplift, device, features, text, feed));
+        text, feed, modelFeed, this::readiness);
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
-    String httpDeployment = vertx.deployVerticle(() -> {
+    this.httpDeployment = vertx.deployVerticle(() -> {
       HttpVerticle v = new HttpVerticle(config, services);
       instances.add(v);
       return v;
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
-    HttpVerticle http = instances.get(0);
-    Server server = new Server(config, store, ingest, tailer, http, httpDeployment, tailerDeployment, serving, uplift,
-        training, evaluations, retrain, featureFeed, text, feed, modelFeed);
+    this.http = instances.get(0);
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
-    return server;
   }
 
-  private static Future<JsonObject> readiness(StoreHandle store, IngestService ingest, EventTailer tailer, MultVaeServing serving,
-      UpliftServing uplift, Devices.Choice device, FeatureStore features, ItemEmbeddings text, LiveFeed feed) {
+  private Future<JsonObject> readiness() {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
         .map(rs -> new JsonObject()

@@ -29,7 +29,8 @@ public final class RetrainTrigger {
       if (sinceLast.addAndGet(m.body().events().size()) >= threshold && !training.isRunning(KIND)) {
         long n = sinceLast.getAndSet(0);
         LOG.info("{} new events since the last training: retraining mult-vae", n);
-        training.start(KIND, TrainingRequest.epochs(null)).onFailure(err -> LOG.warn("Retraining did not start: {}", err.getMessage()));
+        training.start(KIND, TrainingRequest.epochs(null))
+            .onFailure(err -> LOG.warn("Retraining did not start: {}", err.getMessage()));
       }
     });
   }

@@ -89,7 +89,7 @@ public final class TrainingJobs {
     return launch(kind, request).compose(l -> l.done().map(l.version()));
   }
 
-  /** Trains a {@code kind} model for {@code epochs} (null: the default) with the configured options; completes when ready. */
+  /** Trains a {@code kind} model for {@code epochs} (null: the default) with the configured options, until it is ready. */
   public Future<String> trainAndWait(String kind, Integer epochs) {
     return trainAndWait(kind, TrainingRequest.epochs(epochs));
   }
