@@ -11,9 +11,12 @@ import org.causalrec.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code causalrec} command line: one jar, one subcommand per job. */
+/**
+ * The {@code causalrec} command line: one jar, one subcommand per job. Its resource bundle holds the
+ * help of shared options (the mixins in cli/) where a subcommand words it its own way.
+ */
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
-    description = "Self-hosted causal recommendation server.",
+    description = "Self-hosted causal recommendation server.", resourceBundle = "org.causalrec.cli.OptionHelp",
     subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
         TrainCommand.class, EvaluateCommand.class, BenchCommand.class, EmbedCommand.class})
 public final class App implements Runnable {

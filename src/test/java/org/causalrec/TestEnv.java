@@ -15,10 +15,10 @@ public final class TestEnv {
 
   /** The default configuration on {@code dir}, HTTP port 0, local interface only. */
   public static Config config(Path dir) {
-    Config d = Config.defaults();
-    return new Config("127.0.0.1", 0, dir, null, "cpu", null, d.eventTypes(), d.maxEventsPerRequest(),
-        d.maxBodyBytes(), new Config.StreamConfig("tailer", 500, 200),
-        new Config.ModelConfig(20, 0, d.models().excludeTypes()), d.causal(), d.text(), d.feed());
+    return Config.builder().setHttpHost("127.0.0.1").setHttpPort(0).setDataDir(dir).setDevice("cpu")
+        .setStream(new Config.StreamConfig("tailer", 500, 200))
+        .setModels(new Config.ModelConfig(20, 0, Config.defaults().models().excludeTypes()))
+        .build();
   }
 
   /** POSTs a JSON body and waits for the response. */

@@ -57,8 +57,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--events", defaultValue = "500000", description = "events to send (default ${DEFAULT-VALUE})")
   int events;
 
-  @Option(names = "--batch", defaultValue = "1000", description = "events per request (default ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOptions batch = new BatchOptions(1000);
 
   @Option(names = "--concurrency", defaultValue = "4", description = "requests in flight (default ${DEFAULT-VALUE})")
   int concurrency;
@@ -107,15 +107,15 @@ public final class BenchCommand implements Callable<Integer> {
     boolean temporary = common.dataDir == null && base.pgUrl() == null && System.getenv("CAUSALREC_DATA_DIR") == null;
     Path dataDir = temporary ? Files.createTempDirectory("causalrec-bench") : base.dataDir();
     // Retraining is off here: a training run would compete with ingest for the same cores.
-    Config config = base.withDataDir(dataDir).withHttpPort(0).withModels(new Config.ModelConfig(
-        base.models().epochs(), 0, base.models().excludeTypes()));
+    Config config = base.toBuilder().setDataDir(dataDir).setHttpPort(0).setModels(new Config.ModelConfig(
+        base.models().epochs(), 0, base.models().excludeTypes())).build();
     System.out.printf(Locale.ROOT, "bench ingest: %d events, batches of %d, %d in flight, %d cores, store %s%n",
-        events, batch, concurrency, Runtime.getRuntime().availableProcessors(),
+        events, batch.size(), concurrency, Runtime.getRuntime().availableProcessors(),
         config.pgUrl() != null ? "external" : "embedded in " + dataDir);
     try (StoreHandle store = StoreHandle.open(config)) {
       Server server = Server.start(config, store);
       long startId = new EventRepository(store.pool()).maxId().await();
-      List<Buffer> bodies = bodies(events, batch, System.nanoTime());
+      List<Buffer> bodies = bodies(events, batch.size(), System.nanoTime());
       Vertx clientVertx = Vertx.vertx();
       try {
         ingest(clientVertx, server, bodies);

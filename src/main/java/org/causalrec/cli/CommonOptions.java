@@ -2,6 +2,7 @@ package org.causalrec.cli;
 
 import java.nio.file.Path;
 import org.causalrec.config.Config;
+import org.causalrec.config.ConfigBuilder;
 import org.causalrec.config.ConfigLoader;
 import picocli.CommandLine.Option;
 
@@ -20,13 +21,13 @@ public final class CommonOptions {
 
   /** The configuration: defaults, file, environment, then these flags. */
   public Config config() {
-    Config c = ConfigLoader.load(configFile, System.getenv());
+    ConfigBuilder b = ConfigLoader.load(configFile, System.getenv()).toBuilder();
     if (dataDir != null) {
-      c = c.withDataDir(dataDir);
+      b.setDataDir(dataDir);
     }
     if (pgUrl != null) {
-      c = c.withPgUrl(pgUrl);
+      b.setPgUrl(pgUrl);
     }
-    return c;
+    return b.build();
   }
 }

@@ -16,7 +16,6 @@ import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.EventRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code causalrec demo}: embedded store, the small simulated world when empty, and the server. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -28,16 +27,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--port", description = "HTTP port (or CAUSALREC_HTTP_PORT)")
-  Integer port;
+  @Mixin
+  PortOptions port;
 
-  @Option(names = "--size", defaultValue = "small", description = "world size when generating: ${DEFAULT-VALUE}")
-  String size;
+  @Mixin
+  WorldOptions world;
 
   @Override
   public Integer call() throws InterruptedException {
-    Config base = common.config();
-    Config config = port != null ? base.withHttpPort(port) : base;
+    Config config = port.applyTo(common.config());
     ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), server -> {
       trainIfNoModel(server);
       trainUpliftInBackground(server);
@@ -53,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
           + " events: reusing them.");
       return;
     }
-    WorldSpec spec = WorldSpec.named(size);
+    WorldSpec spec = world.spec();
     System.out.println("Empty store: generating the " + spec.name() + " world (" + spec.users() + " users x "
         + spec.items() + " items, seed " + DEMO_SEED + ") ...");
     Path truth = SimulationRun.defaultTruthDir(config.dataDir(), spec, DEMO_SEED);

@@ -27,7 +27,7 @@ public final class EmbedCommand implements Callable<Integer> {
     Config config = common.config();
     Config.TextConfig t = config.text();
     if (batchSize != null) {
-      t = t.withBatching(batchSize, t.pollIntervalMs());
+      t = t.toBuilder().setBatchSize(batchSize).build();
     }
     TextEmbedder embedder = TextEmbedder.of(t);
     if (embedder == null) {

@@ -43,6 +43,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--heldout-users", description = "validation and test users each (default: 10% of users, at most 10,000)")
   Integer heldOut;
 
+  // Not train's --epochs: that one has no default of its own (models.epochs) and covers every model kind.
   @Option(names = "--epochs", defaultValue = "200", description = "Mult-VAE epochs (default ${DEFAULT-VALUE}, as the paper)")
   int epochs;
 
@@ -50,6 +51,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "models to compare (default ${DEFAULT-VALUE})")
   List<String> models;
 
+  // Not simulate's world seed: this one seeds the split and the training (the worlds' are --seeds).
   @Option(names = "--seed", defaultValue = "1", description = "split and training seed (default ${DEFAULT-VALUE})")
   long seed;
 
@@ -66,8 +68,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       + " (no store needed): propensities, debiased training, uplift ranking, off-policy evaluation")
   boolean causal;
 
-  @Option(names = "--size", defaultValue = "small", description = "--causal: world size (default ${DEFAULT-VALUE})")
-  String size;
+  @Mixin
+  WorldOptions world;
 
   @Option(names = "--seeds", defaultValue = "1,2,3", split = ",", description = "--causal: world seeds (default ${DEFAULT-VALUE})")
   List<Long> seeds;
@@ -202,15 +204,15 @@ public final class EvaluateCommand implements Callable<Integer> {
   private int causal(Config config) throws IOException {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
-    org.causalrec.sim.WorldSpec spec = org.causalrec.sim.WorldSpec.named(size);
+    org.causalrec.sim.WorldSpec spec = world.spec();
     org.causalrec.experiment.CausalExperiment.Settings settings = new org.causalrec.experiment.CausalExperiment.Settings(spec,
         evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, minPropensity, parts);
-    String command = "causalrec evaluate --causal --size " + size + " --seeds "
+    String command = "causalrec evaluate --causal --size " + world.size + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers;
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
     System.out.print(md);
     if (results != null) {
-      CausalResults.writeSection(results, "causal / " + size, md);
+      CausalResults.writeSection(results, "causal / " + world.size, md);
     }
     return 0;
   }
@@ -219,9 +221,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     org.causalrec.experiment.ColdStartRun.Settings settings = new org.causalrec.experiment.ColdStartRun.Settings(
-        org.causalrec.sim.WorldSpec.named(size), coldShare, 20, Math.min(epochs, 30), evalUsers,
+        world.spec(), coldShare, 20, Math.min(epochs, 30), evalUsers,
         config.text().newItemOptimism());
-    String command = "causalrec evaluate --cold-start --size " + size + " --seeds "
+    String command = "causalrec evaluate --cold-start --size " + world.size + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --cold-share " + coldShare
         + " --eval-users " + evalUsers;
     try (org.causalrec.text.TextEmbedder embedder = org.causalrec.text.TextEmbedder.of(config.text())) {
@@ -232,7 +234,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       String md = ColdStartResults.run(settings, seeds, embedder, device.device(), command, System.err::println);
       System.out.print(md);
       if (results != null) {
-        CausalResults.writeSection(results, "cold-start / " + size, md);
+        CausalResults.writeSection(results, "cold-start / " + world.size, md);
       }
     }
     return 0;

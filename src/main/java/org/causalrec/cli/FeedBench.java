@@ -42,8 +42,8 @@ final class FeedBench {
 
   static void run(Config base, int sockets, int events, int maxSockets) throws Exception {
     Path dataDir = Files.createTempDirectory("causalrec-feed-bench");
-    Config config = base.withDataDir(dataDir).withHttpPort(0).withModels(new Config.ModelConfig(
-        base.models().epochs(), 0, base.models().excludeTypes()));
+    Config config = base.toBuilder().setDataDir(dataDir).setHttpPort(0).setModels(new Config.ModelConfig(
+        base.models().epochs(), 0, base.models().excludeTypes())).build();
     try (StoreHandle store = StoreHandle.open(config)) {
       World world = World.generate(WorldSpec.named("small"), 42);
       SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), config)),

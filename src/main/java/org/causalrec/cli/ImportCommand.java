@@ -35,8 +35,8 @@ public final class ImportCommand implements Callable<Integer> {
   @Option(names = "--random-test", description = "triples: the randomly exposed test file; obd: the random policy's CSV")
   Path randomTest;
 
-  @Option(names = "--batch", defaultValue = "5000", description = "events per batch (default ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOptions batch = new BatchOptions(5000);
 
   @Parameters(index = "0", description = "the file (or, for coat and kuairec, the folder) to import")
   Path path;
@@ -77,7 +77,7 @@ public final class ImportCommand implements Callable<Integer> {
               where.add(s.file().getFileName() + " line " + lineNo);
               pending.add(e);
               read++;
-              if (pending.size() == batch) {
+              if (pending.size() == batch.size()) {
                 accepted += flush(ingest, pending, where, accepted);
                 pending = new JsonArray();
                 where.clear();

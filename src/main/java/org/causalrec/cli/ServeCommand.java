@@ -8,7 +8,6 @@ import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** {@code causalrec serve}: run the server until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the CausalRec server.")
@@ -17,16 +16,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--port", description = "HTTP port (or CAUSALREC_HTTP_PORT; 0 picks a free one)")
-  Integer port;
+  @Mixin
+  PortOptions port;
 
   @Override
   public Integer call() throws InterruptedException {
-    Config config = common.config();
-    if (port != null) {
-      config = config.withHttpPort(port);
-    }
-    runUntilStopped(config, null, null);
+    runUntilStopped(port.applyTo(common.config()), null, null);
     return 0;
   }
 

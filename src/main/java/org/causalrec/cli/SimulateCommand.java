@@ -25,9 +25,10 @@ public final class SimulateCommand implements Callable<Integer> {
   @Mixin
   CommonOptions common;
 
-  @Option(names = "--size", defaultValue = "small", description = "tiny, small or ml20m (default ${DEFAULT-VALUE})")
-  String size;
+  @Mixin
+  WorldOptions world;
 
+  // Not in WorldOptions: demo's world seed is fixed, and evaluate's --seed seeds the split and training.
   @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
   long seed;
 
@@ -37,26 +38,26 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--url", description = "post to a running server's REST API instead of writing in-process")
   String url;
 
-  @Option(names = "--batch", defaultValue = "1000", description = "events per ingest batch (default ${DEFAULT-VALUE})")
-  int batch;
+  @Mixin
+  BatchOptions batch = new BatchOptions(1000);
 
   @Override
   public Integer call() {
     Config config = common.config();
-    WorldSpec spec = WorldSpec.named(size);
+    WorldSpec spec = world.spec();
     Path truth = truthDir != null ? truthDir : SimulationRun.defaultTruthDir(config.dataDir(), spec, seed);
     Simulator sim = new Simulator(World.generate(spec, seed));
     SimulationRun.Summary s;
     if (url != null) {
       Vertx vertx = Vertx.vertx();
       try {
-        s = SimulationRun.run(sim, Sinks.http(vertx, url, config.apiKey()), truth, batch, System.err::println);
+        s = SimulationRun.run(sim, Sinks.http(vertx, url, config.apiKey()), truth, batch.size(), System.err::println);
       } finally {
         vertx.close().await();
       }
     } else {
       try (StoreHandle store = StoreHandle.open(config)) {
-        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), config)), truth, batch,
+        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), config)), truth, batch.size(),
             System.err::println);
       }
     }

@@ -34,6 +34,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--propensity", description = "mult-vae with ips/snips: popularity or learned (default: causal.propensity)")
   String propensity;
 
+  // Not evaluate's --epochs (Mult-VAE only, default 200): here the configured models.epochs is the default.
   @Option(names = "--epochs", description = "epochs (default: the configured models.epochs; 12 for click-mlp)")
   Integer epochs;
 

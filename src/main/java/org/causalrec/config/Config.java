@@ -2,19 +2,16 @@ package org.causalrec.config;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * The whole configuration tree, immutable and validated once.
+ * The whole configuration tree, immutable and validated once; build one with {@link #builder()},
+ * derive one from another with {@link #toBuilder()}.
  *
- * @param httpHost interface the HTTP server binds to
- * @param httpPort HTTP + WebSocket port; 0 picks a free one
- * @param dataDir embedded PostgreSQL data, model artifacts, caches
- * @param pgUrl external PostgreSQL URL, or null for the embedded server
+ * @param http the HTTP server's interface, port, body limit and API key
+ * @param storage where the data lives: the data directory and an optional external database
  * @param device cpu, gpu or auto
- * @param apiKey when non-null, writes need it in {@code X-API-Key}
- * @param eventTypes accepted event types and their weights
- * @param maxEventsPerRequest events in one ingest request, more is 413
- * @param maxBodyBytes request body limit, more is 413
+ * @param events accepted event types and the ingest request limit
  * @param stream the event-stream tailer's settings
  * @param models training and serving settings
  * @param causal how models are debiased
@@ -22,20 +19,68 @@ import java.util.Locale;
  * @param feed the WebSocket feeds
  */
 public record Config(
-    String httpHost,
-    int httpPort,
-    Path dataDir,
-    String pgUrl,
+    HttpConfig http,
+    StorageConfig storage,
     String device,
-    String apiKey,
-    EventTypes eventTypes,
-    int maxEventsPerRequest,
-    long maxBodyBytes,
+    EventsConfig events,
     StreamConfig stream,
     ModelConfig models,
     CausalConfig causal,
     TextConfig text,
     FeedConfig feed) {
+
+  /**
+   * The HTTP server (YAML {@code http:} and the top-level {@code api_key}).
+   *
+   * @param host interface the HTTP server binds to
+   * @param port HTTP + WebSocket port; 0 picks a free one
+   * @param maxBodyBytes request body limit, more is 413
+   * @param apiKey when non-null, writes need it in {@code X-API-Key}
+   */
+  public record HttpConfig(String host, int port, long maxBodyBytes, String apiKey) {
+    public HttpConfig {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("http port must be in 0..65535: " + port);
+      }
+      if (maxBodyBytes < 1024) {
+        throw new IllegalArgumentException("http.max_body_bytes must be >= 1024");
+      }
+      if (apiKey != null && apiKey.isBlank()) {
+        apiKey = null;
+      }
+    }
+  }
+
+  /**
+   * Where the data lives (YAML {@code data_dir} and {@code pg_url}).
+   *
+   * @param dataDir embedded PostgreSQL data, model artifacts, caches
+   * @param pgUrl external PostgreSQL URL, or null for the embedded server
+   */
+  public record StorageConfig(Path dataDir, String pgUrl) {
+    public StorageConfig {
+      if (dataDir == null) {
+        throw new IllegalArgumentException("data_dir must be set");
+      }
+      if (pgUrl != null && pgUrl.isBlank()) {
+        pgUrl = null;
+      }
+    }
+  }
+
+  /**
+   * Accepted events (YAML {@code events:}).
+   *
+   * @param types accepted event types and their weights
+   * @param maxPerRequest events in one ingest request, more is 413
+   */
+  public record EventsConfig(EventTypes types, int maxPerRequest) {
+    public EventsConfig {
+      if (maxPerRequest < 1) {
+        throw new IllegalArgumentException("events.max_per_request must be >= 1");
+      }
+    }
+  }
 
   /**
    * Training and serving settings.
@@ -44,12 +89,12 @@ public record Config(
    * @param retrainAfterEvents retrain after this many new events (0 = only on request)
    * @param excludeTypes event types whose items count as consumed and are not recommended again
    */
-  public record ModelConfig(int epochs, long retrainAfterEvents, java.util.Set<String> excludeTypes) {
+  public record ModelConfig(int epochs, long retrainAfterEvents, Set<String> excludeTypes) {
     public ModelConfig {
       if (epochs < 1 || retrainAfterEvents < 0) {
         throw new IllegalArgumentException("models.epochs must be >= 1 and models.retrain_after_events >= 0");
       }
-      excludeTypes = java.util.Set.copyOf(excludeTypes);
+      excludeTypes = Set.copyOf(excludeTypes);
     }
   }
 
@@ -67,13 +112,13 @@ public record Config(
   public record CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
       double popularityEta) {
     public CausalConfig {
-      if (!java.util.Set.of("naive", "ips", "snips").contains(vaeObjective)) {
+      if (!Set.of("naive", "ips", "snips").contains(vaeObjective)) {
         throw new IllegalArgumentException("causal.vae_objective must be naive, ips or snips: " + vaeObjective);
       }
-      if (!java.util.Set.of("naive", "ips", "snips", "dr").contains(clickObjective)) {
+      if (!Set.of("naive", "ips", "snips", "dr").contains(clickObjective)) {
         throw new IllegalArgumentException("causal.click_objective must be naive, ips, snips or dr: " + clickObjective);
       }
-      if (!java.util.Set.of("popularity", "learned").contains(propensity)) {
+      if (!Set.of("popularity", "learned").contains(propensity)) {
         throw new IllegalArgumentException("causal.propensity must be popularity or learned: " + propensity);
       }
       if (!(minPropensity > 0 && minPropensity <= 0.5) || !(popularityEta > 0 && popularityEta <= 2)) {
@@ -88,7 +133,7 @@ public record Config(
   }
 
   /**
-   * The item text model (issue 5): where sentence embeddings come from and how they are computed.
+   * The item text model: where sentence embeddings come from and how they are computed.
    *
    * @param provider {@code local} (all-MiniLM-L6-v2 in-process, the default), {@code endpoint} (an
    *     OpenAI-compatible {@code /v1/embeddings} URL) or {@code off} (no text features)
@@ -104,7 +149,7 @@ public record Config(
   public record TextConfig(String provider, String endpointUrl, String endpointModel, String endpointApiKeyEnv,
       int batchSize, long pollIntervalMs, double newItemOptimism) {
     public TextConfig {
-      if (!java.util.Set.of("local", "endpoint", "off").contains(provider)) {
+      if (!Set.of("local", "endpoint", "off").contains(provider)) {
         throw new IllegalArgumentException("text.provider must be local, endpoint or off: " + provider);
       }
       if (provider.equals("endpoint") && (endpointUrl == null || endpointUrl.isBlank())) {
@@ -123,14 +168,9 @@ public record Config(
       return new TextConfig("local", null, null, null, 32, 5_000, 1.0);
     }
 
-    /** A copy with another provider and endpoint. */
-    public TextConfig withProvider(String p, String url, String model) {
-      return new TextConfig(p, url, model, endpointApiKeyEnv, batchSize, pollIntervalMs, newItemOptimism);
-    }
-
-    /** A copy with other batch size and poll interval. */
-    public TextConfig withBatching(int batch, long pollMs) {
-      return new TextConfig(provider, endpointUrl, endpointModel, endpointApiKeyEnv, batch, pollMs, newItemOptimism);
+    /** A builder that starts from this text configuration, for deriving another from it. */
+    public TextConfigBuilder toBuilder() {
+      return new TextConfigBuilder(this);
     }
 
     /** Whether text features are on. */
@@ -140,7 +180,7 @@ public record Config(
   }
 
   /**
-   * The WebSocket feeds (issue 6).
+   * The WebSocket feeds.
    *
    * @param sendBufferBytes the kernel send buffer of each HTTP and WebSocket connection (SO_SNDBUF),
    *     0 for the operating system's (autotuned) default; a fixed small one bounds the memory a
@@ -175,83 +215,67 @@ public record Config(
   }
 
   public Config {
-    if (httpPort < 0 || httpPort > 65535) {
-      throw new IllegalArgumentException("http port must be in 0..65535: " + httpPort);
-    }
-    if (dataDir == null) {
-      throw new IllegalArgumentException("data_dir must be set");
-    }
-    if (pgUrl != null && pgUrl.isBlank()) {
-      pgUrl = null;
-    }
     device = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
     if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
       throw new IllegalArgumentException("device must be auto, cpu or gpu: " + device);
-    }
-    if (apiKey != null && apiKey.isBlank()) {
-      apiKey = null;
-    }
-    if (maxEventsPerRequest < 1) {
-      throw new IllegalArgumentException("events.max_per_request must be >= 1");
-    }
-    if (maxBodyBytes < 1024) {
-      throw new IllegalArgumentException("http.max_body_bytes must be >= 1024");
     }
   }
 
   /** The defaults of every setting (DESIGN.md section 5b). */
   public static Config defaults() {
-    return new Config("0.0.0.0", 8080, Path.of("data"), null, "auto", null, EventTypes.defaults(),
-        10_000, 32L * 1024 * 1024, new StreamConfig("tailer", 5_000, 1_000),
-        new ModelConfig(50, 50_000, java.util.Set.of("click", "add_to_cart", "purchase", "rating")),
+    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, null), new StorageConfig(Path.of("data"), null),
+        "auto", new EventsConfig(EventTypes.defaults(), 10_000), new StreamConfig("tailer", 5_000, 1_000),
+        new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
         CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults());
   }
 
-  /** A copy with other causal settings. */
-  public Config withCausal(CausalConfig c) {
-    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, c, text, feed);
+  /** A builder that starts from {@link #defaults()}. */
+  public static ConfigBuilder builder() {
+    return new ConfigBuilder(defaults());
   }
 
-  /** A copy with other text settings. */
-  public Config withText(TextConfig t) {
-    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, t, feed);
+  /** A builder that starts from this configuration, for deriving another from it. */
+  public ConfigBuilder toBuilder() {
+    return new ConfigBuilder(this);
   }
 
-  /** A copy with other feed settings. */
-  public Config withFeed(FeedConfig f) {
-    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, f);
+  /** Interface the HTTP server binds to. */
+  public String httpHost() {
+    return http.host();
   }
 
-  /** A copy with another HTTP port. */
-  public Config withHttpPort(int port) {
-    return new Config(httpHost, port, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
+  /** HTTP + WebSocket port; 0 picks a free one. */
+  public int httpPort() {
+    return http.port();
   }
 
-  /** A copy with another data directory. */
-  public Config withDataDir(Path dir) {
-    return new Config(httpHost, httpPort, dir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
+  /** Request body limit, more is 413. */
+  public long maxBodyBytes() {
+    return http.maxBodyBytes();
   }
 
-  /** A copy with another external database URL (null = embedded). */
-  public Config withPgUrl(String url) {
-    return new Config(httpHost, httpPort, dataDir, url, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
+  /** When non-null, writes need it in {@code X-API-Key}. */
+  public String apiKey() {
+    return http.apiKey();
   }
 
-  /** A copy with other model settings. */
-  public Config withModels(ModelConfig m) {
-    return new Config(httpHost, httpPort, dataDir, pgUrl, device, apiKey, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, m, causal, text, feed);
+  /** Embedded PostgreSQL data, model artifacts, caches. */
+  public Path dataDir() {
+    return storage.dataDir();
   }
 
-  /** A copy with another API key (null = none). */
-  public Config withApiKey(String key) {
-    return new Config(httpHost, httpPort, dataDir, pgUrl, device, key, eventTypes,
-        maxEventsPerRequest, maxBodyBytes, stream, models, causal, text, feed);
+  /** External PostgreSQL URL, or null for the embedded server. */
+  public String pgUrl() {
+    return storage.pgUrl();
+  }
+
+  /** Accepted event types and their weights. */
+  public EventTypes eventTypes() {
+    return events.types();
+  }
+
+  /** Events in one ingest request, more is 413. */
+  public int maxEventsPerRequest() {
+    return events.maxPerRequest();
   }
 }

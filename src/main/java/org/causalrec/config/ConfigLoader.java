@@ -12,7 +12,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * Loads the configuration: defaults, then a YAML or JSON file, then the environment.
  *
- * <p>Command-line flags are applied last by the CLI through the {@code Config.withX} copies.
+ * <p>Command-line flags are applied last by the CLI, on {@link Config#toBuilder()}.
  */
 public final class ConfigLoader {
 
@@ -23,7 +23,13 @@ public final class ConfigLoader {
     if (file == null && env.get("CAUSALREC_CONFIG") != null) {
       file = Path.of(env.get("CAUSALREC_CONFIG"));
     }
-    Map<String, Object> tree = file == null ? Map.of() : readTree(file);
+    ConfigBuilder b = fromFile(file == null ? Map.of() : readTree(file), env);
+    applyEnvironment(b, env);
+    return b.build();
+  }
+
+  /** The defaults with the file's settings over them (and the text provider from the environment). */
+  private static ConfigBuilder fromFile(Map<String, Object> tree, Map<String, String> env) {
     Config d = Config.defaults();
     Map<String, Object> http = section(tree, "http");
     Map<String, Object> events = section(tree, "events");
@@ -33,19 +39,20 @@ public final class ConfigLoader {
     Map<String, Object> text = section(tree, "text");
     Map<String, Object> feed = section(tree, "feed");
 
-    String host = str(http, "host", d.httpHost());
-    int port = (int) num(http, "port", d.httpPort());
-    Path dataDir = Path.of(str(tree, "data_dir", d.dataDir().toString()));
-    String pgUrl = str(tree, "pg_url", d.pgUrl());
-    String device = str(tree, "device", d.device());
-    String apiKey = str(tree, "api_key", d.apiKey());
-    long maxBody = (long) num(http, "max_body_bytes", d.maxBodyBytes());
-    int maxEvents = (int) num(events, "max_per_request", d.maxEventsPerRequest());
-    EventTypes types = eventTypes(section(events, "types"), d.eventTypes());
-    Config.StreamConfig sc = new Config.StreamConfig(
+    ConfigBuilder b = d.toBuilder()
+        .setHttpHost(str(http, "host", d.httpHost()))
+        .setHttpPort((int) num(http, "port", d.httpPort()))
+        .setDataDir(Path.of(str(tree, "data_dir", d.dataDir().toString())))
+        .setPgUrl(str(tree, "pg_url", d.pgUrl()))
+        .setDevice(str(tree, "device", d.device()))
+        .setApiKey(str(tree, "api_key", d.apiKey()))
+        .setMaxBodyBytes((long) num(http, "max_body_bytes", d.maxBodyBytes()))
+        .setMaxEventsPerRequest((int) num(events, "max_per_request", d.maxEventsPerRequest()))
+        .setEventTypes(eventTypes(section(events, "types"), d.eventTypes()));
+    b.setStream(new Config.StreamConfig(
         str(stream, "cursor", d.stream().cursorName()),
         (int) num(stream, "batch_size", d.stream().batchSize()),
-        (long) num(stream, "poll_interval_ms", d.stream().pollIntervalMs()));
+        (long) num(stream, "poll_interval_ms", d.stream().pollIntervalMs())));
 
     Object exclude = models.get("exclude_types");
     java.util.Set<String> excludeTypes = d.models().excludeTypes();
@@ -57,28 +64,47 @@ public final class ConfigLoader {
     } else if (exclude != null) {
       throw new IllegalArgumentException("models.exclude_types must be a list of event types");
     }
-    Config.ModelConfig mc = new Config.ModelConfig((int) num(models, "epochs", d.models().epochs()),
-        (long) num(models, "retrain_after_events", d.models().retrainAfterEvents()), excludeTypes);
+    b.setModels(new Config.ModelConfig((int) num(models, "epochs", d.models().epochs()),
+        (long) num(models, "retrain_after_events", d.models().retrainAfterEvents()), excludeTypes));
 
     Config.CausalConfig dc = d.causal();
-    Config.CausalConfig cc = new Config.CausalConfig(str(causal, "vae_objective", dc.vaeObjective()),
+    b.setCausal(new Config.CausalConfig(str(causal, "vae_objective", dc.vaeObjective()),
         str(causal, "click_objective", dc.clickObjective()), str(causal, "propensity", dc.propensity()),
-        num(causal, "min_propensity", dc.minPropensity()), num(causal, "popularity_eta", dc.popularityEta()));
+        num(causal, "min_propensity", dc.minPropensity()), num(causal, "popularity_eta", dc.popularityEta())));
 
     Config.TextConfig dt = d.text();
-    Config.TextConfig tc = new Config.TextConfig(env.getOrDefault("CAUSALREC_TEXT_PROVIDER",
-        str(text, "provider", dt.provider())), str(text, "endpoint_url", dt.endpointUrl()),
-        str(text, "endpoint_model", dt.endpointModel()), str(text, "endpoint_api_key_env", dt.endpointApiKeyEnv()),
-        (int) num(text, "batch_size", dt.batchSize()), (long) num(text, "poll_interval_ms", dt.pollIntervalMs()),
-        num(text, "new_item_optimism", dt.newItemOptimism()));
+    // The provider's variable is read here, not with the others: it decides whether the endpoint URL must be set.
+    b.setText(dt.toBuilder()
+        .setProvider(env.getOrDefault("CAUSALREC_TEXT_PROVIDER", str(text, "provider", dt.provider())))
+        .setEndpointUrl(str(text, "endpoint_url", dt.endpointUrl()))
+        .setEndpointModel(str(text, "endpoint_model", dt.endpointModel()))
+        .setEndpointApiKeyEnv(str(text, "endpoint_api_key_env", dt.endpointApiKeyEnv()))
+        .setBatchSize((int) num(text, "batch_size", dt.batchSize()))
+        .setPollIntervalMs((long) num(text, "poll_interval_ms", dt.pollIntervalMs()))
+        .setNewItemOptimism(num(text, "new_item_optimism", dt.newItemOptimism()))
+        .build());
 
-    port = envInt(env, "CAUSALREC_HTTP_PORT", port);
-    dataDir = env.get("CAUSALREC_DATA_DIR") != null ? Path.of(env.get("CAUSALREC_DATA_DIR")) : dataDir;
-    pgUrl = env.getOrDefault("CAUSALREC_PG_URL", pgUrl);
-    device = env.getOrDefault("CAUSALREC_DEVICE", device);
-    apiKey = env.getOrDefault("CAUSALREC_API_KEY", apiKey);
-    return new Config(host, port, dataDir, pgUrl, device, apiKey, types, maxEvents, maxBody, sc, mc, cc, tc,
-        new Config.FeedConfig((int) num(feed, "send_buffer_bytes", d.feed().sendBufferBytes())));
+    return b.setFeed(new Config.FeedConfig((int) num(feed, "send_buffer_bytes", d.feed().sendBufferBytes())));
+  }
+
+  /** The environment's settings over the file's. */
+  private static void applyEnvironment(ConfigBuilder b, Map<String, String> env) {
+    Integer port = envInt(env, "CAUSALREC_HTTP_PORT");
+    if (port != null) {
+      b.setHttpPort(port);
+    }
+    if (env.get("CAUSALREC_DATA_DIR") != null) {
+      b.setDataDir(Path.of(env.get("CAUSALREC_DATA_DIR")));
+    }
+    if (env.containsKey("CAUSALREC_PG_URL")) {
+      b.setPgUrl(env.get("CAUSALREC_PG_URL"));
+    }
+    if (env.containsKey("CAUSALREC_DEVICE")) {
+      b.setDevice(env.get("CAUSALREC_DEVICE"));
+    }
+    if (env.containsKey("CAUSALREC_API_KEY")) {
+      b.setApiKey(env.get("CAUSALREC_API_KEY"));
+    }
   }
 
   private static Map<String, Object> readTree(Path file) {
@@ -158,10 +184,11 @@ public final class ConfigLoader {
     }
   }
 
-  private static int envInt(Map<String, String> env, String name, int dflt) {
+  /** The variable as an integer, or null when it is unset or blank. */
+  private static Integer envInt(Map<String, String> env, String name) {
     String v = env.get(name);
     if (v == null || v.isBlank()) {
-      return dflt;
+      return null;
     }
     try {
       return Integer.parseInt(v.trim());

@@ -20,7 +20,7 @@ class ApiKeyTest {
 
   @Test
   void writesNeedTheKey() {
-    Config config = TestEnv.config(dir).withApiKey("s3cret");
+    Config config = TestEnv.config(dir).toBuilder().setApiKey("s3cret").build();
     try (StoreHandle store = StoreHandle.open(config)) {
       Server server = Server.start(config, store);
       WebClient client = WebClient.create(server.vertx());

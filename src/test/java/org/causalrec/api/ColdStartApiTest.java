@@ -46,7 +46,8 @@ class ColdStartApiTest {
 
   @BeforeAll
   static void start() {
-    Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withBatching(32, 200));
+    Config c = TestEnv.config(dir).toBuilder()
+        .setText(Config.TextConfig.defaults().toBuilder().setBatchSize(32).setPollIntervalMs(200).build()).build();
     store = StoreHandle.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());

@@ -36,9 +36,8 @@ class IngestApiTest {
 
   @BeforeAll
   static void start() {
-    Config config = TestEnv.config(dir);
-    config = new Config(config.httpHost(), 0, dir, null, "cpu", null, config.eventTypes(), 10_000,
-        4L * 1024 * 1024, config.stream(), config.models(), config.causal(), config.text(), config.feed());
+    Config config = TestEnv.config(dir).toBuilder().setMaxEventsPerRequest(10_000).setMaxBodyBytes(4L * 1024 * 1024)
+        .build();
     store = StoreHandle.open(config);
     server = Server.start(config, store);
     client = WebClient.create(server.vertx());

@@ -57,7 +57,8 @@ class TextApiTest {
   @BeforeAll
   static void start() {
     Config c = TestEnv.config(dir);
-    c = c.withText(Config.TextConfig.defaults().withBatching(4, 200));
+    c = c.toBuilder().setText(Config.TextConfig.defaults().toBuilder().setBatchSize(4).setPollIntervalMs(200).build())
+        .build();
     store = StoreHandle.open(c);
     server = Server.start(c, store);
     client = WebClient.create(server.vertx());

@@ -55,7 +55,7 @@ class LiveFeedTest {
     SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 9)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
         dir.resolve("truth"), 2_000, m -> { });
     // a fixed, small kernel send buffer per connection: a client that stops reading is felt soon
-    server = Server.start(TestEnv.config(dir).withFeed(new Config.FeedConfig(16 * 1024)), store);
+    server = Server.start(TestEnv.config(dir).toBuilder().setFeed(new Config.FeedConfig(16 * 1024)).build(), store);
     http = WebClient.create(server.vertx());
     // a small receive buffer: a client that stops reading fills it soon
     ws = server.vertx().createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4096)

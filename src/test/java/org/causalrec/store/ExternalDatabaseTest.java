@@ -23,7 +23,7 @@ class ExternalDatabaseTest {
   void aPostgresqlUrlIsUsedInsteadOfTheEmbeddedServer() {
     try (Database server = Database.embedded(dir.resolve("external-pg"), true)) {
       String url = "postgresql://postgres:postgres@localhost:" + server.connectOptions().getPort() + "/postgres";
-      Config config = TestEnv.config(dir.resolve("node")).withPgUrl(url);
+      Config config = TestEnv.config(dir.resolve("node")).toBuilder().setPgUrl(url).build();
       try (StoreHandle store = StoreHandle.open(config)) {
         assertFalse(store.database().isEmbedded());
         assertEquals("3", store.database().schemaVersion());
@@ -31,7 +31,7 @@ class ExternalDatabaseTest {
             .accepted());
       }
       // The events are in the external server, and the node made no embedded database of its own.
-      try (StoreHandle again = StoreHandle.open(TestEnv.config(dir.resolve("node")).withPgUrl(url))) {
+      try (StoreHandle again = StoreHandle.open(TestEnv.config(dir.resolve("node")).toBuilder().setPgUrl(url).build())) {
         assertEquals(1L, new EventRepository(again.pool()).count().await());
       }
       assertFalse(dir.resolve("node/pg").toFile().exists());

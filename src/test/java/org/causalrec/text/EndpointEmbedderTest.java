@@ -100,7 +100,8 @@ class EndpointEmbedderTest {
 
   @Test
   void aServerKeepsItemsWhileTheEndpointIsDownAndCatchesUp() throws Exception {
-    Config c = TestEnv.config(dir).withText(Config.TextConfig.defaults().withProvider("endpoint", url(), "big-model").withBatching(8, 200));
+    Config c = TestEnv.config(dir).toBuilder().setText(Config.TextConfig.defaults().toBuilder().setProvider("endpoint")
+        .setEndpointUrl(url()).setEndpointModel("big-model").setBatchSize(8).setPollIntervalMs(200).build()).build();
     down.set(true);
     try (StoreHandle store = StoreHandle.open(c)) {
       Server server = Server.start(c, store);

@@ -1,0 +1,133 @@
+package org.causalrec.config;
+
+import java.nio.file.Path;
+
+/**
+ * Builds a {@link Config} from another one ({@link Config#builder()} starts from the defaults):
+ * each setter replaces one setting, {@link #build()} validates.
+ */
+public final class ConfigBuilder {
+
+  private String httpHost;
+  private int httpPort;
+  private long maxBodyBytes;
+  private String apiKey;
+  private Path dataDir;
+  private String pgUrl;
+  private String device;
+  private EventTypes eventTypes;
+  private int maxEventsPerRequest;
+  private Config.StreamConfig stream;
+  private Config.ModelConfig models;
+  private Config.CausalConfig causal;
+  private Config.TextConfig text;
+  private Config.FeedConfig feed;
+
+  ConfigBuilder(Config c) {
+    httpHost = c.http().host();
+    httpPort = c.http().port();
+    maxBodyBytes = c.http().maxBodyBytes();
+    apiKey = c.http().apiKey();
+    dataDir = c.storage().dataDir();
+    pgUrl = c.storage().pgUrl();
+    device = c.device();
+    eventTypes = c.events().types();
+    maxEventsPerRequest = c.events().maxPerRequest();
+    stream = c.stream();
+    models = c.models();
+    causal = c.causal();
+    text = c.text();
+    feed = c.feed();
+  }
+
+  /** Sets the interface the HTTP server binds to. */
+  public ConfigBuilder setHttpHost(String host) {
+    this.httpHost = host;
+    return this;
+  }
+
+  /** Sets the HTTP + WebSocket port (0 picks a free one). */
+  public ConfigBuilder setHttpPort(int port) {
+    this.httpPort = port;
+    return this;
+  }
+
+  /** Sets the request body limit in bytes. */
+  public ConfigBuilder setMaxBodyBytes(long bytes) {
+    this.maxBodyBytes = bytes;
+    return this;
+  }
+
+  /** Sets the API key writes need (null or blank: none). */
+  public ConfigBuilder setApiKey(String key) {
+    this.apiKey = key;
+    return this;
+  }
+
+  /** Sets the data directory. */
+  public ConfigBuilder setDataDir(Path dir) {
+    this.dataDir = dir;
+    return this;
+  }
+
+  /** Sets the external database URL (null or blank: the embedded one). */
+  public ConfigBuilder setPgUrl(String url) {
+    this.pgUrl = url;
+    return this;
+  }
+
+  /** Sets the device: cpu, gpu or auto (any case; null: auto). */
+  public ConfigBuilder setDevice(String device) {
+    this.device = device;
+    return this;
+  }
+
+  /** Sets the accepted event types. */
+  public ConfigBuilder setEventTypes(EventTypes types) {
+    this.eventTypes = types;
+    return this;
+  }
+
+  /** Sets how many events one ingest request may hold. */
+  public ConfigBuilder setMaxEventsPerRequest(int max) {
+    this.maxEventsPerRequest = max;
+    return this;
+  }
+
+  /** Sets the event-stream tailer's settings. */
+  public ConfigBuilder setStream(Config.StreamConfig stream) {
+    this.stream = stream;
+    return this;
+  }
+
+  /** Sets the training and serving settings. */
+  public ConfigBuilder setModels(Config.ModelConfig models) {
+    this.models = models;
+    return this;
+  }
+
+  /** Sets how models are debiased. */
+  public ConfigBuilder setCausal(Config.CausalConfig causal) {
+    this.causal = causal;
+    return this;
+  }
+
+  /** Sets the item text model's settings. */
+  public ConfigBuilder setText(Config.TextConfig text) {
+    this.text = text;
+    return this;
+  }
+
+  /** Sets the WebSocket feeds' settings. */
+  public ConfigBuilder setFeed(Config.FeedConfig feed) {
+    this.feed = feed;
+    return this;
+  }
+
+  /** The configuration; throws IllegalArgumentException naming the first invalid setting. */
+  public Config build() {
+    return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, apiKey),
+        new Config.StorageConfig(dataDir, pgUrl), device, new Config.EventsConfig(eventTypes, maxEventsPerRequest),
+        stream, models, causal, text, feed);
+  }
+}
