@@ -8,12 +8,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import ai.djl.training.TrainingConfig;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -171,11 +169,8 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return model;
   }
 
-  private static DefaultTrainingConfig config(Params p, Device device) {
-    // the losses are computed by ClickBatches; the config only needs one to exist
-    return new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
-        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate())).build())
-        .optDevices(new Device[] {device});
+  private static TrainingConfig config(Params p, Device device) {
+    return TrainingLoop.adam(Loss.sigmoidBinaryCrossEntropyLoss(), p.learningRate(), 0f, device);
   }
 
   private static Shape[] inputShapes(Params p, int surfaces, int featureDim) {

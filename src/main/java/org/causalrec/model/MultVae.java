@@ -7,10 +7,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import ai.djl.training.TrainingConfig;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,9 +82,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     model.setBlock(block);
     MultVae vae = new MultVae(model, block, p, items);
     MultVaeLoss loss = new MultVaeLoss();
-    DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate())).build())
-        .optDevices(new Device[] {device});
+    TrainingConfig config = TrainingLoop.adam(loss, p.learningRate(), 0f, device);
     int[] users = java.util.stream.IntStream.range(0, train.users()).filter(u -> train.rowLength(u) > 0).toArray();
     TrainingLoop.Batches batches = new TrainingLoop.Batches() {
       @Override

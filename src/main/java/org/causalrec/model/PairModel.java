@@ -8,11 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.TrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,11 +175,7 @@ public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
     PairModel m = new PairModel(model, block, data.users(), data.items(), data.heads(), p.dim(), data.features(), in);
-    // the loss is computed by weightedBce; the config only needs one to exist
-    DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
-        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(p.learningRate()))
-            .optWeightDecays(p.weightDecay()).build())
-        .optDevices(new Device[] {device});
+    TrainingConfig config = TrainingLoop.adam(Loss.l2Loss(), p.learningRate(), p.weightDecay(), device);
     int h = data.heads();
     TrainingLoop.Batches batches = new TrainingLoop.Batches() {
       private Examples ex;

@@ -1,14 +1,19 @@
 package org.causalrec.model;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
@@ -76,6 +81,17 @@ public final class TrainingLoop {
   }
 
   private TrainingLoop() {}
+
+  /**
+   * Adam at a fixed {@code learningRate} with {@code weightDecay} (0 for none) on {@code device}. The
+   * kinds compute their losses in their {@link Batches}; {@code loss} only names one for DJL.
+   */
+  public static TrainingConfig adam(Loss loss, float learningRate, float weightDecay, Device device) {
+    return new DefaultTrainingConfig(loss)
+        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate))
+            .optWeightDecays(weightDecay).build())
+        .optDevices(new Device[] {device});
+  }
 
   /**
    * Trains {@code model} with a trainer of {@code config} whose parameters are initialised for
