@@ -2,6 +2,7 @@ package org.causalrec.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.nn.Parameter;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +39,11 @@ final class Artifacts {
     } catch (MalformedModelException | RuntimeException e) {
       model.close();
       throw new IOException("corrupt " + name + " parameters in " + dir + ": " + e.getMessage(), e);
+    }
+    // DJL loads a file without its header as no parameters at all, without an error
+    if (!model.getBlock().getParameters().values().stream().allMatch(Parameter::isInitialized)) {
+      model.close();
+      throw new IOException("corrupt " + name + " parameters in " + dir + ": not a DJL parameter file");
     }
   }
 }

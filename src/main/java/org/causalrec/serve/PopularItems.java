@@ -13,7 +13,9 @@ import java.util.Set;
 import java.util.HashMap;
 import java.util.Map;
 import org.causalrec.config.Config;
+import org.causalrec.config.EventTypes;
 import org.causalrec.data.FeatureStore;
+import org.causalrec.data.Feedback;
 
 /**
  * The fallback ranking: items by how many distinct users gave positive feedback. From the feature
@@ -29,6 +31,8 @@ final class PopularItems {
   private final Pool pool;
   private final FeatureStore features;
   private final String[] positiveTypes;
+  /** Ratings count as positive from this value on, as in {@link Feedback#weight}; null: every rating does. */
+  private final Double positiveRating;
   private volatile List<Entry> cached;
   private volatile long cachedAt;
 
@@ -37,6 +41,8 @@ final class PopularItems {
     this.features = features;
     this.positiveTypes = config.eventTypes().names().stream()
         .filter(t -> config.eventTypes().weight(t) > 0).toArray(String[]::new);
+    EventTypes.Type rating = config.eventTypes().get("rating");
+    this.positiveRating = rating != null && rating.valueRequired() ? Feedback.POSITIVE_RATING : null;
   }
 
   /** The top {@code n} popular items outside {@code skip}, optionally of one category. */
@@ -82,10 +88,11 @@ final class PopularItems {
     return pool.preparedQuery("""
             SELECT p.item_id, i.title, coalesce(i.categories, '{}'), p.users
             FROM (SELECT item_id, count(DISTINCT user_id) AS users FROM events
-                  WHERE type = ANY($1) GROUP BY item_id ORDER BY users DESC, item_id LIMIT $2) p
+                  WHERE type = ANY($1) AND ($3::float8 IS NULL OR type <> 'rating' OR value >= $3)
+                  GROUP BY item_id ORDER BY users DESC, item_id LIMIT $2) p
             LEFT JOIN items i ON i.id = p.item_id
             ORDER BY p.users DESC, p.item_id""")
-        .execute(Tuple.of(positiveTypes, KEEP))
+        .execute(Tuple.of(positiveTypes, KEEP, positiveRating))
         .map(rs -> {
           List<Entry> out = new ArrayList<>(rs.size());
           for (Row r : rs) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.causalrec.store.ModelRepository;
@@ -41,6 +42,8 @@ final class VersionedModel<M extends ServedVersion> {
   /** Versions served once or already looked at by the poll: the poll never forces them back. */
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private volatile String lastError;
+  /** Set by {@link #close}: loads still opening are closed instead of served. */
+  private volatile boolean closed;
   private long pollTimer = -1;
 
   /**
@@ -96,21 +99,17 @@ final class VersionedModel<M extends ServedVersion> {
     }
   }
 
-  /** Loads a registered version and switches to it; on failure the current version stays. */
+  /** Loads a registered version of this kind and switches to it; on failure the current version stays. */
   Future<String> switchTo(String version) {
-    return registry.list().compose(rows -> rows.stream().filter(r -> r.version().equals(version)).findFirst()
+    return registry.list().compose(rows -> rows.stream()
+        .filter(r -> r.version().equals(version) && r.kind().equals(kind)).findFirst()
         .map(this::load)
-        .orElse(Future.failedFuture(new IllegalArgumentException("no model version " + version))));
+        .orElse(Future.failedFuture(new IllegalArgumentException("no " + kind + " version " + version))));
   }
 
   private Future<String> load(ModelRepository.ModelRow row) {
     return openOffLoop.apply(() -> opener.open(row))
-        .compose(next -> onScoringThread.apply(() -> {
-          M old = current.getAndSet(next);
-          if (old != null && old != next) {
-            old.close();
-          }
-        }).map(next))
+        .compose(this::makeCurrent)
         .onSuccess(m -> {
           lastError = null;
           seen.add(m.version());
@@ -121,6 +120,35 @@ final class VersionedModel<M extends ServedVersion> {
           LOG.warn("Model {} refused, the previous version keeps serving: {}", row.version(), err.getMessage());
         })
         .map(ServedVersion::version);
+  }
+
+  /**
+   * Swaps {@code next} in on the scoring thread and closes the version it replaces; after
+   * {@link #close} (a load still opening then) {@code next} is closed instead, never served.
+   */
+  private Future<M> makeCurrent(M next) {
+    AtomicBoolean ran = new AtomicBoolean();
+    Future<Void> swapped;
+    try {
+      swapped = onScoringThread.apply(() -> {
+        ran.set(true);
+        if (closed) {
+          next.close();
+          throw new IllegalStateException("serving closed while " + next.version() + " was opening");
+        }
+        M old = current.getAndSet(next);
+        if (old != null && old != next) {
+          old.close();
+        }
+      });
+    } catch (RuntimeException e) { // the scoring thread has stopped
+      swapped = Future.failedFuture(e);
+    }
+    return swapped.onFailure(err -> {
+      if (!ran.get()) {
+        next.close(); // never served, so no pass can hold it
+      }
+    }).map(next);
   }
 
   /** The version serving now, or null. */
@@ -141,6 +169,7 @@ final class VersionedModel<M extends ServedVersion> {
 
   /** Stops following the registry and closes the current version on the scoring thread. */
   Future<Void> close() {
+    closed = true;
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
     }

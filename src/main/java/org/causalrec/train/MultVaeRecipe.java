@@ -44,12 +44,13 @@ final class MultVaeRecipe implements Recipe {
       throw ApiException.badField("objective", "the Mult-VAE takes naive, ips or snips;"
           + " dr (DR-JL) is defined for pointwise losses and applies to click-mlp");
     }
+    // a requested source is checked even where the objective does not use it: a misspelt one is a 400, not ignored
+    String source = request.propensity() != null ? request.propensity() : config.causal().propensity();
+    if (!source.equals("popularity") && !source.equals("learned")) {
+      throw ApiException.badField("propensity", "propensity must be popularity or learned");
+    }
     JsonObject options = new JsonObject().put("objective", o.wireName());
     if (o.debiased()) {
-      String source = request.propensity() != null ? request.propensity() : config.causal().propensity();
-      if (!source.equals("popularity") && !source.equals("learned")) {
-        throw ApiException.badField("propensity", "propensity must be popularity or learned");
-      }
       options.put("propensity", source);
     }
     return options;
