@@ -42,8 +42,8 @@ class RecommenderTest {
   static StoreHandle store;
   static Config config;
   static String version;
-  static ModelServing serving;
-  static ModelServing noModel;
+  static MultVaeServing serving;
+  static MultVaeServing noModel;
   /** Reads histories from PostgreSQL (its feature store never loaded). */
   static Recommender fromLog;
   /** Reads histories from a feature store loaded up to alice's second click, plus the newer events. */
@@ -85,9 +85,9 @@ class RecommenderTest {
     ingest.ingestEvents(new JsonArray().add(event("newbie", "i12", "click"))
         .add(event("newbie", "i0", "rating").put("value", 2))).await();
 
-    serving = new ModelServing(store.vertx(), store.pool(), Device.cpu());
+    serving = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
     assertEquals(version, serving.loadLatest().await());
-    noModel = new ModelServing(store.vertx(), store.pool(), Device.cpu());
+    noModel = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
     fromLog = new Recommender(store.vertx(), store.pool(), serving, new FeatureStore(config), config);
     FeatureStore features = new FeatureStore(config);
     long aliceSecondClick = store.pool().query("SELECT id FROM events WHERE user_id = 'alice' AND item_id = 'i5'")
@@ -141,7 +141,7 @@ class RecommenderTest {
     Set<String> left = Set.of("i0", "i2", "i3", "i5", "i9");
     ids.forEach(id -> assertFalse(left.contains(id), id + " was consumed or excluded"));
     float[] model = serving.queue().score(store.vertx(), List.of("i5", "i3", "i9")).await().scores();
-    ServingModel m = serving.current();
+    MultVaeVersion m = serving.current();
     List<Double> scores = scores(r);
     for (int k = 0; k < ids.size(); k++) {
       JsonObject it = r.getJsonArray("items").getJsonObject(k);

@@ -80,7 +80,7 @@ class ScoringQueueTest {
   }
 
   static Vertx vertx;
-  final AtomicReference<ServingModel> current = new AtomicReference<>();
+  final AtomicReference<MultVaeVersion> current = new AtomicReference<>();
   ScoringQueue queue;
 
   @BeforeAll
@@ -103,8 +103,8 @@ class ScoringQueueTest {
     queue.close();
   }
 
-  static ServingModel serving(String version, EchoModel m) {
-    return new ServingModel(version, m, ITEMS, new String[ITEMS.size()], Collections.nCopies(ITEMS.size(), List.of()));
+  static MultVaeVersion serving(String version, EchoModel m) {
+    return new MultVaeVersion(version, m, ITEMS, new String[ITEMS.size()], Collections.nCopies(ITEMS.size(), List.of()));
   }
 
   /** Holds the scoring thread until the returned latch is counted down. */
@@ -210,7 +210,7 @@ class ScoringQueueTest {
     Future<Void> switched = queue.run(() -> {
       passesSeenBySwitch.add(queue.counters()[0]);
       switchThread.add(Thread.currentThread().getName());
-      ServingModel old = current.getAndSet(serving("v2", second));
+      MultVaeVersion old = current.getAndSet(serving("v2", second));
       old.close();
     });
     release.countDown();

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * item index the model does not match and a version without artifact are refused and reported,
  * and the previous version keeps serving.
  */
-class ModelServingTest {
+class MultVaeServingTest {
 
   @TempDir
   static Path dir;
@@ -48,7 +48,7 @@ class ModelServingTest {
   static String mismatched;
   static String untrained;
 
-  ModelServing serving;
+  MultVaeServing serving;
 
   @BeforeAll
   static void start() throws IOException {
@@ -95,7 +95,7 @@ class ModelServingTest {
 
   @BeforeEach
   void newServing() {
-    serving = new ModelServing(store.vertx(), store.pool(), Device.cpu());
+    serving = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
   }
 
   @AfterEach
@@ -115,7 +115,7 @@ class ModelServingTest {
   void theNewestVersionThatLoadsAndPassesItsCheckServesWithTheCataloguesFacts() throws IOException {
     assertNull(serving.version());
     assertEquals(newestGood, serving.loadLatest().await(), "the mismatched and corrupt newer ones are passed over");
-    ServingModel m = serving.current();
+    MultVaeVersion m = serving.current();
     assertEquals(items.ids(), m.items().ids());
     for (int i = 0; i < 11; i++) {
       assertEquals("Item " + i, m.titles()[i]);
@@ -171,7 +171,7 @@ class ModelServingTest {
   @Test
   void closingStopsServing() {
     assertEquals(newestGood, serving.loadLatest().await());
-    ModelServing closed = serving;
+    MultVaeServing closed = serving;
     serving = null;
     closed.close();
     // the close is queued on the scoring thread behind any pass in flight
