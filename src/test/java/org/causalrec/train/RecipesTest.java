@@ -21,11 +21,10 @@ class RecipesTest {
   /** The configuration with other debiasing defaults and Mult-VAE epochs. */
   static Config withCausal(String vaeObjective, String clickObjective, String propensity, int vaeEpochs) {
     Config.CausalConfig c = CONFIG.causal();
-    return new Config(CONFIG.httpHost(), CONFIG.httpPort(), CONFIG.dataDir(), CONFIG.pgUrl(), CONFIG.device(),
-        CONFIG.apiKey(), CONFIG.eventTypes(), CONFIG.maxEventsPerRequest(), CONFIG.maxBodyBytes(), CONFIG.stream(),
-        new Config.ModelConfig(vaeEpochs, 0, CONFIG.models().excludeTypes()),
-        new Config.CausalConfig(vaeObjective, clickObjective, propensity, c.minPropensity(), c.popularityEta()),
-        CONFIG.text(), CONFIG.feed());
+    return CONFIG.toBuilder().setModels(new Config.ModelConfig(vaeEpochs, 0, CONFIG.models().excludeTypes()))
+        .setCausal(new Config.CausalConfig(vaeObjective, clickObjective, propensity, c.minPropensity(),
+            c.popularityEta()))
+        .build();
   }
 
   static JsonObject options(String kind, String objective, String propensity, Config config) {
