@@ -38,11 +38,10 @@ public final class CfFeatures {
   public static CfFeatures of(org.causalrec.model.CfModel cf, org.causalrec.data.Feedback feedback,
       org.causalrec.data.IdIndex users, org.causalrec.data.IdIndex items) {
     int n = items.size();
-    int[] toCf = new int[n];
+    int[] toCf = items.indexesIn(feedback.items());
     int[] cfCounts = feedback.matrix().itemCounts();
     int[] counts = new int[n];
     for (int i = 0; i < n; i++) {
-      toCf[i] = feedback.items().indexOf(items.id(i));
       counts[i] = toCf[i] < 0 ? 0 : cfCounts[toCf[i]];
     }
     return new CfFeatures(u -> {

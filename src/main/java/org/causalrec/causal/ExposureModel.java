@@ -2,15 +2,18 @@ package org.causalrec.causal;
 
 import ai.djl.Device;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.causalrec.model.ModelKind;
 import org.causalrec.model.PairModel;
+import org.causalrec.model.PairWeights;
 import org.causalrec.model.TrainedModel;
 import org.causalrec.model.TrainingLoop;
 
@@ -186,6 +189,33 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
       e[i] = (float) (1 - Math.pow(1 - e[i], s));
     }
     return e;
+  }
+
+  /**
+   * Inverse propensity weights over another vocabulary's users and items (a feedback's, mapped by
+   * id): one over the exposure of each user's whole log, at least {@code floor}, for the items a
+   * slate of {@code log} (the log this model learned from) showed the user; other pairs keep
+   * weight 1 (their channel's exposure is not logged). Predicts every user's exposure now, so the
+   * weights outlive this model.
+   */
+  public PairWeights inverseWeights(Impressions log, IdIndex users, IdIndex items, double floor) {
+    int[] userToLog = users.indexesIn(log.users());
+    int[] itemToLog = items.indexesIn(log.items());
+    BitSet[] shown = new BitSet[log.users().size()];
+    for (int r = 0; r < log.size(); r++) {
+      int u = log.user()[r];
+      (shown[u] == null ? shown[u] = new BitSet() : shown[u]).set(log.item()[r]);
+    }
+    float[][] period = new float[userToLog.length][];
+    for (int u = 0; u < period.length; u++) {
+      period[u] = userToLog[u] < 0 ? null : periodForUser(userToLog[u]);
+    }
+    return (u, i) -> {
+      int lu = userToLog[u];
+      int li = itemToLog[i];
+      BitSet b = lu < 0 ? null : shown[lu];
+      return b == null || li < 0 || !b.get(li) ? 1f : 1f / (float) Math.max(floor, period[u][li]);
+    };
   }
 
   /** The underlying pair model (its embeddings warm-start the uplift model). */

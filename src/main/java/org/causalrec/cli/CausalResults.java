@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.causalrec.experiment.CausalExperiment;
+import org.causalrec.experiment.SeedResult;
 
 /** Runs {@link CausalExperiment} over several seeds and writes mean ± sd tables. */
 final class CausalResults {
@@ -22,10 +23,10 @@ final class CausalResults {
   static String run(CausalExperiment.Settings settings, List<Long> seeds, Device device, String command,
       Consumer<String> progress) {
     CausalExperiment exp = new CausalExperiment(settings, device, progress);
-    List<CausalExperiment.SeedResult> results = new ArrayList<>();
+    List<SeedResult> results = new ArrayList<>();
     for (long seed : seeds) {
       long t0 = System.nanoTime();
-      CausalExperiment.SeedResult r = exp.run(seed);
+      SeedResult r = exp.run(seed);
       results.add(r);
       progress.accept(String.format(Locale.ROOT, "seed %d done in %.0f s: %s", seed, (System.nanoTime() - t0) / 1e9,
           r.metrics()));
@@ -35,8 +36,8 @@ final class CausalResults {
   }
 
   private static String markdown(CausalExperiment.Settings s, List<Long> seeds,
-      List<CausalExperiment.SeedResult> rs, String command) {
-    Map<String, double[]> stats = meanAndSd(rs.stream().map(CausalExperiment.SeedResult::metrics).toList());
+      List<SeedResult> rs, String command) {
+    Map<String, double[]> stats = meanAndSd(rs.stream().map(SeedResult::metrics).toList());
     int k = s.k();
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "### Causal layer against the simulator's ground truth (%s world)%n%n", s.spec().name()));

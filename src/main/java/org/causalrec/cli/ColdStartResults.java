@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.causalrec.experiment.ColdStartRun;
+import org.causalrec.experiment.SeedResult;
 import org.causalrec.text.TextEmbedder;
 
 /** Runs {@link ColdStartRun} over several seeds and writes the mean ± sd table. */
@@ -18,15 +19,15 @@ final class ColdStartResults {
 
   static String run(ColdStartRun.Settings s, List<Long> seeds, TextEmbedder embedder, Device device, String command,
       Consumer<String> progress) {
-    List<ColdStartRun.SeedResult> rs = new ArrayList<>();
+    List<SeedResult> rs = new ArrayList<>();
     for (long seed : seeds) {
       long t0 = System.nanoTime();
-      ColdStartRun.SeedResult r = ColdStartRun.run(s, seed, embedder, device, progress);
+      SeedResult r = ColdStartRun.run(s, seed, embedder, device, progress);
       rs.add(r);
       progress.accept(String.format(Locale.ROOT, "seed %d done in %.0f s: %s %s", seed, (System.nanoTime() - t0) / 1e9,
           r.metrics(), r.detail().encode()));
     }
-    Map<String, double[]> st = CausalResults.meanAndSd(rs.stream().map(ColdStartRun.SeedResult::metrics).toList());
+    Map<String, double[]> st = CausalResults.meanAndSd(rs.stream().map(SeedResult::metrics).toList());
     int k = s.k();
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "### Cold start from item text (%s world)%n%n", s.spec().name()));

@@ -48,6 +48,15 @@ public final class IdIndex {
     return List.copyOf(toId);
   }
 
+  /** Where each id of this index stands in {@code other}, in this index's order; -1 where other lacks it. */
+  public int[] indexesIn(IdIndex other) {
+    int[] out = new int[size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = other.indexOf(id(k));
+    }
+    return out;
+  }
+
   /** An index holding {@code ids} in that order. */
   public static IdIndex of(List<String> ids) {
     IdIndex index = new IdIndex();

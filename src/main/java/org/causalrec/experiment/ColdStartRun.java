@@ -57,9 +57,6 @@ public final class ColdStartRun {
     }
   }
 
-  /** Metric name to value for one seed, and what was measured on the way. */
-  public record SeedResult(long seed, Map<String, Double> metrics, JsonObject detail) {}
-
   private ColdStartRun() {}
 
   private static double newShare(int[] top, int warm) {
@@ -92,16 +89,13 @@ public final class ColdStartRun {
     EventTypes types = EventTypes.defaults();
     List<Event> train = new ArrayList<>();
     Map<String, Set<String>> coldPositives = new HashMap<>();
-    long events = 0;
-    for (int u = 0; u < world.users(); u++) {
-      for (JsonObject o : sim.simulateUser(u).events()) {
-        Event e = Simulator.toEvent(o);
-        events++;
-        if (!cold.contains(e.itemId())) {
-          train.add(e);
-        } else if (Feedback.weight(e, types) > 0) {
-          coldPositives.computeIfAbsent(e.userId(), x -> new HashSet<>()).add(e.itemId());
-        }
+    List<Event> simulated = sim.events();
+    long events = simulated.size();
+    for (Event e : simulated) {
+      if (!cold.contains(e.itemId())) {
+        train.add(e);
+      } else if (Feedback.weight(e, types) > 0) {
+        coldPositives.computeIfAbsent(e.userId(), x -> new HashSet<>()).add(e.itemId());
       }
     }
     Feedback fb = Feedback.of(train, types);

@@ -54,10 +54,7 @@ public final class OpeRun {
   public static JsonObject run(Impressions log, CfModel model, IdIndex modelItems, String version, Settings s) {
     Sessions sessions = Sessions.of(log);
     int items = log.items().size();
-    int[] toModel = new int[items];
-    for (int i = 0; i < items; i++) {
-      toModel[i] = modelItems.indexOf(log.items().id(i));
-    }
+    int[] toModel = log.items().indexesIn(modelItems);
     boolean[] reward = s.reward().equals("click") ? log.clicked() : log.converted();
     double[] q = itemRates(log, reward, items);
     List<SlateOpe.Session> logged = new ArrayList<>();
@@ -81,26 +78,12 @@ public final class OpeRun {
         continue;
       }
       float[] scores = scoresBefore(model, modelItems.size(), toModel, log, sessions.user()[k], sessions.start()[k]);
-      double[] incl = inclusion(scores, toModel, s.temperature(), slate);
-      double direct = 0;
-      double size = 0;
-      for (int i = 0; i < items; i++) {
-        direct += incl[i] * q[i];
-        size += incl[i];
+      Candidate candidate = Candidate.of(inclusion(scores, toModel, s.temperature(), slate), q);
+      SlateOpe.Session session = candidate.session(log, rows, reward);
+      for (double r : session.reward()) {
+        loggedReward += r;
       }
-      double[] b = new double[rows.length];
-      double[] t = new double[rows.length];
-      double[] r = new double[rows.length];
-      double[] qs = new double[rows.length];
-      for (int j = 0; j < rows.length; j++) {
-        int i = log.item()[rows[j]];
-        b[j] = log.propensity()[rows[j]];
-        t[j] = incl[i];
-        r[j] = reward[rows[j]] ? 1 : 0;
-        qs[j] = q[i];
-        loggedReward += r[j];
-      }
-      logged.add(new SlateOpe.Session(b, t, r, qs, direct, size));
+      logged.add(session);
     }
     if (logged.isEmpty()) {
       throw new IllegalArgumentException("no logged session carries propensities for all of its impressions: "
@@ -120,6 +103,40 @@ public final class OpeRun {
         .put("warnings", new JsonArray(new ArrayList<Object>(rep.warnings())))
         .put("reward_model", "per-item reward rate when shown, smoothed toward the overall rate with a prior of "
             + (int) PRIOR + " impressions");
+  }
+
+  /**
+   * A candidate policy over the log's items: its inclusion probabilities, the reward model q, and
+   * the sums DM and DR take of them (the expected reward and the expected slate size).
+   */
+  record Candidate(double[] inclusion, double[] q, double direct, double size) {
+
+    /** The candidate with these inclusion probabilities and reward model. */
+    static Candidate of(double[] inclusion, double[] q) {
+      double direct = 0;
+      double size = 0;
+      for (int i = 0; i < inclusion.length; i++) {
+        direct += inclusion[i] * q[i];
+        size += inclusion[i];
+      }
+      return new Candidate(inclusion, q, direct, size);
+    }
+
+    /** The logged session of impressions {@code rows} as the estimators see it under this candidate. */
+    SlateOpe.Session session(Impressions log, int[] rows, boolean[] reward) {
+      double[] b = new double[rows.length];
+      double[] t = new double[rows.length];
+      double[] r = new double[rows.length];
+      double[] qs = new double[rows.length];
+      for (int j = 0; j < rows.length; j++) {
+        int i = log.item()[rows[j]];
+        b[j] = log.propensity()[rows[j]];
+        t[j] = inclusion[i];
+        r[j] = reward[rows[j]] ? 1 : 0;
+        qs[j] = q[i];
+      }
+      return new SlateOpe.Session(b, t, r, qs, direct, size);
+    }
   }
 
   /** Each item's reward rate when shown, smoothed toward the overall rate. */

@@ -105,10 +105,7 @@ public final class UpliftServing {
       throw e;
     }
     float[] popularity = new CfFeatures(u -> null, counts).popularity();
-    int[] itemToCf = new int[items.size()];
-    for (int i = 0; i < itemToCf.length; i++) {
-      itemToCf[i] = cfItems.indexOf(items.id(i));
-    }
+    int[] itemToCf = items.indexesIn(cfItems);
     return new UpliftVersion(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
   }
 

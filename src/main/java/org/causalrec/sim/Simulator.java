@@ -88,6 +88,17 @@ public final class Simulator {
     return out;
   }
 
+  /** Every user's simulated events, user by user, as the store holds them. */
+  public List<Event> events() {
+    List<Event> out = new ArrayList<>();
+    for (int u = 0; u < world.users(); u++) {
+      for (JsonObject e : simulateUser(u).events()) {
+        out.add(toEvent(e));
+      }
+    }
+    return out;
+  }
+
   /** Simulates all sessions of user u. */
   public UserLog simulateUser(int u) {
     SplittableRandom rng = new SplittableRandom(World.mix(world.seed(), 6, u));

@@ -14,7 +14,6 @@ import org.causalrec.causal.Propensities;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
-import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
 import org.causalrec.model.MultVae;
@@ -73,25 +72,9 @@ final class CausalInputs {
       return (u, i) -> (float) (1 / p[i]);
     }
     Log l = readLog();
-    Impressions imp = l.impressions();
-    int[] userToImp = toIndex(fb.users(), imp.users());
-    int[] itemToImp = toIndex(fb.items(), imp.items());
-    java.util.Map<Integer, java.util.BitSet> shown = new java.util.HashMap<>();
-    for (int r = 0; r < imp.size(); r++) {
-      shown.computeIfAbsent(imp.user()[r], k -> new java.util.BitSet()).set(imp.item()[r]);
-    }
-    float[][] period = new float[fb.users().size()][];
     try (ExposureModel exposure = fitExposure(l, EXPOSURE_EPOCHS)) {
-      for (int u = 0; u < period.length; u++) {
-        period[u] = userToImp[u] < 0 ? null : exposure.periodForUser(userToImp[u]);
-      }
+      return exposure.inverseWeights(l.impressions(), fb.users(), fb.items(), floor);
     }
-    return (u, i) -> {
-      int iu = userToImp[u];
-      int ii = itemToImp[i];
-      java.util.BitSet b = iu < 0 ? null : shown.get(iu);
-      return b == null || ii < 0 || !b.get(ii) ? 1f : 1f / (float) Math.max(floor, period[u][ii]);
-    };
   }
 
   /**
@@ -114,14 +97,6 @@ final class CausalInputs {
       }
     }
     return p;
-  }
-
-  static int[] toIndex(IdIndex from, IdIndex to) {
-    int[] out = new int[from.size()];
-    for (int k = 0; k < out.length; k++) {
-      out[k] = to.indexOf(from.id(k));
-    }
-    return out;
   }
 
   static int[] countsIn(int[] toOther, int[] otherCounts) {

@@ -48,7 +48,7 @@ final class UpliftRecipe implements Recipe {
     try (ExposureModel exposure = inputs.fitExposure(l, CausalInputs.EXPOSURE_EPOCHS);
         MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
             fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
-      int[] counts = CausalInputs.countsIn(CausalInputs.toIndex(imp.items(), fb.items()), fb.matrix().itemCounts());
+      int[] counts = CausalInputs.countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
       CfFeatures features = CfFeatures.of(cf, fb, imp.users(), imp.items());
       try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
           PairModel.Params.defaults(run.epochs(), 1), run.device(), UpliftModel.logTo(run::detail))) {
