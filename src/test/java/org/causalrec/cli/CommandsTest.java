@@ -10,7 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.causalrec.App;
-import org.causalrec.server.Server;
+import org.causalrec.PostgresExtension;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
@@ -18,7 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The CLI's import and simulate commands against a real embedded store. */
+/**
+ * The CLI's import and simulate commands against a real store: each test's own database, which
+ * every command is given with {@code --pg-url}.
+ */
+@TestDatabase(perMethod = true)
 class CommandsTest {
 
   @TempDir
@@ -34,11 +39,21 @@ class CommandsTest {
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(captured, true));
     try {
-      return cli.execute(args);
+      return cli.execute(onTestDatabase(args));
     } finally {
       System.setErr(stdErr);
       lastErr = err + captured.toString();
     }
+  }
+
+  /** {@code args} with {@code --pg-url} of the test's database after the command's name. */
+  private static String[] onTestDatabase(String... args) {
+    String[] out = new String[args.length + 2];
+    out[0] = args[0];
+    out[1] = "--pg-url";
+    out[2] = PostgresExtension.currentUrl();
+    System.arraycopy(args, 1, out, 3, args.length - 1);
+    return out;
   }
 
   @Test
@@ -195,7 +210,8 @@ class CommandsTest {
       return 1;
     });
     String data = dir.resolve("store").toString();
-    assertEquals(1, cli.execute("import", "--format", "ndjson", "--batch", "4", "--data-dir", data, file.toString()));
+    assertEquals(1, cli.execute(onTestDatabase("import", "--format", "ndjson", "--batch", "4", "--data-dir", data,
+        file.toString())));
     assertTrue(err.toString().contains("line 6: item_id"), err.toString());
     assertTrue(err.toString().contains("4 events of earlier batches are stored"), err.toString());
   }

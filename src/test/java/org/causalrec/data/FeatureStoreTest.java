@@ -12,11 +12,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.store.Event;
 import org.junit.jupiter.api.Test;
 
+@TestDatabase
 class FeatureStoreTest {
 
   private static long id = 0;

@@ -1,28 +1,23 @@
 package org.causalrec.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import org.causalrec.server.Server;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.EventTypes;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
 import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.EventRepository;
+import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The random-exposure protocol on the tiny world's uniformly exposed cohort, from PostgreSQL. */
+@TestDatabase
 class RandomExposureRunTest {
 
   @TempDir
@@ -31,8 +26,7 @@ class RandomExposureRunTest {
   @Test
   void trainsOnTheBiasedLogAndRanksTheRandomlyExposedPairs() {
     try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 4)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-          dir.resolve("truth"), 2_000, m -> { });
+      TestEnv.simulate(store, WorldSpec.named("tiny"), 4, dir.resolve("truth"));
       EventRepository events = new EventRepository(store.pool());
       JsonObject r = RandomExposureRun.run(events, EventTypes.defaults(), "explore", 20, 0.5, 0.05, Device.cpu(), 1,
           m -> { });

@@ -8,11 +8,11 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
-import org.causalrec.server.Server;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.store.CursorRepository;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tailer against a real PostgreSQL: NOTIFY wake-ups, persisted cursor, restarts, concurrent writers. */
+@TestDatabase
 class EventTailerTest {
 
   @TempDir
@@ -80,16 +81,6 @@ class EventTailerTest {
     return ids;
   }
 
-  private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
   @Test
   void aRestartResumesAfterTheLastDeliveredIdAndMissesNothing() throws Exception {
     // A long poll interval: only NOTIFY can wake it in time.
@@ -98,7 +89,7 @@ class EventTailerTest {
     ingest("before2", 10);
     ingest("before3", 10);
     int total = allIds().size();
-    waitFor(() -> seen.size() == total, total + " events before the stop");
+    TestEnv.waitFor(() -> seen.size() == total, Duration.ofSeconds(20), total + " events before the stop");
     store.vertx().undeploy(first).await();
     long cursorAtStop = cursors.load("restart").await();
     assertEquals(allIds().get(total - 1), cursorAtStop, "the cursor is persisted at the last delivered id");
@@ -109,7 +100,8 @@ class EventTailerTest {
 
     String second = store.vertx().deployVerticle(tailer("restart", 7, 60_000)).await();
     List<Long> expected = allIds();
-    waitFor(() -> seen.size() >= expected.size(), expected.size() + " events after the restart");
+    TestEnv.waitFor(() -> seen.size() >= expected.size(), Duration.ofSeconds(20),
+        expected.size() + " events after the restart");
     Thread.sleep(200);
     assertEquals(expected, seen, "every id exactly once, in order");
     store.vertx().undeploy(second).await();
@@ -128,7 +120,8 @@ class EventTailerTest {
     }
     Future.all(writes).await();
     List<Long> expected = allIds();
-    waitFor(() -> seen.size() >= expected.size(), "all events of the concurrent writers");
+    TestEnv.waitFor(() -> seen.size() >= expected.size(), Duration.ofSeconds(20),
+        "all events of the concurrent writers");
     Thread.sleep(200);
     assertEquals(expected, seen);
     for (int k = 1; k < seen.size(); k++) {

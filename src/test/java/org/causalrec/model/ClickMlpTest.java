@@ -1,30 +1,24 @@
 package org.causalrec.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.causalrec.server.Server;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.data.Impressions;
 import org.causalrec.eval.Auc;
 import org.causalrec.eval.ClickEvaluation;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
-import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.EventRepository;
+import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The click MLP learns from real impressions in PostgreSQL and beats the position-only baseline. */
+@TestDatabase
 class ClickMlpTest {
 
   @TempDir
@@ -34,8 +28,7 @@ class ClickMlpTest {
   void learnsClicksBeyondPosition() throws Exception {
     Impressions all;
     try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(MultVaeTest.WORLD, 8)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-          dir.resolve("truth"), 2_000, m -> { });
+      TestEnv.simulate(store, MultVaeTest.WORLD, 8, dir.resolve("truth"));
       all = Impressions.load(new EventRepository(store.pool()));
     }
     assertTrue(all.size() > 10_000 && all.clickRate() > 0.05 && all.clickRate() < 0.6, all.toString());

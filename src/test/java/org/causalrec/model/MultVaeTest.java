@@ -1,9 +1,6 @@
 package org.causalrec.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,27 +14,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.causalrec.server.Server;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
 import org.causalrec.eval.HoldoutEvaluator;
 import org.causalrec.eval.RankingMetrics;
 import org.causalrec.eval.HoldoutSplit;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
 import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.Item;
+import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real DJL training on the tiny simulated world, read back from a real PostgreSQL. */
+@TestDatabase
 class MultVaeTest {
 
   /** The tiny world's shape with more users, so that a small network has something to learn. */
@@ -55,8 +50,7 @@ class MultVaeTest {
   @BeforeAll
   static void trainOnTheTinyWorld() {
     try (StoreHandle store = StoreHandle.open(TestEnv.config(dir))) {
-      SimulationRun.run(new Simulator(World.generate(WORLD, 5)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-          dir.resolve("truth"), 2_000, m -> { });
+      TestEnv.simulate(store, WORLD, 5, dir.resolve("truth"));
       feedback = Feedback.load(new EventRepository(store.pool()), TestEnv.config(dir).eventTypes());
       catalogue = new CatalogRepository(store.pool()).items(1_000, 0).await();
     }

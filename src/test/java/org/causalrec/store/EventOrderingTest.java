@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.causalrec.server.Server;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.ingest.EventBatch;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Writers commit concurrently, so ids become visible out of order: the tailer must still deliver
  * every committed event once, in id order, and skip only ids that will never commit.
  */
+@TestDatabase(perMethod = true)
 class EventOrderingTest {
 
   @TempDir
