@@ -1,10 +1,6 @@
 package org.causalrec;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -17,7 +13,7 @@ import org.causalrec.sim.World;
 import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.StoreHandle;
 
-/** Configs, worlds, HTTP calls and events for tests that run on real stores and servers. */
+/** Configs, worlds and events for tests that run on real stores. */
 public final class TestEnv {
 
   private TestEnv() {}
@@ -62,18 +58,6 @@ public final class TestEnv {
         throw new AssertionError("interrupted waiting for: " + what, e);
       }
     }
-  }
-
-  /** POSTs a JSON body and waits for the response. */
-  public static HttpResponse<Buffer> post(WebClient client, int port, String path, Object body) {
-    Buffer b = body instanceof JsonArray a ? a.toBuffer() : ((JsonObject) body).toBuffer();
-    return client.post(port, "127.0.0.1", path).putHeader("content-type", "application/json")
-        .sendBuffer(b).await();
-  }
-
-  /** GETs a path and waits for the response. */
-  public static HttpResponse<Buffer> get(WebClient client, int port, String path) {
-    return client.get(port, "127.0.0.1", path).send().await();
   }
 
   /** A valid click event. */

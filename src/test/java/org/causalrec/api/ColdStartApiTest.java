@@ -1,20 +1,16 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.click;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.get;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.List;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,15 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
  * no events at all. It must reach the top of a hiker's recommendations from its text alone, with a
  * reason naming a hiking item the hiker liked, and stay out of a cook's.
  */
+@TestDatabase
 class ColdStartApiTest {
 
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
-  static WebClient client;
-  static int port;
+  static ApiFixture api;
 
   static final List<String> HIKING = List.of("Waterproof leather hiking boots", "Carbon trekking poles",
       "Trail daypack with hydration sleeve", "Down sleeping bag for winter camping", "Headlamp for night hikes",
@@ -46,18 +40,14 @@ class ColdStartApiTest {
 
   @BeforeAll
   static void start() {
-    Config c = TestEnv.config(dir).toBuilder()
-        .setText(Config.TextConfig.defaults().toBuilder().setBatchSize(32).setPollIntervalMs(200).build()).build();
-    store = StoreHandle.open(c);
-    server = Server.start(c, store);
-    client = WebClient.create(server.vertx());
-    port = server.port();
+    api = ApiFixture.builder(dir).config(c -> c.setText(Config.TextConfig.defaults().toBuilder().setBatchSize(32)
+        .setPollIntervalMs(200).build())).start();
     JsonArray items = new JsonArray();
     for (int k = 0; k < 10; k++) {
       items.add(new JsonObject().put("id", "h" + k).put("title", HIKING.get(k)).put("categories", new JsonArray().add("outdoors")));
       items.add(new JsonObject().put("id", "k" + k).put("title", KITCHEN.get(k)).put("categories", new JsonArray().add("kitchen")));
     }
-    assertEquals(200, post(client, port, "/v1/items", items).statusCode());
+    assertEquals(200, api.post("/v1/items", items).statusCode());
     JsonArray events = new JsonArray();
     for (int u = 0; u < 20; u++) {
       for (int k = 0; k < 10; k++) {
@@ -73,22 +63,21 @@ class ColdStartApiTest {
         events.add(click(null, "cook", "k" + k));
       }
     }
-    assertEquals(200, post(client, port, "/v1/events", events).statusCode());
-    server.training().trainAndWait("mult-vae", 30).await();
+    assertEquals(200, api.post("/v1/events", events).statusCode());
+    api.server().training().trainAndWait("mult-vae", 30).await();
     // the new item: no event at all, only its text
-    assertEquals(200, post(client, port, "/v1/items", new JsonArray().add(new JsonObject().put("id", "new-tent")
+    assertEquals(200, api.post("/v1/items", new JsonArray().add(new JsonObject().put("id", "new-tent")
         .put("title", "Ultralight backpacking tent").put("description", "A two-person shelter for camping on mountain trails")
         .put("categories", new JsonArray().add("outdoors")))).statusCode());
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    store.close();
+    api.close();
   }
 
   static JsonArray recommend(String user, int n) {
-    return get(client, port, "/v1/users/" + user + "/recommendations?n=" + n).bodyAsJsonObject().getJsonArray("items");
+    return api.get("/v1/users/" + user + "/recommendations?n=" + n).bodyAsJsonObject().getJsonArray("items");
   }
 
   @Test
@@ -118,7 +107,7 @@ class ColdStartApiTest {
 
   @Test
   void categoryFiltersApplyToNewItems() {
-    JsonArray kitchenOnly = get(client, port, "/v1/users/hiker/recommendations?n=20&category=kitchen")
+    JsonArray kitchenOnly = api.get("/v1/users/hiker/recommendations?n=20&category=kitchen")
         .bodyAsJsonObject().getJsonArray("items");
     assertFalse(kitchenOnly.stream().anyMatch(o -> ((JsonObject) o).getString("id").equals("new-tent")));
   }

@@ -1,57 +1,46 @@
 package org.causalrec.api;
 
 import static org.causalrec.TestEnv.click;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.get;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
-import org.causalrec.config.Config;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ingest API over real HTTP against the embedded PostgreSQL. */
+/** The ingest API over real HTTP against PostgreSQL. */
+@TestDatabase
 class IngestApiTest {
 
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
-  static WebClient client;
-  static int port;
+  static ApiFixture api;
 
   @BeforeAll
   static void start() {
-    Config config = TestEnv.config(dir).toBuilder().setMaxEventsPerRequest(10_000).setMaxBodyBytes(4L * 1024 * 1024)
-        .build();
-    store = StoreHandle.open(config);
-    server = Server.start(config, store);
-    client = WebClient.create(server.vertx());
-    port = server.port();
+    api = ApiFixture.builder(dir).config(c -> c.setMaxEventsPerRequest(10_000).setMaxBodyBytes(4L * 1024 * 1024))
+        .start();
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    store.close();
+    api.close();
   }
 
   private static long count(String table) {
-    return store.pool().query("SELECT count(*) FROM " + table).execute().await().iterator().next().getLong(0);
+    return api.store().pool().query("SELECT count(*) FROM " + table).execute().await().iterator().next().getLong(0);
   }
 
   @Test
@@ -63,12 +52,12 @@ class IngestApiTest {
             .put("propensity", 0.25).put("model_version", "vae-3"));
     JsonObject rating = new JsonObject().put("user_id", "alice").put("item_id", "book-2").put("type", "rating")
         .put("value", 4).put("timestamp", 1772360000000L);
-    HttpResponse<Buffer> resp = post(client, port, "/v1/events", new JsonArray().add(rich).add(rating));
+    HttpResponse<Buffer> resp = api.post("/v1/events", new JsonArray().add(rich).add(rating));
     assertEquals(200, resp.statusCode(), resp.bodyAsString());
     assertEquals(2, resp.bodyAsJsonObject().getInteger("accepted"));
     assertEquals(0, resp.bodyAsJsonObject().getInteger("duplicates"));
 
-    JsonArray events = get(client, port, "/v1/users/alice/events?limit=10").bodyAsJsonObject().getJsonArray("events");
+    JsonArray events = api.get("/v1/users/alice/events?limit=10").bodyAsJsonObject().getJsonArray("events");
     assertEquals(2, events.size());
     JsonObject newest = events.getJsonObject(0);
     assertEquals("book-2", newest.getString("item_id"));
@@ -82,7 +71,7 @@ class IngestApiTest {
     assertEquals(rich.getJsonObject("context"), stored.getJsonObject("context"));
     assertTrue(stored.getLong("id") < newest.getLong("id"), "server ids follow arrival order");
 
-    JsonObject user = get(client, port, "/v1/users/alice").bodyAsJsonObject();
+    JsonObject user = api.get("/v1/users/alice").bodyAsJsonObject();
     assertEquals("alice", user.getString("id"), "users are created by their first event");
   }
 
@@ -92,12 +81,12 @@ class IngestApiTest {
     for (int k = 0; k < 5; k++) {
       batch.add(click(null, "pager", "item-" + k));
     }
-    assertEquals(200, post(client, port, "/v1/events", batch).statusCode());
-    JsonObject first = get(client, port, "/v1/users/pager/events?limit=3").bodyAsJsonObject();
+    assertEquals(200, api.post("/v1/events", batch).statusCode());
+    JsonObject first = api.get("/v1/users/pager/events?limit=3").bodyAsJsonObject();
     assertEquals(3, first.getJsonArray("events").size());
     assertEquals("item-4", first.getJsonArray("events").getJsonObject(0).getString("item_id"));
     long next = first.getLong("next_before");
-    JsonObject second = get(client, port, "/v1/users/pager/events?limit=3&before=" + next).bodyAsJsonObject();
+    JsonObject second = api.get("/v1/users/pager/events?limit=3&before=" + next).bodyAsJsonObject();
     assertEquals(2, second.getJsonArray("events").size());
     assertEquals("item-0", second.getJsonArray("events").getJsonObject(1).getString("item_id"));
     assertNull(second.getValue("next_before"));
@@ -113,7 +102,7 @@ class IngestApiTest {
         .add(new JsonObject().put("user_id", "bob").put("item_id", "i3").put("type", "click")
             .put("context", new JsonObject().put("propensity", 1.5)))
         .add(click("bad-batch-3", "carol", "i4"));
-    HttpResponse<Buffer> resp = post(client, port, "/v1/events", batch);
+    HttpResponse<Buffer> resp = api.post("/v1/events", batch);
     assertEquals(400, resp.statusCode());
     JsonObject err = resp.bodyAsJsonObject();
     assertEquals("invalid_event", err.getString("error"));
@@ -123,16 +112,16 @@ class IngestApiTest {
     assertEquals(eventsBefore, count("events"), "no event of the batch was stored");
     assertEquals(usersBefore, count("users"), "no user of the batch was created");
 
-    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1").put("type", "teleport"))),
+    assertError(api.post("/v1/events", new JsonArray().add(click(null, "bob", "i1").put("type", "teleport"))),
         400, 0, "type");
-    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1").put("timestamp", "yesterday"))),
+    assertError(api.post("/v1/events", new JsonArray().add(click(null, "bob", "i1").put("timestamp", "yesterday"))),
         400, 0, "timestamp");
-    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1")).add(click(null, "", "i1"))),
+    assertError(api.post("/v1/events", new JsonArray().add(click(null, "bob", "i1")).add(click(null, "", "i1"))),
         400, 1, "user_id");
-    assertError(post(client, port, "/v1/events", new JsonArray().add("not an object")), 400, 0, "");
-    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob", "i1").put("timestamp", 1772360000))),
+    assertError(api.post("/v1/events", new JsonArray().add("not an object")), 400, 0, "");
+    assertError(api.post("/v1/events", new JsonArray().add(click(null, "bob", "i1").put("timestamp", 1772360000))),
         400, 0, "timestamp"); // epoch seconds where milliseconds are expected
-    assertError(post(client, port, "/v1/events", new JsonArray().add(click(null, "bob\u0000", "i1"))), 400, 0, "user_id");
+    assertError(api.post("/v1/events", new JsonArray().add(click(null, "bob\u0000", "i1"))), 400, 0, "user_id");
     assertEquals(eventsBefore, count("events"));
   }
 
@@ -150,11 +139,11 @@ class IngestApiTest {
     }
     batch.add(click("idem-0", "dave", "i0")); // repeated inside the request too
     long before = count("events");
-    JsonObject first = post(client, port, "/v1/events", batch).bodyAsJsonObject();
+    JsonObject first = api.post("/v1/events", batch).bodyAsJsonObject();
     assertEquals(20, first.getInteger("accepted"));
     assertEquals(1, first.getInteger("duplicates"));
     assertEquals(new JsonArray().add("idem-0"), first.getJsonArray("duplicate_event_ids"));
-    HttpResponse<Buffer> again = post(client, port, "/v1/events", batch);
+    HttpResponse<Buffer> again = api.post("/v1/events", batch);
     assertEquals(200, again.statusCode(), "duplicates are not errors");
     assertEquals(0, again.bodyAsJsonObject().getInteger("accepted"));
     assertEquals(21, again.bodyAsJsonObject().getInteger("duplicates"));
@@ -168,13 +157,13 @@ class IngestApiTest {
     for (int k = 0; k < 10_001; k++) {
       many.add(click(null, "erin", "i1"));
     }
-    HttpResponse<Buffer> resp = post(client, port, "/v1/events", many);
+    HttpResponse<Buffer> resp = api.post("/v1/events", many);
     assertEquals(413, resp.statusCode());
     assertEquals("too_many_records", resp.bodyAsJsonObject().getString("error"));
     assertEquals("events", resp.bodyAsJsonObject().getString("field"));
 
     JsonArray huge = new JsonArray().add(click(null, "erin", "i1").put("padding", "x".repeat(5 * 1024 * 1024)));
-    HttpResponse<Buffer> big = post(client, port, "/v1/events", huge);
+    HttpResponse<Buffer> big = api.post("/v1/events", huge);
     assertEquals(413, big.statusCode());
     assertEquals("body_too_large", big.bodyAsJsonObject().getString("error"));
     assertEquals(before, count("events"));
@@ -183,11 +172,11 @@ class IngestApiTest {
   @Test
   void ndjsonBodiesAreAccepted() {
     String body = click("nd-1", "frank", "i1").encode() + "\n\n" + click("nd-2", "frank", "i2").encode() + "\n";
-    HttpResponse<Buffer> resp = client.post(port, "127.0.0.1", "/v1/events")
+    HttpResponse<Buffer> resp = api.request(HttpMethod.POST, "/v1/events")
         .putHeader("content-type", "application/x-ndjson").sendBuffer(Buffer.buffer(body)).await();
     assertEquals(200, resp.statusCode(), resp.bodyAsString());
     assertEquals(2, resp.bodyAsJsonObject().getInteger("accepted"));
-    HttpResponse<Buffer> broken = client.post(port, "127.0.0.1", "/v1/events")
+    HttpResponse<Buffer> broken = api.request(HttpMethod.POST, "/v1/events")
         .putHeader("content-type", "application/x-ndjson").sendBuffer(Buffer.buffer(body + "{oops\n")).await();
     assertEquals(400, broken.statusCode());
     assertEquals("invalid_json", broken.bodyAsJsonObject().getString("error"));
@@ -195,9 +184,9 @@ class IngestApiTest {
 
   @Test
   void unknownItemsAreAcceptedAndCounted() {
-    assertEquals(200, client.put(port, "127.0.0.1", "/v1/items/known-1")
+    assertEquals(200, api.request(HttpMethod.PUT, "/v1/items/known-1")
         .sendJsonObject(new JsonObject().put("title", "Known")).await().statusCode());
-    JsonObject r = post(client, port, "/v1/events", new JsonArray()
+    JsonObject r = api.post("/v1/events", new JsonArray()
         .add(click(null, "gina", "known-1")).add(click(null, "gina", "not-yet-1")).add(click(null, "gina", "not-yet-2")))
         .bodyAsJsonObject();
     assertEquals(3, r.getInteger("accepted"));
@@ -208,82 +197,82 @@ class IngestApiTest {
   void itemsAreUpsertedReadListedAndDeleted() {
     JsonObject item = new JsonObject().put("title", "Trail tent").put("description", "Two-person ultralight tent")
         .put("categories", new JsonArray().add("outdoors")).put("attributes", new JsonObject().put("price", 199));
-    HttpResponse<Buffer> put = client.put(port, "127.0.0.1", "/v1/items/tent-1").sendJsonObject(item).await();
+    HttpResponse<Buffer> put = api.request(HttpMethod.PUT, "/v1/items/tent-1").sendJsonObject(item).await();
     assertEquals(200, put.statusCode(), put.bodyAsString());
-    JsonObject got = get(client, port, "/v1/items/tent-1").bodyAsJsonObject();
+    JsonObject got = api.get("/v1/items/tent-1").bodyAsJsonObject();
     assertEquals("Trail tent", got.getString("title"));
     assertEquals(new JsonArray().add("outdoors"), got.getJsonArray("categories"));
     assertEquals(199, got.getJsonObject("attributes").getInteger("price"));
 
     item.put("title", "Trail tent v2");
-    client.put(port, "127.0.0.1", "/v1/items/tent-1").sendJsonObject(item).await();
-    assertEquals("Trail tent v2", get(client, port, "/v1/items/tent-1").bodyAsJsonObject().getString("title"));
+    api.request(HttpMethod.PUT, "/v1/items/tent-1").sendJsonObject(item).await();
+    assertEquals("Trail tent v2", api.get("/v1/items/tent-1").bodyAsJsonObject().getString("title"));
 
     JsonArray batch = new JsonArray();
     for (int k = 0; k < 5; k++) {
       batch.add(new JsonObject().put("id", "batch-item-" + k).put("title", "Item " + k));
     }
-    HttpResponse<Buffer> many = post(client, port, "/v1/items", new JsonObject().put("items", batch));
+    HttpResponse<Buffer> many = api.post("/v1/items", new JsonObject().put("items", batch));
     assertEquals(5, many.bodyAsJsonObject().getInteger("upserted"));
-    JsonObject page = get(client, port, "/v1/items?limit=2&offset=0").bodyAsJsonObject();
+    JsonObject page = api.get("/v1/items?limit=2&offset=0").bodyAsJsonObject();
     assertEquals(2, page.getJsonArray("items").size());
     assertEquals(2, page.getInteger("next"));
 
     long itemsBefore = count("items");
     batch.add(new JsonObject().put("title", "no id"));
-    HttpResponse<Buffer> bad = post(client, port, "/v1/items", batch);
+    HttpResponse<Buffer> bad = api.post("/v1/items", batch);
     assertEquals(400, bad.statusCode());
     assertEquals(5, bad.bodyAsJsonObject().getInteger("index"));
     assertEquals("id", bad.bodyAsJsonObject().getString("field"));
     assertEquals(itemsBefore, count("items"));
 
-    HttpResponse<Buffer> mismatch = client.put(port, "127.0.0.1", "/v1/items/tent-1")
+    HttpResponse<Buffer> mismatch = api.request(HttpMethod.PUT, "/v1/items/tent-1")
         .sendJsonObject(item.copy().put("id", "other")).await();
     assertEquals(400, mismatch.statusCode());
-    HttpResponse<Buffer> badCats = client.put(port, "127.0.0.1", "/v1/items/tent-2")
+    HttpResponse<Buffer> badCats = api.request(HttpMethod.PUT, "/v1/items/tent-2")
         .sendJsonObject(new JsonObject().put("categories", new JsonArray().add(3))).await();
     assertEquals("categories[0]", badCats.bodyAsJsonObject().getString("field"));
-    HttpResponse<Buffer> nulAttr = client.put(port, "127.0.0.1", "/v1/items/tent-2")
+    HttpResponse<Buffer> nulAttr = api.request(HttpMethod.PUT, "/v1/items/tent-2")
         .sendJsonObject(new JsonObject().put("attributes", new JsonObject().put("note", "a\u0000b"))).await();
     assertEquals(400, nulAttr.statusCode(), nulAttr.bodyAsString());
     assertEquals("attributes", nulAttr.bodyAsJsonObject().getString("field"));
-    HttpResponse<Buffer> nulPath = get(client, port, "/v1/items/x%00y");
+    HttpResponse<Buffer> nulPath = api.get("/v1/items/x%00y");
     assertEquals(400, nulPath.statusCode(), nulPath.bodyAsString());
-    assertEquals(404, get(client, port, "/v1/items/tent-2").statusCode(), "refused items are not stored");
+    assertEquals(404, api.get("/v1/items/tent-2").statusCode(), "refused items are not stored");
 
-    assertEquals(204, client.delete(port, "127.0.0.1", "/v1/items/tent-1").send().await().statusCode());
-    HttpResponse<Buffer> gone = get(client, port, "/v1/items/tent-1");
+    assertEquals(204, api.request(HttpMethod.DELETE, "/v1/items/tent-1").send().await().statusCode());
+    HttpResponse<Buffer> gone = api.get("/v1/items/tent-1");
     assertEquals(404, gone.statusCode());
     assertEquals("not_found", gone.bodyAsJsonObject().getString("error"));
-    assertEquals(404, client.delete(port, "127.0.0.1", "/v1/items/tent-1").send().await().statusCode());
+    assertEquals(404, api.request(HttpMethod.DELETE, "/v1/items/tent-1").send().await().statusCode());
   }
 
   @Test
   void usersAreUpsertedReadAndListed() {
-    HttpResponse<Buffer> put = client.put(port, "127.0.0.1", "/v1/users/hank")
+    HttpResponse<Buffer> put = api.request(HttpMethod.PUT, "/v1/users/hank")
         .sendJsonObject(new JsonObject().put("attributes", new JsonObject().put("country", "NO"))).await();
     assertEquals(200, put.statusCode(), put.bodyAsString());
-    assertEquals("NO", get(client, port, "/v1/users/hank").bodyAsJsonObject().getJsonObject("attributes")
+    assertEquals("NO", api.get("/v1/users/hank").bodyAsJsonObject().getJsonObject("attributes")
         .getString("country"));
     JsonArray batch = new JsonArray().add(new JsonObject().put("id", "ivy")).add(new JsonObject().put("id", "jack"));
-    assertEquals(2, post(client, port, "/v1/users", batch).bodyAsJsonObject().getInteger("upserted"));
-    JsonObject page = get(client, port, "/v1/users?limit=1000").bodyAsJsonObject();
+    assertEquals(2, api.post("/v1/users", batch).bodyAsJsonObject().getInteger("upserted"));
+    JsonObject page = api.get("/v1/users?limit=1000").bodyAsJsonObject();
     assertTrue(page.getJsonArray("users").stream().anyMatch(u -> ((JsonObject) u).getString("id").equals("jack")));
-    assertEquals(404, get(client, port, "/v1/users/nobody").statusCode());
+    assertEquals(404, api.get("/v1/users/nobody").statusCode());
   }
 
   @Test
   void errorsAreJsonEverywhere() {
-    HttpResponse<Buffer> notFound = get(client, port, "/v1/nothing-here");
+    HttpResponse<Buffer> notFound = api.get("/v1/nothing-here");
     assertEquals(404, notFound.statusCode());
     assertEquals("not_found", notFound.bodyAsJsonObject().getString("error"));
-    HttpResponse<Buffer> method = client.patch(port, "127.0.0.1", "/v1/items/x").send().await();
+    HttpResponse<Buffer> method = api.request(HttpMethod.PATCH, "/v1/items/x").send().await();
     assertEquals(405, method.statusCode());
     assertEquals("method_not_allowed", method.bodyAsJsonObject().getString("error"));
-    HttpResponse<Buffer> badLimit = get(client, port, "/v1/items?limit=abc");
+    HttpResponse<Buffer> badLimit = api.get("/v1/items?limit=abc");
     assertEquals(400, badLimit.statusCode());
     assertEquals("limit", badLimit.bodyAsJsonObject().getString("field"));
-    HttpResponse<Buffer> badJson = client.post(port, "127.0.0.1", "/v1/events")
+    HttpResponse<Buffer> badJson = api.request(HttpMethod.POST, "/v1/events")
         .sendBuffer(Buffer.buffer("[{\"user_id\": ")).await();
     assertEquals(400, badJson.statusCode());
     assertEquals("invalid_json", badJson.bodyAsJsonObject().getString("error"));
@@ -291,11 +280,11 @@ class IngestApiTest {
 
   @Test
   void readinessReportsTheDatabaseAndSchema() {
-    HttpResponse<Buffer> ready = get(client, port, "/health/ready");
+    HttpResponse<Buffer> ready = api.get("/health/ready");
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
     assertEquals("3", body.getJsonObject("database").getString("schema_version"));
-    assertEquals(200, get(client, port, "/health/live").statusCode());
+    assertEquals(200, api.get("/health/live").statusCode());
   }
 }

@@ -1,10 +1,5 @@
 package org.causalrec.api;
 
-import static org.causalrec.TestEnv.get;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,23 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
-import org.causalrec.sim.WorldSpec;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.causalrec.store.ModelRepository;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,60 +26,35 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Training, the registry, version switches and recommendations over real HTTP. */
+@TestDatabase
 class RecommendationApiTest {
 
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
-  static WebClient client;
-  static int port;
+  static ApiFixture api;
   static String first;
 
   @BeforeAll
-  static void start() throws InterruptedException {
-    store = StoreHandle.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 6)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-        dir.resolve("truth"), 2_000, m -> { });
-    server = Server.start(TestEnv.config(dir), store);
-    client = WebClient.create(server.vertx());
-    port = server.port();
-    first = server.training().trainAndWait("mult-vae", 5).await();
-    waitServing(first);
-    long items = store.pool().query("SELECT count(*) FROM items").execute().await().iterator().next().getLong(0);
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (get(client, port, "/health/ready").bodyAsJsonObject().getJsonObject("text").getInteger("indexed") < items) {
-      assertTrue(System.nanoTime() < deadline, "the item texts were never all embedded");
-      Thread.sleep(50);
-    }
+  static void start() {
+    api = ApiFixture.builder(dir).world("tiny", 6).trainMultVae(5).waitForTextIndex().start();
+    first = api.multVae();
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    store.close();
-  }
-
-  static void waitServing(String version) {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!version.equals(server.servingVersion())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("version " + version + " never served");
-      }
-      Thread.onSpinWait();
-    }
+    api.close();
   }
 
   private static JsonObject recommend(String query) {
-    HttpResponse<Buffer> r = get(client, port, "/v1/users/" + query);
+    HttpResponse<Buffer> r = api.get("/v1/users/" + query);
     assertEquals(200, r.statusCode(), r.bodyAsString());
     return r.bodyAsJsonObject();
   }
 
   @Test
   void knownUsersGetPersonalisedItemsWithoutWhatTheyConsumed() {
-    JsonObject features = get(client, port, "/health/ready").bodyAsJsonObject().getJsonObject("features");
+    JsonObject features = api.get("/health/ready").bodyAsJsonObject().getJsonObject("features");
     assertTrue(features.getBoolean("ready"), "histories come from the feature store: " + features);
     assertTrue(features.getInteger("users") >= 200, features.encode());
     JsonObject r = recommend("u3/recommendations?n=7");
@@ -97,7 +62,7 @@ class RecommendationApiTest {
     JsonArray items = r.getJsonArray("items");
     assertEquals(7, items.size());
     Set<String> consumed = new HashSet<>();
-    for (Object o : get(client, port, "/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
+    for (Object o : api.get("/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
       JsonObject e = (JsonObject) o;
       if (!e.getString("type").equals("impression")) {
         consumed.add(e.getString("item_id"));
@@ -134,7 +99,7 @@ class RecommendationApiTest {
     assertFalse(items.isEmpty());
     for (Object o : items) {
       String id = ((JsonObject) o).getString("id");
-      JsonArray cats = get(client, port, "/v1/items/" + id).bodyAsJsonObject().getJsonArray("categories");
+      JsonArray cats = api.get("/v1/items/" + id).bodyAsJsonObject().getJsonArray("categories");
       assertTrue(cats.contains("books"), id + " " + cats);
     }
   }
@@ -145,10 +110,10 @@ class RecommendationApiTest {
     assertNull(r.getString("model_version"));
     assertEquals(3, r.getJsonArray("items").size());
     assertEquals("popular", r.getJsonArray("items").getJsonObject(0).getString("reason"));
-    HttpResponse<Buffer> bad = get(client, port, "/v1/users/u3/recommendations?n=zero");
+    HttpResponse<Buffer> bad = api.get("/v1/users/u3/recommendations?n=zero");
     assertEquals(400, bad.statusCode());
     assertEquals("n", bad.bodyAsJsonObject().getString("field"));
-    assertEquals(400, get(client, port, "/v1/users/u3/recommendations?n=5000").statusCode());
+    assertEquals(400, api.get("/v1/users/u3/recommendations?n=5000").statusCode());
   }
 
   @Test
@@ -157,7 +122,7 @@ class RecommendationApiTest {
     for (String item : List.of("i1", "i2", "i3")) {
       events.add(new JsonObject().put("user_id", "fresh-user").put("item_id", item).put("type", "purchase"));
     }
-    assertEquals(200, post(client, port, "/v1/events", events).statusCode());
+    assertEquals(200, api.post("/v1/events", events).statusCode());
     JsonObject r = recommend("fresh-user/recommendations?n=5");
     assertEquals(first, r.getString("model_version"), "a user unseen at training time is folded in");
     assertEquals(5, r.getJsonArray("items").size());
@@ -165,45 +130,45 @@ class RecommendationApiTest {
 
   @Test
   void trainingTwiceAtOnceIs409AndTheRegistryListsVersions() {
-    HttpResponse<Buffer> started = post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("epochs", 2));
+    HttpResponse<Buffer> started = api.post("/v1/models/mult-vae/train", new JsonObject().put("epochs", 2));
     assertEquals(202, started.statusCode(), started.bodyAsString());
-    HttpResponse<Buffer> again = post(client, port, "/v1/models/mult-vae/train", new JsonObject());
+    HttpResponse<Buffer> again = api.post("/v1/models/mult-vae/train", new JsonObject());
     assertEquals(409, again.statusCode());
-    assertEquals(404, post(client, port, "/v1/models/teleporter/train", new JsonObject()).statusCode());
+    assertEquals(404, api.post("/v1/models/teleporter/train", new JsonObject()).statusCode());
     String version = started.bodyAsJsonObject().getString("version");
-    waitServing(version);
-    JsonArray models = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models");
+    api.waitServing(version);
+    JsonArray models = api.get("/v1/models").bodyAsJsonObject().getJsonArray("models");
     JsonObject newest = models.getJsonObject(0);
     assertEquals(version, newest.getString("version"));
     assertEquals("ready", newest.getString("status"));
     assertTrue(newest.getJsonObject("metrics").getDouble("ndcg@100") > 0);
     assertTrue(newest.getLong("max_event_id") > 0);
     // back to the first version for the other tests
-    assertEquals(first, server.switchModel(first).await());
+    assertEquals(first, api.server().switchModel(first).await());
   }
 
   @Test
   void offlineEvaluationRunsOverHttp() {
-    HttpResponse<Buffer> r = post(client, port, "/v1/evaluate", new JsonObject().put("protocol", "temporal")
+    HttpResponse<Buffer> r = api.post("/v1/evaluate", new JsonObject().put("protocol", "temporal")
         .put("models", new JsonArray().add("popularity").add("ease")));
     assertEquals(200, r.statusCode(), r.bodyAsString());
     JsonObject doc = r.bodyAsJsonObject();
     assertEquals("temporal", doc.getString("protocol"));
     assertEquals(2, doc.getJsonArray("results").size());
     assertTrue(doc.getJsonArray("results").getJsonObject(1).getJsonObject("metrics").getDouble("ndcg@100") > 0);
-    HttpResponse<Buffer> bad = post(client, port, "/v1/evaluate", new JsonObject().put("protocol", "astrology"));
+    HttpResponse<Buffer> bad = api.post("/v1/evaluate", new JsonObject().put("protocol", "astrology"));
     assertEquals(400, bad.statusCode(), bad.bodyAsString());
     assertEquals("protocol", bad.bodyAsJsonObject().getString("field"));
-    HttpResponse<Buffer> badModel = post(client, port, "/v1/evaluate",
+    HttpResponse<Buffer> badModel = api.post("/v1/evaluate",
         new JsonObject().put("models", new JsonArray().add("oracle")));
     assertEquals("models", badModel.bodyAsJsonObject().getString("field"));
-    assertEquals(400, post(client, port, "/v1/evaluate", new JsonObject().put("epochs", 0)).statusCode());
+    assertEquals(400, api.post("/v1/evaluate", new JsonObject().put("epochs", 0)).statusCode());
   }
 
   @Test
   void theClickModelTrainsThroughTheApiAndIsRegisteredWithItsAuc() {
-    String version = server.training().trainAndWait("click-mlp", 3).await();
-    JsonObject row = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models").stream()
+    String version = api.server().training().trainAndWait("click-mlp", 3).await();
+    JsonObject row = api.get("/v1/models").bodyAsJsonObject().getJsonArray("models").stream()
         .map(o -> (JsonObject) o).filter(m -> m.getString("version").equals(version)).findFirst().orElseThrow();
     assertEquals("ready", row.getString("status"));
     double auc = row.getJsonObject("metrics").getDouble("auc");
@@ -211,37 +176,37 @@ class RecommendationApiTest {
     assertTrue(row.getJsonObject("metrics").containsKey("position_baseline_auc"));
     // the item texts were embedded before: the click model took them as an input
     assertTrue(row.getJsonObject("params").getString("text_features").startsWith("all-MiniLM-L6-v2"), row.encode());
-    assertEquals(first, server.servingVersion(), "a click model does not replace the serving Mult-VAE");
+    assertEquals(first, api.server().servingVersion(), "a click model does not replace the serving Mult-VAE");
   }
 
   @Test
   void switchingVersionsUnderLoadNeverFailsAndACorruptArtifactIsRefused() throws Exception {
-    String second = server.training().trainAndWait("mult-vae", 3).await();
-    waitServing(second);
+    String second = api.server().training().trainAndWait("mult-vae", 3).await();
+    api.waitServing(second);
     List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
     for (int round = 0; round < 6; round++) {
       for (int k = 0; k < 40; k++) {
-        inFlight.add(client.get(port, "127.0.0.1", "/v1/users/u" + k + "/recommendations?n=5").send());
+        inFlight.add(api.request(HttpMethod.GET, "/v1/users/u" + k + "/recommendations?n=5").send());
       }
-      server.switchModel(round % 2 == 0 ? first : second).await();
+      api.server().switchModel(round % 2 == 0 ? first : second).await();
     }
     for (Future<HttpResponse<Buffer>> f : inFlight) {
       assertEquals(200, f.await().statusCode(), f.await().bodyAsString());
     }
 
     // Corrupt the second version's parameters: switching to it is refused, the current one stays.
-    assertEquals(first, server.switchModel(first).await());
-    String artifact = new ModelRepository(store.pool()).list().await().stream()
+    assertEquals(first, api.server().switchModel(first).await());
+    String artifact = new ModelRepository(api.store().pool()).list().await().stream()
         .filter(m -> m.version().equals(second)).findFirst().orElseThrow().artifact();
     try (var files = Files.list(Path.of(artifact))) {
       Path params = files.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
       Files.write(params, new byte[] {1, 2, 3, 4});
     }
-    assertTrue(server.switchModel(second).transform(ar -> Future.succeededFuture(ar.failed())).await(),
+    assertTrue(api.server().switchModel(second).transform(ar -> Future.succeededFuture(ar.failed())).await(),
         "a corrupt artifact is refused");
-    assertEquals(first, server.servingVersion());
+    assertEquals(first, api.server().servingVersion());
     assertEquals(first, recommend("u3/recommendations?n=3").getString("model_version"));
-    JsonObject health = get(client, port, "/health/ready").bodyAsJsonObject();
+    JsonObject health = api.get("/health/ready").bodyAsJsonObject();
     assertTrue(health.getJsonObject("model").getString("last_refused").startsWith(second), health.encode());
   }
 }

@@ -1,11 +1,5 @@
 package org.causalrec.api;
 
-import org.causalrec.train.TrainingRequest;
-import static org.causalrec.TestEnv.get;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,18 +8,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import org.causalrec.server.Server;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
-import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.ModelRepository;
+import org.causalrec.train.TrainingRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,47 +27,30 @@ import org.junit.jupiter.api.io.TempDir;
  * options (and their 400s), the uplift model's what-if answers (and their 400/404/503 cases) and
  * recommendations ranked by uplift.
  */
+@TestDatabase
 class UpliftApiTest {
 
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
-  static WebClient client;
-  static int port;
+  static ApiFixture api;
   static HttpResponse<Buffer> beforeAnyModel;
   static String version;
 
   @BeforeAll
   static void start() {
-    store = StoreHandle.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 8)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-        dir.resolve("truth"), 2_000, m -> { });
-    server = Server.start(TestEnv.config(dir), store);
-    client = WebClient.create(server.vertx());
-    port = server.port();
-    beforeAnyModel = get(client, port, "/v1/users/u3/what-if?item=i5");
-    HttpResponse<Buffer> r = post(client, port, "/v1/models/uplift/train", new JsonObject().put("epochs", 4));
+    api = ApiFixture.builder(dir).world("tiny", 8).start();
+    beforeAnyModel = api.get("/v1/users/u3/what-if?item=i5");
+    HttpResponse<Buffer> r = api.post("/v1/models/uplift/train", new JsonObject().put("epochs", 4));
     assertEquals(202, r.statusCode(), r.bodyAsString());
     version = r.bodyAsJsonObject().getString("version");
-    long deadline = System.nanoTime() + 300_000_000_000L;
-    while (!version.equals(server.upliftVersion())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("uplift " + version + " never served");
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestEnv.waitFor(() -> version.equals(api.server().upliftVersion()), Duration.ofSeconds(300),
+        "uplift " + version + " served");
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    store.close();
+    api.close();
   }
 
   private static void assertError(HttpResponse<Buffer> r, int status, String error, String field) {
@@ -95,7 +69,7 @@ class UpliftApiTest {
 
   @Test
   void whatIfGivesBothProbabilitiesTheUpliftAndAnInterval() {
-    HttpResponse<Buffer> r = get(client, port, "/v1/users/u3/what-if?item=i5");
+    HttpResponse<Buffer> r = api.get("/v1/users/u3/what-if?item=i5");
     assertEquals(200, r.statusCode(), r.bodyAsString());
     JsonObject b = r.bodyAsJsonObject();
     assertEquals("u3", b.getString("user_id"));
@@ -111,22 +85,22 @@ class UpliftApiTest {
     assertTrue(b.getInteger("history_items") > 0, "u3's history represents them: " + b.encode());
     // a user the model never saw, with events of their own, is answered from their history
     JsonArray events = new JsonArray().add(TestEnv.click(null, "late-user", "i1")).add(TestEnv.click(null, "late-user", "i2"));
-    assertEquals(200, post(client, port, "/v1/events", events).statusCode());
-    HttpResponse<Buffer> late = get(client, port, "/v1/users/late-user/what-if?item=i5");
+    assertEquals(200, api.post("/v1/events", events).statusCode());
+    HttpResponse<Buffer> late = api.get("/v1/users/late-user/what-if?item=i5");
     assertEquals(200, late.statusCode(), late.bodyAsString());
   }
 
   @Test
   void whatIfRefusesMissingItemsUnknownItemsAndUnknownUsers() {
-    assertError(get(client, port, "/v1/users/u3/what-if"), 400, "invalid_parameter", "item");
-    assertError(get(client, port, "/v1/users/u3/what-if?item="), 400, "invalid_parameter", "item");
-    assertError(get(client, port, "/v1/users/u3/what-if?item=no-such-item"), 404, "unknown_item", "item");
-    assertError(get(client, port, "/v1/users/nobody-at-all/what-if?item=i5"), 404, "unknown_user", "id");
+    assertError(api.get("/v1/users/u3/what-if"), 400, "invalid_parameter", "item");
+    assertError(api.get("/v1/users/u3/what-if?item="), 400, "invalid_parameter", "item");
+    assertError(api.get("/v1/users/u3/what-if?item=no-such-item"), 404, "unknown_item", "item");
+    assertError(api.get("/v1/users/nobody-at-all/what-if?item=i5"), 404, "unknown_user", "id");
   }
 
   @Test
   void recommendationsRankedByUpliftLeaveConsumedItemsOut() {
-    HttpResponse<Buffer> r = get(client, port, "/v1/users/u3/recommendations?objective=uplift&n=5&exclude=i7");
+    HttpResponse<Buffer> r = api.get("/v1/users/u3/recommendations?objective=uplift&n=5&exclude=i7");
     assertEquals(200, r.statusCode(), r.bodyAsString());
     JsonObject b = r.bodyAsJsonObject();
     assertEquals("uplift", b.getString("objective"));
@@ -134,7 +108,7 @@ class UpliftApiTest {
     JsonArray items = b.getJsonArray("items");
     assertEquals(5, items.size());
     Set<String> consumed = new HashSet<>();
-    for (Object o : get(client, port, "/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
+    for (Object o : api.get("/v1/users/u3/events?limit=1000").bodyAsJsonObject().getJsonArray("events")) {
       JsonObject e = (JsonObject) o;
       if (Set.of("click", "add_to_cart", "purchase", "rating").contains(e.getString("type"))) {
         consumed.add(e.getString("item_id"));
@@ -148,31 +122,32 @@ class UpliftApiTest {
       assertEquals(it.getDouble("p_recommended") - it.getDouble("p_not_recommended"), it.getDouble("uplift"), 1e-9);
       last = it.getDouble("uplift");
     }
-    assertError(get(client, port, "/v1/users/u3/recommendations?objective=clicks"), 400, "invalid_parameter",
+    assertError(api.get("/v1/users/u3/recommendations?objective=clicks"), 400, "invalid_parameter",
         "objective");
   }
 
   @Test
   void trainRequestsValidateTheirDebiasingOptions() {
-    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "dr")), 400,
+    assertError(api.post("/v1/models/mult-vae/train", new JsonObject().put("objective", "dr")), 400,
         "invalid_field", "objective");
-    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "magic")), 400,
+    assertError(api.post("/v1/models/mult-vae/train", new JsonObject().put("objective", "magic")), 400,
         "invalid_field", "objective");
-    assertError(post(client, port, "/v1/models/exposure/train", new JsonObject().put("objective", "ips")), 400,
+    assertError(api.post("/v1/models/exposure/train", new JsonObject().put("objective", "ips")), 400,
         "invalid_field", "objective");
-    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", "ips")
+    assertError(api.post("/v1/models/mult-vae/train", new JsonObject().put("objective", "ips")
         .put("propensity", "magic")), 400, "invalid_field", "propensity");
-    assertError(post(client, port, "/v1/models/click-mlp/train", new JsonObject().put("propensity", "popularity")),
+    assertError(api.post("/v1/models/click-mlp/train", new JsonObject().put("propensity", "popularity")),
         400, "invalid_field", "propensity");
-    assertError(post(client, port, "/v1/models/mult-vae/train", new JsonObject().put("objective", 3)), 400,
+    assertError(api.post("/v1/models/mult-vae/train", new JsonObject().put("objective", 3)), 400,
         "invalid_parameter", "objective");
   }
 
   @Test
   void debiasedModelsTrainAndTheRegistryRecordsTheirObjective() {
-    String vae = server.training().trainAndWait("mult-vae", new TrainingRequest(3, "snips", "popularity")).await();
-    String click = server.training().trainAndWait("click-mlp", new TrainingRequest(2, "dr", null)).await();
-    String exposure = server.training().trainAndWait("exposure", 3).await();
+    String vae = api.server().training().trainAndWait("mult-vae", new TrainingRequest(3, "snips", "popularity"))
+        .await();
+    String click = api.server().training().trainAndWait("click-mlp", new TrainingRequest(2, "dr", null)).await();
+    String exposure = api.server().training().trainAndWait("exposure", 3).await();
     ModelRepository.ModelRow v = row(vae);
     assertEquals("snips", v.params().getString("objective"));
     assertEquals("popularity", v.params().getString("propensity"));
@@ -183,15 +158,15 @@ class UpliftApiTest {
     ModelRepository.ModelRow e = row(exposure);
     assertEquals(10, e.metrics().getJsonArray("calibration").size());
     assertTrue(e.metrics().getDouble("expected_calibration_error") < 0.05, e.metrics().encode());
-    JsonArray listed = get(client, port, "/v1/models").bodyAsJsonObject().getJsonArray("models");
+    JsonArray listed = api.get("/v1/models").bodyAsJsonObject().getJsonArray("models");
     assertTrue(listed.stream().anyMatch(o -> ((JsonObject) o).getString("version").equals(version)
         && ((JsonObject) o).getJsonObject("metrics").containsKey("mean_uplift")), listed.encode());
   }
 
   @Test
   void offPolicyEvaluationOfAModelVersionFromTheLoggedImpressions() {
-    String vae = server.training().trainAndWait("mult-vae", 3).await();
-    HttpResponse<Buffer> r = post(client, port, "/v1/evaluate", new JsonObject().put("ope",
+    String vae = api.server().training().trainAndWait("mult-vae", 3).await();
+    HttpResponse<Buffer> r = api.post("/v1/evaluate", new JsonObject().put("ope",
         new JsonObject().put("policy", vae).put("temperature", 2.0)));
     assertEquals(200, r.statusCode(), r.bodyAsString());
     JsonObject b = r.bodyAsJsonObject();
@@ -204,23 +179,23 @@ class UpliftApiTest {
       JsonObject x = b.getJsonObject("estimates").getJsonObject(e);
       assertTrue(x.getDouble("value") >= 0 && x.getDouble("low") <= x.getDouble("high"), e + " " + x.encode());
     }
-    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", new JsonObject().put("policy", vae)
+    assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject().put("policy", vae)
         .put("temperature", -1))), 400, "invalid_parameter", "temperature");
-    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", new JsonObject()
+    assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject()
         .put("policy", "mult-vae-none"))), 404, "unknown_policy", "policy");
-    assertError(post(client, port, "/v1/evaluate", new JsonObject().put("ope", "yes")), 400, "invalid_parameter", "ope");
+    assertError(api.post("/v1/evaluate", new JsonObject().put("ope", "yes")), 400, "invalid_parameter", "ope");
   }
 
   private static ModelRepository.ModelRow row(String version) {
-    return new ModelRepository(server.pool()).list().await().stream().filter(r -> r.version().equals(version))
+    return new ModelRepository(api.server().pool()).list().await().stream().filter(r -> r.version().equals(version))
         .findFirst().orElseThrow();
   }
 
   @Test
   void theLiveFeedRanksByUpliftWhenAsked() throws Exception {
     java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
-    io.vertx.core.http.WebSocket ws = server.vertx().createWebSocketClient()
-        .connect(port, "127.0.0.1", "/v1/feed?user=u3&n=5&objective=uplift")
+    io.vertx.core.http.WebSocket ws = api.server().vertx().createWebSocketClient()
+        .connect(api.port(), "127.0.0.1", "/v1/feed?user=u3&n=5&objective=uplift")
         .map(w -> w.textMessageHandler(got::add)).await();
     JsonObject first = new JsonObject(got.poll(60, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals("uplift", first.getString("objective"));

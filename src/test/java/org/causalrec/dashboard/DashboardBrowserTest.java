@@ -1,9 +1,6 @@
 package org.causalrec.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.config.Config;
-import org.causalrec.store.StoreHandle;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,13 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
-import org.causalrec.sim.WorldSpec;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +33,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code target/dashboard.png}. Needs Debian's {@code chromium} and {@code chromium-driver} (the CI
  * script installs them and sets CAUSALREC_REQUIRE_BROWSER=1, so there the test cannot skip).
  */
+@TestDatabase
 class DashboardBrowserTest {
 
   static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
@@ -49,8 +42,7 @@ class DashboardBrowserTest {
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
+  static ApiFixture api;
 
   @BeforeAll
   static void start() {
@@ -59,18 +51,13 @@ class DashboardBrowserTest {
       throw new AssertionError("CAUSALREC_REQUIRE_BROWSER is set but chromium or chromium-driver is missing");
     }
     Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
-    store = StoreHandle.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 12)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-        dir.resolve("truth"), 2_000, m -> { });
-    server = Server.start(TestEnv.config(dir), store);
-    server.training().trainAndWait("mult-vae", 10).await();
+    api = ApiFixture.builder(dir).world("tiny", 12).trainMultVae(10).start();
   }
 
   @AfterAll
   static void stop() {
-    if (server != null) {
-      server.close();
-      store.close();
+    if (api != null) {
+      api.close();
     }
   }
 
@@ -84,7 +71,7 @@ class DashboardBrowserTest {
     WebDriver driver = new ChromeDriver(service, options);
     try {
       WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
-      driver.get("http://127.0.0.1:" + server.port() + "/?user=u3");
+      driver.get("http://127.0.0.1:" + api.port() + "/?user=u3");
       wait.until(d -> d.findElements(By.cssSelector("#feed li")).size() == 10);
       String top = driver.findElements(By.cssSelector("#feed li")).get(0).getAttribute("data-id");
       String seq = driver.findElement(By.id("feed")).getAttribute("data-seq");

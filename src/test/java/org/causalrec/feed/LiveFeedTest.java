@@ -1,9 +1,5 @@
 package org.causalrec.feed;
 
-import static org.causalrec.TestEnv.get;
-import org.causalrec.ingest.IngestService;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +8,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,14 +15,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.causalrec.config.Config;
-import org.causalrec.sim.SimulationRun;
-import org.causalrec.sim.Simulator;
-import org.causalrec.sim.Sinks;
-import org.causalrec.sim.World;
-import org.causalrec.sim.WorldSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,36 +28,28 @@ import org.junit.jupiter.api.io.TempDir;
  * changes after an event of the user, coalescing for a client that does not read, close codes for
  * bad parameters, and the model feed's progress messages.
  */
+@TestDatabase
 class LiveFeedTest {
 
   @TempDir
   static Path dir;
 
-  static StoreHandle store;
-  static Server server;
-  static WebClient http;
+  static ApiFixture api;
   static WebSocketClient ws;
-  static int port;
 
   @BeforeAll
   static void start() {
-    store = StoreHandle.open(TestEnv.config(dir));
-    SimulationRun.run(new Simulator(World.generate(WorldSpec.named("tiny"), 9)), Sinks.inProcess(IngestService.on(store.pool(), Config.defaults())),
-        dir.resolve("truth"), 2_000, m -> { });
     // a fixed, small kernel send buffer per connection: a client that stops reading is felt soon
-    server = Server.start(TestEnv.config(dir).toBuilder().setFeed(new Config.FeedConfig(16 * 1024)).build(), store);
-    http = WebClient.create(server.vertx());
+    api = ApiFixture.builder(dir).world("tiny", 9).config(c -> c.setFeed(new Config.FeedConfig(16 * 1024)))
+        .trainMultVae(5).start();
     // a small receive buffer: a client that stops reading fills it soon
-    ws = server.vertx().createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4096)
+    ws = api.server().vertx().createWebSocketClient(new WebSocketClientOptions().setReceiveBufferSize(4096)
         .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
-    port = server.port();
-    server.training().trainAndWait("mult-vae", 5).await();
   }
 
   @AfterAll
   static void stop() {
-    server.close();
-    store.close();
+    api.close();
   }
 
   /** A connected socket and the messages it has received. */
@@ -85,7 +67,7 @@ class LiveFeedTest {
     BlockingQueue<JsonObject> q = new LinkedBlockingQueue<>();
     CompletableFuture<short[]> closed = new CompletableFuture<>();
     // handlers are set as the connection completes, on its event loop, before any frame is read
-    WebSocket s = ws.connect(port, "127.0.0.1", uri).map(w -> {
+    WebSocket s = ws.connect(api.port(), "127.0.0.1", uri).map(w -> {
       w.textMessageHandler(t -> q.add(new JsonObject(t)));
       w.closeHandler(v -> closed.complete(new short[] {w.closeStatusCode() == null ? -1 : w.closeStatusCode()}));
       return w;
@@ -115,7 +97,7 @@ class LiveFeedTest {
     assertEquals(null, first.getValue("cause"));
     // the user buys the top item: consumed items are not recommended, so it must leave the list
     String top = before.get(0);
-    assertEquals(200, post(http, port, "/v1/events", new JsonArray().add(click("u3", top, "purchase"))).statusCode());
+    assertEquals(200, api.post("/v1/events", new JsonArray().add(click("u3", top, "purchase"))).statusCode());
     JsonObject next = c.next();
     assertEquals(2, next.getLong("seq"));
     assertEquals(top, next.getJsonObject("cause").getString("item_id"));
@@ -127,7 +109,7 @@ class LiveFeedTest {
     assertEquals(next.getJsonObject("changes").getJsonArray("left").size(),
         next.getJsonObject("changes").getJsonArray("entered").size(), next.encode());
     // the pushed list is what the REST endpoint answers now
-    assertEquals(ids(get(http, port, "/v1/users/u3/recommendations?n=5").bodyAsJsonObject().getJsonArray("items")),
+    assertEquals(ids(api.get("/v1/users/u3/recommendations?n=5").bodyAsJsonObject().getJsonArray("items")),
         after);
     c.socket().close().await();
   }
@@ -140,7 +122,7 @@ class LiveFeedTest {
     long coalescedBefore = feedStatus().getLong("coalesced");
     // one event per request: each reaches the stream on its own and changes u5's history
     for (int k = 0; k < 120 && feedStatus().getLong("coalesced") == coalescedBefore; k++) {
-      post(http, port, "/v1/events", new JsonArray().add(click("u5", "i" + (k % 120), "click")));
+      api.post("/v1/events", new JsonArray().add(click("u5", "i" + (k % 120), "click")));
     }
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (feedStatus().getLong("coalesced") == coalescedBefore) {
@@ -158,14 +140,14 @@ class LiveFeedTest {
     long lastSeq = last.getLong("seq");
     assertTrue(got.size() + 1 < lastSeq, "lists were dropped for the slow client: got " + (got.size() + 1)
         + " messages up to seq " + lastSeq);
-    assertEquals(ids(get(http, port, "/v1/users/u5/recommendations?n=100").bodyAsJsonObject().getJsonArray("items")),
+    assertEquals(ids(api.get("/v1/users/u5/recommendations?n=100").bodyAsJsonObject().getJsonArray("items")),
         ids(last.getJsonArray("items")), "the newest list was delivered");
     assertTrue(first.getLong("seq") < lastSeq);
     c.socket().close().await();
   }
 
   static JsonObject feedStatus() {
-    return get(http, port, "/health/ready").bodyAsJsonObject().getJsonObject("feed");
+    return api.get("/health/ready").bodyAsJsonObject().getJsonObject("feed");
   }
 
   @Test
@@ -180,7 +162,7 @@ class LiveFeedTest {
     c.closed().get(30, TimeUnit.SECONDS);
     assertTrue(c.socket().closeReason().startsWith("user"), c.socket().closeReason());
     // a plain GET is told to upgrade
-    assertEquals(400, get(http, port, "/v1/feed?user=u1").statusCode());
+    assertEquals(400, api.get("/v1/feed?user=u1").statusCode());
   }
 
   @Test
@@ -189,7 +171,7 @@ class LiveFeedTest {
     JsonObject models = c.next();
     assertEquals("models", models.getString("type"));
     assertTrue(models.getJsonArray("models").size() >= 1);
-    server.training().trainAndWait("mult-vae", 2).await();
+    api.server().training().trainAndWait("mult-vae", 2).await();
     boolean epoch = false;
     boolean ready = false;
     boolean stats = false;

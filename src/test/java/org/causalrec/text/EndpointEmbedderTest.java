@@ -1,8 +1,5 @@
 package org.causalrec.text;
 
-import static org.causalrec.TestEnv.get;
-import org.causalrec.store.StoreHandle;
-import static org.causalrec.TestEnv.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,13 +8,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.causalrec.server.Server;
-import org.causalrec.TestEnv;
+import org.causalrec.ApiFixture;
+import org.causalrec.TestDatabase;
 import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (the third-party side; a bag-of-words vector per text): requests, normalisation, errors, and a
  * server that keeps items and catches up after the endpoint was down.
  */
+@TestDatabase
 class EndpointEmbedderTest {
 
   @TempDir
@@ -100,45 +97,38 @@ class EndpointEmbedderTest {
 
   @Test
   void aServerKeepsItemsWhileTheEndpointIsDownAndCatchesUp() throws Exception {
-    Config c = TestEnv.config(dir).toBuilder().setText(Config.TextConfig.defaults().toBuilder().setProvider("endpoint")
-        .setEndpointUrl(url()).setEndpointModel("big-model").setBatchSize(8).setPollIntervalMs(200).build()).build();
     down.set(true);
-    try (StoreHandle store = StoreHandle.open(c)) {
-      Server server = Server.start(c, store);
-      try {
-        WebClient client = WebClient.create(server.vertx());
-        JsonArray items = new JsonArray()
-            .add(new JsonObject().put("id", "a").put("title", "Hiking boots"))
-            .add(new JsonObject().put("id", "b").put("title", "Hiking tent"))
-            .add(new JsonObject().put("id", "c").put("title", "Jazz record"));
-        assertEquals(200, post(client, server.port(), "/v1/items", items).statusCode());
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        JsonObject text;
-        do {
-          Thread.sleep(50);
-          text = get(client, server.port(), "/health/ready").bodyAsJsonObject().getJsonObject("text");
-          assertTrue(System.nanoTime() < deadline, "no error reported: " + text);
-        } while (text.getString("last_error") == null);
-        assertTrue(text.getString("last_error").contains("503"), text.encode());
-        assertEquals(200, get(client, server.port(), "/v1/items/a").statusCode(), "the item is stored");
-        assertEquals(503, get(client, server.port(), "/v1/items/a/similar").statusCode(), "and its embedding pending");
-        io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> search =
-            get(client, server.port(), "/v1/search?q=boots");
-        assertEquals(503, search.statusCode(), search.bodyAsString());
-        assertEquals("text_model_unavailable", search.bodyAsJsonObject().getString("error"));
-        assertEquals(200, get(client, server.port(), "/v1/users/nobody/recommendations").statusCode(),
-            "recommendations do not need the text model");
-        down.set(false);
-        do {
-          Thread.sleep(50);
-          assertTrue(System.nanoTime() < deadline, "never caught up");
-        } while (get(client, server.port(), "/v1/items/a/similar").statusCode() != 200);
-        JsonObject similar = get(client, server.port(), "/v1/items/a/similar?n=1").bodyAsJsonObject();
-        assertEquals("b", similar.getJsonArray("items").getJsonObject(0).getString("id"), similar.encode());
-        assertTrue(similar.getString("model").contains("big-model"));
-      } finally {
-        server.close();
-      }
+    try (ApiFixture api = ApiFixture.builder(dir).config(c -> c.setText(Config.TextConfig.defaults().toBuilder()
+        .setProvider("endpoint").setEndpointUrl(url()).setEndpointModel("big-model").setBatchSize(8)
+        .setPollIntervalMs(200).build())).start()) {
+      JsonArray items = new JsonArray()
+          .add(new JsonObject().put("id", "a").put("title", "Hiking boots"))
+          .add(new JsonObject().put("id", "b").put("title", "Hiking tent"))
+          .add(new JsonObject().put("id", "c").put("title", "Jazz record"));
+      assertEquals(200, api.post("/v1/items", items).statusCode());
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      JsonObject text;
+      do {
+        Thread.sleep(50);
+        text = api.get("/health/ready").bodyAsJsonObject().getJsonObject("text");
+        assertTrue(System.nanoTime() < deadline, "no error reported: " + text);
+      } while (text.getString("last_error") == null);
+      assertTrue(text.getString("last_error").contains("503"), text.encode());
+      assertEquals(200, api.get("/v1/items/a").statusCode(), "the item is stored");
+      assertEquals(503, api.get("/v1/items/a/similar").statusCode(), "and its embedding pending");
+      io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> search = api.get("/v1/search?q=boots");
+      assertEquals(503, search.statusCode(), search.bodyAsString());
+      assertEquals("text_model_unavailable", search.bodyAsJsonObject().getString("error"));
+      assertEquals(200, api.get("/v1/users/nobody/recommendations").statusCode(),
+          "recommendations do not need the text model");
+      down.set(false);
+      do {
+        Thread.sleep(50);
+        assertTrue(System.nanoTime() < deadline, "never caught up");
+      } while (api.get("/v1/items/a/similar").statusCode() != 200);
+      JsonObject similar = api.get("/v1/items/a/similar?n=1").bodyAsJsonObject();
+      assertEquals("b", similar.getJsonArray("items").getJsonObject(0).getString("id"), similar.encode());
+      assertTrue(similar.getString("model").contains("big-model"));
     }
   }
 }
