@@ -171,7 +171,7 @@ class LiveFeedTest {
     JsonObject models = c.next();
     assertEquals("models", models.getString("type"));
     assertTrue(models.getJsonArray("models").size() >= 1);
-    api.server().training().trainAndWait("mult-vae", 2).await();
+    String version = api.server().training().trainAndWait("mult-vae", 2).await();
     boolean epoch = false;
     boolean ready = false;
     boolean stats = false;
@@ -187,5 +187,7 @@ class LiveFeedTest {
     }
     assertTrue(epoch && ready && stats, "epoch " + epoch + ", ready " + ready + ", stats " + stats);
     c.socket().close().await();
+    // the switch to the new version follows "ready": let it happen here, not during the next test
+    api.waitServing(version);
   }
 }
