@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Interactions;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * item index the model does not match and a version without artifact are refused and reported,
  * and the previous version keeps serving.
  */
+@TestDatabase
 class MultVaeServingTest {
 
   @TempDir

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.data.FeatureStore;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * training with a click on the new item i12 and a low rating of i0. Histories read from the
  * database and from the feature store (with the events it has not applied) must agree.
  */
+@TestDatabase
 class RecommenderTest {
 
   @TempDir

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.store.StoreHandle;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * older ones when it does not, refused versions leaving the current one serving, and every
  * replaced version closed exactly once on the scoring thread. Each test registers its own kind.
  */
+@TestDatabase
 class VersionedModelTest {
 
   @TempDir

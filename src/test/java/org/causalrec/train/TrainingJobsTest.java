@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
+import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kind (409) before registering anything; the kinds that learn from impressions fail for want of
  * them, are marked failed with their error, and leave the runner usable.
  */
+@TestDatabase
 class TrainingJobsTest {
 
   @TempDir
