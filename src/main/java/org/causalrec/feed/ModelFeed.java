@@ -53,15 +53,21 @@ public final class ModelFeed implements AutoCloseable {
   /** Serves an accepted socket; call on its context. */
   public void open(ServerWebSocket ws) {
     Sink sink = new Sink(vertx.getOrCreateContext(), new Outbox(ws, pushed, coalesced));
-    sockets.put(ws, sink);
     ws.closeHandler(v -> sockets.remove(ws));
     ws.textMessageHandler(t -> { });
-    registry.list().onSuccess(rows -> {
+    // the socket joins the broadcasts only once its first message, the versions, is queued
+    registry.list().onComplete(ar -> sink.ctx().runOnContext(v -> {
+      if (ar.failed()) {
+        ws.close(LiveFeed.CLOSE_ERROR, "the model registry cannot be read");
+        return;
+      }
       JsonArray models = new JsonArray();
-      rows.forEach(r -> models.add(r.toJson()));
-      sink.ctx().runOnContext(v -> sink.out().offer(new JsonObject().put("type", "models").put("models", models)
-          .encode()));
-    });
+      ar.result().forEach(r -> models.add(r.toJson()));
+      sink.out().offer(new JsonObject().put("type", "models").put("models", models).encode());
+      if (!ws.isClosed()) {
+        sockets.put(ws, sink);
+      }
+    }));
   }
 
   private void tick() {
