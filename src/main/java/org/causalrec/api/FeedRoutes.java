@@ -8,7 +8,7 @@ import org.causalrec.feed.ModelFeed;
 import org.causalrec.core.ApiException;
 
 /**
- * The WebSocket feeds (issue 6): {@code /v1/feed?user=&n=&objective=} (a user's live
+ * The WebSocket feeds: {@code /v1/feed?user=&n=&objective=} (a user's live
  * recommendations) and {@code /v1/feed/models} (training progress, versions, events per second).
  * A bad parameter is answered after the upgrade with close code {@value LiveFeed#CLOSE_BAD_PARAMETER}
  * and a reason naming it, so every WebSocket client can read it.

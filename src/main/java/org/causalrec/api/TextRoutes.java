@@ -10,7 +10,7 @@ import org.causalrec.store.CatalogRepository;
 import org.causalrec.text.EmbeddingIndex;
 import org.causalrec.text.ItemEmbeddings;
 
-/** Similar items and text search over the item embeddings (issue 5). */
+/** Similar items and text search over the item embeddings. */
 final class TextRoutes {
 
   /** Longest query accepted, in characters (the model reads at most 256 word pieces anyway). */

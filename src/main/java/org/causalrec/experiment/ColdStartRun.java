@@ -28,7 +28,7 @@ import org.causalrec.text.TextNeighbours;
 import org.causalrec.text.Vectors;
 
 /**
- * Cold start on a simulated world (issue 5): a share of the items is held out of training as
+ * Cold start on a simulated world: a share of the items is held out of training as
  * brand-new (every event on them removed), a Mult-VAE learns from the rest, and each user's
  * positive events on the held-out items are what a ranking of those items should find (Recall@k).
  * Without text a brand-new item has no signal at all: any order is as good as a random one. With

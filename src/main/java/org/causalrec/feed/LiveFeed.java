@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live recommendation feed (issue 6): each open WebSocket follows one user. On connect it gets
+ * The live recommendation feed: each open WebSocket follows one user. On connect it gets
  * the current list; after each new event of that user from the event stream, the list is computed
  * again (the recommender's fold-in, micro-batched with every other user being scored) and pushed
  * with what changed. A user's lists are computed one at a time: events arriving meanwhile cause one

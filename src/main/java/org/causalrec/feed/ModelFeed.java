@@ -16,7 +16,7 @@ import org.causalrec.store.ModelRepository;
 import org.causalrec.train.TrainingJobs;
 
 /**
- * The model feed for the dashboard (issue 6): on connect the registry's versions; then every
+ * The model feed for the dashboard: on connect the registry's versions; then every
  * training progress message (epochs with loss and validation NDCG, stages, ready and failed
  * versions) as it is published, and once a second the events per second the event stream
  * delivers. Slow clients are coalesced like the recommendation feed's ({@link Outbox}).

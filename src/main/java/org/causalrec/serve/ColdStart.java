@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores from item text for items the serving Mult-VAE cannot score well (issue 5). An item with
+ * Scores from item text for items the serving Mult-VAE cannot score well. An item with
  * no column in the model (new since the last training) scores, for a user, the mean of the
  * model's scores of its {@value TextNeighbours#K} nearest items in text among those the model knows,
  * weighted by a softmax of their cosine similarity (temperature {@value TextNeighbours#TEMPERATURE}); the user's

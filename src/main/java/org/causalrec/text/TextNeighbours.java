@@ -6,7 +6,7 @@ import java.util.function.ToIntFunction;
 /**
  * An item's nearest items in text among those a collaborative model has a column for, with
  * softmax weights of their cosine similarity: the item's score for a user is the weighted mean of
- * the model's scores of those items for that user (cold start, issue 5).
+ * the model's scores of those items for that user (cold start).
  *
  * @param cols the neighbours' model columns
  * @param weights their weights, summing to 1
