@@ -80,4 +80,24 @@ class OffPolicyTest {
   private static double value(OffPolicy.Report r, String name) {
     return r.estimates().stream().filter(e -> e.estimator().equals(name)).findFirst().orElseThrow().value();
   }
+
+  @Test
+  void doublyRobustIsIpsWithAZeroImputationAndDirectWithTheExactOne() {
+    double[][] rows = {{0.5, 0.2, 1, 0.9}, {0.25, 0.5, 0, 0.1}, {0.2, 0.6, 1, 0.7}, {0.8, 0.1, 0, 0.3},
+        {0.1, 0.9, 1, 0.2}};
+    List<OffPolicy.Logged> zero = new java.util.ArrayList<>();
+    List<OffPolicy.Logged> exact = new java.util.ArrayList<>();
+    for (double[] r : rows) {
+      // behaviour, target, reward; the reward model's value of the candidate's action
+      zero.add(new OffPolicy.Logged(r[0], r[1], r[2], 0, 0));
+      exact.add(new OffPolicy.Logged(r[0], r[1], r[2], r[2], r[3]));
+    }
+    OffPolicy.Report z = OffPolicy.evaluate(zero, 1e-3, 50, 1);
+    assertEquals(value(z, "ips"), value(z, "dr"), 1e-12, "q = 0: the correction is all of IPS");
+    assertEquals(0.0, value(z, "dm"), 1e-12);
+    OffPolicy.Report e = OffPolicy.evaluate(exact, 1e-3, 50, 1);
+    assertEquals(value(e, "dm"), value(e, "dr"), 1e-12, "q = the logged reward: the correction vanishes");
+    assertEquals((0.9 + 0.1 + 0.7 + 0.3 + 0.2) / 5, value(e, "dm"), 1e-12);
+    assertTrue(Math.abs(value(e, "ips") - value(e, "dm")) > 0.1, "and IPS differs: the two cases are not the same");
+  }
 }
