@@ -42,7 +42,7 @@ final class CausalInputs {
   record Log(long maxEventId, Impressions impressions, Sessions sessions) {}
 
   Log readLog() {
-    long maxEventId = run.events().maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
+    long maxEventId = run.snapshot();
     Impressions imp = Impressions.load(run.events());
     if (imp.size() < 100) {
       throw new IllegalStateException("not enough impressions to learn exposure from: " + imp.size()
@@ -97,13 +97,5 @@ final class CausalInputs {
       }
     }
     return p;
-  }
-
-  static int[] countsIn(int[] toOther, int[] otherCounts) {
-    int[] out = new int[toOther.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toOther[i] < 0 ? 0 : otherCounts[toOther[i]];
-    }
-    return out;
   }
 }

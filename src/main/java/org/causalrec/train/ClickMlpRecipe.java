@@ -40,7 +40,7 @@ final class ClickMlpRecipe implements Recipe {
 
   @Override
   public Trained train(TrainingRun run) throws IOException {
-    long maxEventId = run.events().maxId().toCompletionStage().toCompletableFuture().join(); // the snapshot: read first
+    long maxEventId = run.snapshot();
     Impressions all = Impressions.load(run.events());
     if (all.size() < 100) {
       throw new IllegalStateException("not enough impressions to train a click model: " + all.size());

@@ -39,6 +39,14 @@ record TrainingRun(String version, String kind, int epochs, JsonObject options, 
     progress.accept(new JsonObject().put("detail", line));
   }
 
+  /**
+   * The largest stored event id: read before the data, so the version records a snapshot its
+   * training data contains (events committed meanwhile are left for the next version).
+   */
+  long snapshot() {
+    return events.maxId().toCompletionStage().toCompletableFuture().join();
+  }
+
   /** The objective the options name (null for kinds without one). */
   String objective() {
     return options.getString("objective");

@@ -48,7 +48,7 @@ final class UpliftRecipe implements Recipe {
     try (ExposureModel exposure = inputs.fitExposure(l, CausalInputs.EXPOSURE_EPOCHS);
         MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
             fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
-      int[] counts = CausalInputs.countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
+      int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
       CfFeatures features = CfFeatures.of(cf, fb, imp.users(), imp.items());
       try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
           PairModel.Params.defaults(run.epochs(), 1), run.device(), UpliftModel.logTo(run::detail))) {
@@ -66,6 +66,15 @@ final class UpliftRecipe implements Recipe {
         return new Trained(params, metrics, l.maxEventId(), run.dir());
       }
     }
+  }
+
+  /** Per item, the count of the item it maps to in {@code otherCounts} (0 where it maps to none). */
+  private static int[] countsIn(int[] toOther, int[] otherCounts) {
+    int[] out = new int[toOther.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = toOther[i] < 0 ? 0 : otherCounts[toOther[i]];
+    }
+    return out;
   }
 
   /**
