@@ -28,6 +28,10 @@ final class ClickBatches implements TrainingLoop.Batches {
   private final Objective objective;
   /** The mean of {@code inverse} over impressions: ips's normaliser. */
   private final double meanInverse;
+  /** The batch's labels, inverse propensities, shown flags and imputed labels, made once per batch. */
+  private NDArray labels;
+  private NDArray inv;
+  private NDArray obs;
   private NDArray imputed;
 
   ClickBatches(ClickMlp mlp, Trainer trainer, Trainer imputer, Impressions train, ClickMlp.Debiasing d) {
@@ -67,15 +71,15 @@ final class ClickBatches implements TrainingLoop.Batches {
 
   @Override
   public void beforeStep(NDManager batch, NDList x, int[] r) {
-    imputed = imputer == null ? null : imputationStep(x, column(batch, r, k -> rows.clicked()[k] ? 1f : 0f),
-        column(batch, r, k -> observed[k] ? 1f : 0f), column(batch, r, k -> inverse[k]));
+    labels = column(batch, r, k -> rows.clicked()[k] ? 1f : 0f);
+    inv = column(batch, r, k -> inverse[k]);
+    obs = column(batch, r, k -> observed[k] ? 1f : 0f);
+    imputed = imputer == null ? null : imputationStep(x, labels, obs, inv);
   }
 
   @Override
   public NDArray loss(NDManager batch, NDList x, NDList output, int[] r, long step) {
     NDArray logits = output.singletonOrThrow();
-    NDArray labels = column(batch, r, k -> rows.clicked()[k] ? 1f : 0f);
-    NDArray inv = column(batch, r, k -> inverse[k]);
     NDArray e = bce(logits, labels);
     return switch (objective) {
       case NAIVE -> e.mean();
@@ -84,7 +88,7 @@ final class ClickBatches implements TrainingLoop.Batches {
       case DR -> {
         NDArray w = column(batch, r, k -> weight[k]);
         NDArray eHat = bce(logits, imputed);
-        NDArray perPair = eHat.mul(w).add(column(batch, r, k -> observed[k] ? 1f : 0f).mul(e.sub(eHat)).mul(inv));
+        NDArray perPair = eHat.mul(w).add(obs.mul(e.sub(eHat)).mul(inv));
         yield perPair.sum().div(w.sum());
       }
     };
