@@ -29,9 +29,6 @@ import org.causalrec.core.FloatBytes;
 public final class PairModel implements TrainedModel<PairModel.Pairs, float[]> {
 
   private static final String NAME = "pair-model";
-  /** The most recent history items that represent a user. */
-  public static final int HISTORY = PairInputs.HISTORY;
-
   /**
    * Settings.
    *
