@@ -96,15 +96,11 @@ final class CatalogRoutes {
 
   private void postUsers(RoutingContext ctx) {
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "users");
-    ingest.upsertUsers(records)
-        .onSuccess(n -> Responses.ok(ctx, new JsonObject().put("upserted", n)))
-        .onFailure(ctx::fail);
+    Responses.reply(ctx, ingest.upsertUsers(records).map(n -> new JsonObject().put("upserted", n)));
   }
 
   private void putUser(RoutingContext ctx) {
-    ingest.upsertUser(ctx.pathParam("id"), Bodies.object(ctx))
-        .onSuccess(user -> Responses.ok(ctx, user.toJson()))
-        .onFailure(ctx::fail);
+    Responses.reply(ctx, ingest.upsertUser(ctx.pathParam("id"), Bodies.object(ctx)).map(user -> user.toJson()));
   }
 
   private void getUser(RoutingContext ctx) {

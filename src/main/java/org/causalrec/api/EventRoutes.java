@@ -29,18 +29,14 @@ final class EventRoutes {
     String type = ctx.request().getHeader("content-type");
     boolean ndjson = type != null && (type.contains("ndjson") || type.contains("jsonlines"));
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), ndjson, "events");
-    ingest.ingestEvents(records)
-        .onSuccess(r -> Responses.ok(ctx, r.toJson()))
-        .onFailure(ctx::fail);
+    Responses.reply(ctx, ingest.ingestEvents(records).map(r -> r.toJson()));
   }
 
   private void userEvents(RoutingContext ctx) {
     String user = Params.pathId(ctx);
     int limit = Params.intParam(ctx, "limit", 50, 1, 1_000);
     long before = Params.longParam(ctx, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
-    events.recentByUser(user, limit, before)
-        .onSuccess(list -> Responses.ok(ctx, page(user, list, limit)))
-        .onFailure(ctx::fail);
+    Responses.reply(ctx, events.recentByUser(user, limit, before).map(list -> page(user, list, limit)));
   }
 
   private static JsonObject page(String user, List<Event> list, int limit) {
