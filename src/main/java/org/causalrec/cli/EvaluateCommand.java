@@ -18,6 +18,7 @@ import org.causalrec.data.Feedback;
 import org.causalrec.experiment.HoldoutRun;
 import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.model.Devices;
+import org.causalrec.experiment.RandomExposureRun;
 import org.causalrec.store.EventRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,6 +99,16 @@ public final class EvaluateCommand implements Callable<Integer> {
           + " the simulator's uniformly exposed cohort is 'explore')")
   String randomSurface;
 
+  @Option(names = "--propensity-source", defaultValue = "naive-bayes",
+      description = "random-exposure: propensities of the debiased objectives: naive-bayes (from the set-aside random"
+          + " sample), learned (an exposure model of the log) or popularity (default ${DEFAULT-VALUE})")
+  String propensitySource;
+
+  @Option(names = "--set-aside", defaultValue = "0.05",
+      description = "random-exposure: share of the random pairs set aside for propensities and epoch choice, not"
+          + " scored (default ${DEFAULT-VALUE})")
+  double setAside;
+
   @Option(names = "--ope", description = "off-policy evaluation of a Mult-VAE version (--policy) from the logged impressions")
   boolean ope;
 
@@ -158,28 +169,31 @@ public final class EvaluateCommand implements Callable<Integer> {
   private int randomExposure(Config config) throws IOException {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
+    RandomExposureRun.Options o = new RandomExposureRun.Options(randomSurface, epochs, 100, propensitySource,
+        config.causal().popularityEta(), config.causal().minPropensity(), setAside, seed);
     io.vertx.core.json.JsonObject r;
     try (StoreHandle store = StoreHandle.open(config)) {
-      r = org.causalrec.experiment.RandomExposureRun.run(new EventRepository(store.pool()), config.eventTypes(),
-          randomSurface, epochs, config.causal().popularityEta(), config.causal().minPropensity(), device.device(), seed,
+      r = RandomExposureRun.run(new EventRepository(store.pool()), config.eventTypes(), o, device.device(),
           System.err::println);
     }
-    String table = org.causalrec.experiment.RandomExposureRun.table(r);
+    String table = RandomExposureRun.table(r);
     System.out.print(json ? r.encode() + "\n" : table);
     if (results != null) {
+      io.vertx.core.json.JsonObject d = r.getJsonObject("dataset");
+      io.vertx.core.json.JsonObject p = r.getJsonObject("propensity");
       String section = "### " + label + " (random-exposure)\n\n" + String.format(Locale.ROOT,
-          "Trained on %d users x %d items (%d pairs) of the biased log; tested on %d randomly exposed pairs of %d"
-              + " users (surface '%s'; %d of the users had no positive feedback in the log and are scored from an"
-              + " empty history, %d pairs are of items without any, which rank last). Positives:"
-              + " ratings of at least 4, clicks, carts, purchases. Propensities for ips/snips: %s. Measured %s with"
-              + " `causalrec evaluate --protocol random-exposure --random-surface %s --epochs %d --seed %d`.%n%n",
-          r.getInteger("train_users"), r.getInteger("train_items"), r.getInteger("train_pairs"),
-          r.getInteger("test_pairs"), r.getInteger("test_users"), randomSurface,
-          r.getInteger("test_users_without_positive_feedback"),
-          r.getInteger("test_pairs_with_items_without_positive_feedback"), r.getString("propensity"), LocalDate.now(ZoneOffset.UTC),
-          randomSurface, epochs, seed) + table
-          + "\nPublished on Coat (AUC / NDCG@5), for reference: MF 0.705 / 0.603, IPS 0.714 / 0.617, DR-JL 0.729 / 0.627,"
-          + " MRDR 0.732 / 0.632, best reported 0.751 / 0.657 (CDR, CIKM 2023).\n";
+          "Trained on %d observed pairs of %d users x %d items (positive share %.3f); tested on %d randomly exposed"
+              + " pairs (positive share %.3f; %d more set aside for propensities and epoch choice). Positives:"
+              + " ratings of at least 4, else clicks, carts, purchases. Propensities: %s, clipped at %.2f (%.1f %% of"
+              + " observed pairs clipped). Recall@5 = hits / the user's test positives. Measured %s with"
+              + " `causalrec evaluate --protocol random-exposure --random-surface %s --propensity-source %s --epochs %d"
+              + " --seed %d`.%n%n",
+          d.getInteger("observed_pairs"), d.getInteger("users"), d.getInteger("items"),
+          d.getDouble("observed_positive_share"), d.getInteger("test_pairs"), d.getDouble("test_positive_share"),
+          d.getInteger("set_aside_pairs"), p.getString("source"), p.getDouble("min"), 100 * p.getDouble("clipped_share"),
+          LocalDate.now(ZoneOffset.UTC), randomSurface, propensitySource, epochs, seed) + table
+          + "\nPublished on Coat (AUC / NDCG@5), for reference: MF 0.705 / 0.603, MF-IPS 0.714 / 0.617,"
+          + " DR-JL 0.729 / 0.627, MRDR 0.732 / 0.632, best reported 0.751 / 0.657 (CDR, CIKM 2023).\n";
       CausalResults.writeSection(results, label + " / random-exposure", section);
     }
     return 0;

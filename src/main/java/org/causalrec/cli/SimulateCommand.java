@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.causalrec.server.Server;
 import org.causalrec.config.Config;
+import org.causalrec.sim.SelfSelection;
 import org.causalrec.sim.SimulationRun;
 import org.causalrec.sim.Simulator;
 import org.causalrec.sim.Sinks;
@@ -41,8 +42,22 @@ public final class SimulateCommand implements Callable<Integer> {
   @Mixin
   BatchOptions batch = new BatchOptions(1000);
 
+  @Option(names = "--self-selection", paramLabel = "DIR", description = "instead of the event world, write a"
+      + " Coat-shaped world of self-selected ratings (missing not at random) and a uniformly random test set into DIR"
+      + " as Coat's train.ascii and test.ascii, for import --format coat")
+  Path selfSelection;
+
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
+    if (selfSelection != null) {
+      SelfSelection world = SelfSelection.coatShaped();
+      SelfSelection.Ratings r = world.generate(seed);
+      SelfSelection.writeCoat(r, selfSelection);
+      System.out.printf(Locale.ROOT, "self-selection world seed %d: %d users x %d items, %d chosen and %d random"
+          + " ratings per user, written to %s%n", seed, world.users(), world.items(), world.ratedPerUser(),
+          world.randomPerUser(), selfSelection);
+      return 0;
+    }
     Config config = common.config();
     WorldSpec spec = world.spec();
     Path truth = truthDir != null ? truthDir : SimulationRun.defaultTruthDir(config.dataDir(), spec, seed);

@@ -102,7 +102,7 @@ public record Config(
    * How models are debiased (CAUSAL.md); a train request may override each.
    *
    * @param vaeObjective Mult-VAE objective: naive, ips or snips
-   * @param clickObjective click MLP objective: naive, ips, snips or dr
+   * @param clickObjective click MLP objective: naive, ips, snips, dr or mrdr
    * @param propensity where the Mult-VAE's exposure propensities come from: popularity (p = (n_i /
    *     max n)^eta, for feedback arriving through every channel) or learned (the exposure model,
    *     for feedback on items recommendations showed)
@@ -115,8 +115,8 @@ public record Config(
       if (!Set.of("naive", "ips", "snips").contains(vaeObjective)) {
         throw new IllegalArgumentException("causal.vae_objective must be naive, ips or snips: " + vaeObjective);
       }
-      if (!Set.of("naive", "ips", "snips", "dr").contains(clickObjective)) {
-        throw new IllegalArgumentException("causal.click_objective must be naive, ips, snips or dr: " + clickObjective);
+      if (!Set.of("naive", "ips", "snips", "dr", "mrdr").contains(clickObjective)) {
+        throw new IllegalArgumentException("causal.click_objective must be naive, ips, snips, dr or mrdr: " + clickObjective);
       }
       if (!Set.of("popularity", "learned").contains(propensity)) {
         throw new IllegalArgumentException("causal.propensity must be popularity or learned: " + propensity);

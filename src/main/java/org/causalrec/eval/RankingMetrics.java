@@ -12,16 +12,25 @@ public final class RankingMetrics {
    * perfect ranking scores 1 whatever the number of held-out items.
    */
   public static double recall(int[] ranked, Set<Integer> truth, int k) {
-    if (truth.isEmpty()) {
-      return Double.NaN;
-    }
+    return truth.isEmpty() ? Double.NaN : hits(ranked, truth, k) / (double) Math.min(k, truth.size());
+  }
+
+  /**
+   * Recall@k as the debiasing papers define it (Coat, Yahoo!R3): hits in the top k divided by
+   * |truth|, so a user with more positives than k cannot reach 1.
+   */
+  public static double recallOfAll(int[] ranked, Set<Integer> truth, int k) {
+    return truth.isEmpty() ? Double.NaN : hits(ranked, truth, k) / (double) truth.size();
+  }
+
+  private static int hits(int[] ranked, Set<Integer> truth, int k) {
     int hits = 0;
     for (int r = 0; r < Math.min(k, ranked.length); r++) {
       if (truth.contains(ranked[r])) {
         hits++;
       }
     }
-    return hits / (double) Math.min(k, truth.size());
+    return hits;
   }
 
   /** NDCG@k with binary gains: DCG / ideal DCG, discount 1/log2(rank + 2) for rank from 0. */

@@ -27,7 +27,7 @@ final class ClickDebiasing {
     for (Objective o : Objective.values()) {
       ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) s.minPropensity(),
-          o == Objective.DR ? unshown.pairs() : null, o == Objective.DR ? unshown.weight() : null);
+          o.doublyRobust() ? unshown.pairs() : null, o.doublyRobust() ? unshown.weight() : null);
       long t0 = System.nanoTime();
       try (ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(log, null, d), p, device,
           r -> progress.accept("click " + o.wireName() + " epoch " + r.epoch() + " loss " + r.loss()))) {

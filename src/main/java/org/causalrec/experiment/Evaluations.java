@@ -52,8 +52,8 @@ public final class Evaluations {
     if (protocol.equals("random-exposure")) {
       return worker.executeBlocking(() -> {
         try {
-          return RandomExposureRun.run(events, config.eventTypes(), "random", epochs,
-              config.causal().popularityEta(), config.causal().minPropensity(), device, seed, LOG::info);
+          return RandomExposureRun.run(events, config.eventTypes(), RandomExposureRun.Options.defaults("random", epochs,
+              config.causal().popularityEta(), config.causal().minPropensity(), seed), device, LOG::info);
         } catch (IllegalArgumentException e) {
           throw ApiException.badField("protocol", e.getMessage());
         }

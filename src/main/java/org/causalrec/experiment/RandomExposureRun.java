@@ -1,38 +1,43 @@
 package org.causalrec.experiment;
 
-import org.causalrec.eval.Auc;
-import org.causalrec.eval.RankingMetrics;
-import org.causalrec.model.TopK;
 import ai.djl.Device;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.causalrec.causal.Propensities;
 import org.causalrec.config.EventTypes;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
+import org.causalrec.eval.Auc;
+import org.causalrec.eval.RankingMetrics;
 import org.causalrec.model.CfModel;
+import org.causalrec.model.ExplicitModel;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.Objective;
 import org.causalrec.model.PairWeights;
 import org.causalrec.model.Popularity;
+import org.causalrec.model.TopK;
 import org.causalrec.store.EventRepository;
 
 /**
  * The random-exposure protocol (CAUSAL.md; Coat, Yahoo!R3, KuaiRec, OBD's random policy): train on
- * the biased log (every event not on the random surface), test on the randomly exposed pairs (the
- * random surface's ratings and impressions). A test pair is positive when rated at least 4 or
- * clicked, carted or bought. AUC over all test pairs (models' scores as per-user log-softmax so
- * they compare across users), NDCG@5 and Recall@5 per user over that user's test items (users
- * with a positive test pair), for
- * popularity and every Mult-VAE objective side by side.
+ * the biased log (every event not on the random surface), test on the randomly exposed pairs. A
+ * pair is positive when rated at least 4 or, unrated, clicked, carted or bought. A uniformly drawn
+ * share of the test pairs (default 5 %) is set aside to estimate propensities and choose epochs,
+ * and is not scored. Side by side: popularity and Mult-VAE (naive, ips, snips), trained on the
+ * positive feedback; matrix factorisation and an MLP trained on the observed (user, item, label)
+ * pairs with naive, ips, snips, dr (DR-JL) and mrdr. Metrics: AUC over all test pairs (so scores
+ * must compare across users: the Mult-VAE's as per-user log-softmax, the pair models' as
+ * probabilities), NDCG@5 and Recall@5 (hits / positives, the debiasing papers' definition) per
+ * user with a positive test pair.
  */
 public final class RandomExposureRun {
 
@@ -44,147 +49,228 @@ public final class RandomExposureRun {
   private RandomExposureRun() {}
 
   /**
-   * One model's result.
+   * Settings of a run.
    *
-   * @param model model and objective
-   * @param auc AUC over all test pairs
-   * @param ndcg NDCG@5, mean over users with a positive test pair
-   * @param recall Recall@5, same users
-   * @param users users scored
+   * @param surface the surface of the randomly exposed events
+   * @param epochs Mult-VAE epochs
+   * @param pairEpochs most epochs of the pair models (the best on the set-aside sample is kept)
+   * @param propensity naive-bayes, learned (an exposure model of the log) or popularity
+   * @param eta popularity power's exponent
+   * @param minPropensity propensities are clipped to at least this
+   * @param sampleShare share of the test pairs set aside
+   * @param seed split, initialisation and sampling seed
    */
-  public record Result(String model, double auc, double ndcg, double recall, int users) {
-    JsonObject toJson() {
-      return new JsonObject().put("model", model).put("auc", auc).put("ndcg@5", ndcg).put("recall@5", recall)
-          .put("users", users);
-    }
-  }
-
-  /** Test pairs of the random surface: per user id, item id to label. */
-  static Map<String, Map<String, Boolean>> testPairs(EventRepository events, String surface) {
-    Map<String, Map<String, Boolean>> out = new HashMap<>();
-    events.forEachBlocking(e -> {
-      if (surface.equals(e.surface())) {
-        boolean positive = switch (e.type()) {
-          case "rating" -> e.value() != null && e.value() >= Feedback.POSITIVE_RATING;
-          case "click", "add_to_cart", "purchase" -> true;
-          default -> false;
-        };
-        out.computeIfAbsent(e.userId(), k -> new HashMap<>()).merge(e.itemId(), positive, Boolean::logicalOr);
+  public record Options(String surface, int epochs, int pairEpochs, String propensity, double eta,
+      double minPropensity, double sampleShare, long seed) {
+    public Options {
+      if (!List.of("naive-bayes", "learned", "popularity").contains(propensity)) {
+        throw new IllegalArgumentException("propensity must be naive-bayes, learned or popularity: " + propensity);
       }
-    });
-    return out;
+      if (!(sampleShare >= 0 && sampleShare < 1)) {
+        throw new IllegalArgumentException("the sample share must be in [0, 1): " + sampleShare);
+      }
+    }
+
+    /** The defaults: naive Bayes propensities from a 5 % random sample, clipped at {@code minPropensity}. */
+    public static Options defaults(String surface, int epochs, double eta, double minPropensity, long seed) {
+      return new Options(surface, epochs, 100, "naive-bayes", eta, minPropensity, 0.05, seed);
+    }
   }
 
-  /**
-   * Runs the protocol on the stored events (blocking): trains popularity and a Mult-VAE per
-   * objective (naive; ips and snips with popularity-power propensities, eta {@code eta}, clipped
-   * at {@code minPropensity}) on the biased log and scores the test pairs of {@code surface}.
-   */
-  public static JsonObject run(EventRepository events, EventTypes types, String surface, int epochs, double eta,
-      double minPropensity, Device device, long seed, Consumer<String> progress) {
-    Feedback train = Feedback.load(events, types, e -> !surface.equals(e.surface()));
-    Map<String, Map<String, Boolean>> test = testPairs(events, surface);
-    if (test.isEmpty()) {
-      throw new IllegalArgumentException("no events on surface '" + surface + "': import a randomly exposed test"
-          + " set (coat, triples --random-test, obd --random-test, kuairec) first");
+  /** Runs the protocol on the stored events (blocking) and returns the document {@code evaluate --json} prints. */
+  public static JsonObject run(EventRepository events, EventTypes types, Options o, Device device,
+      Consumer<String> progress) {
+    ExplicitLog log = ExplicitLog.load(events, o.surface(), o.sampleShare(), o.seed());
+    if (log.test.size() == 0) {
+      throw new IllegalArgumentException("every random pair was set aside: lower the sample share");
     }
-    // every test pair counts: a user without positive feedback in the log is scored from an empty
-    // history, an item without any ranks last (the model has no output for it)
-    List<int[]> items = new ArrayList<>();
-    List<boolean[]> labels = new ArrayList<>();
-    Interactions.Builder rows = new Interactions.Builder(test.size(), train.items().size());
-    int pairs = 0;
-    int unknownItems = 0;
-    int coldUsers = 0;
-    int at = 0;
-    for (Map.Entry<String, Map<String, Boolean>> u : test.entrySet()) {
-      int row = train.users().indexOf(u.getKey());
-      if (row < 0) {
-        coldUsers++;
-      } else {
-        int[] cols = train.matrix().row(row);
-        float[] w = train.matrix().rowWeights(row);
-        for (int k = 0; k < cols.length; k++) {
-          rows.add(at, cols[k], w[k]);
+    float[] propensity = switch (o.propensity()) {
+      case "naive-bayes" -> log.naiveBayes();
+      case "learned" -> log.learned(4, o.seed());
+      default -> log.popularity(o.eta());
+    };
+    JsonArray results = new JsonArray();
+    Consumer<JsonObject> add = r -> {
+      results.add(r);
+      progress.accept(r.encode());
+    };
+    Feedback positives = Feedback.load(events, types, e -> !o.surface().equals(e.surface()));
+    VaeInputs vae = VaeInputs.of(positives, log.test);
+    if (positives.items().size() >= 2) {
+      add.accept(row("popularity", "naive", new JsonObject(), log.test, vae.scores(Popularity.fit(positives.matrix()))));
+      Map<String, Float> byPair = new HashMap<>();
+      for (int k = 0; k < propensity.length; k++) {
+        byPair.put(log.observed.userIds()[k] + '\u0000' + log.observed.itemIds()[k], propensity[k]);
+      }
+      PairWeights inverse = (u, i) -> 1f / (float) Math.max(o.minPropensity(), Math.min(1, byPair.getOrDefault(
+          positives.users().id(u) + '\u0000' + positives.items().id(i), 1f)));
+      for (Objective obj : List.of(Objective.NAIVE, Objective.IPS, Objective.SNIPS)) {
+        MultVaeParams p = MultVaeParams.forData(o.epochs(), positives.users().size(), (int) o.seed());
+        try (MultVae m = MultVae.KIND.train(new MultVae.Data(positives.matrix(), obj, obj.debiased() ? inverse : null,
+            null), p, device, r -> { })) {
+          add.accept(row("mult-vae", obj.wireName(), new JsonObject().put("epochs", o.epochs()), log.test,
+              vae.scores(m)));
         }
       }
-      int[] is = new int[u.getValue().size()];
-      boolean[] ls = new boolean[is.length];
-      int k = 0;
-      for (Map.Entry<String, Boolean> p : u.getValue().entrySet()) {
-        is[k] = train.items().indexOf(p.getKey());
-        unknownItems += is[k] < 0 ? 1 : 0;
-        ls[k++] = p.getValue();
-      }
-      items.add(is);
-      labels.add(ls);
-      pairs += is.length;
-      at++;
     }
-    if (train.items().size() < 2) {
-      throw new IllegalArgumentException("the biased log has positive feedback on fewer than 2 items");
-    }
-    Interactions history = rows.build();
-    List<Result> results = new ArrayList<>();
-    results.add(score("popularity", Popularity.fit(train.matrix()), history, items, labels));
-    double[] pop = Propensities.popularityPower(train.matrix().itemCounts(), eta, minPropensity);
-    PairWeights inverse = (u, i) -> (float) (1 / pop[i]);
-    for (Objective o : List.of(Objective.NAIVE, Objective.IPS, Objective.SNIPS)) {
-      MultVaeParams p = MultVaeParams.forData(epochs, train.users().size(), (int) seed);
-      try (MultVae vae = MultVae.KIND.train(new MultVae.Data(train.matrix(), o, o.debiased() ? inverse : null, null),
-          p, device, r -> { })) {
-        Result r = score("mult-vae " + o.wireName(), vae, history, items, labels);
-        results.add(r);
-        progress.accept(r.toJson().encode());
+    for (ExplicitModel.Arch arch : ExplicitModel.Arch.values()) {
+      for (Objective obj : Objective.values()) {
+        ExplicitModel.Data d = new ExplicitModel.Data(log.users.size(), log.items.size(), log.observed.user(),
+            log.observed.item(), log.observed.label(), propensity, (float) o.minPropensity(), obj);
+        Fit best = fit(log, d, arch, o);
+        ExplicitModel.Params p = best.params();
+        JsonObject params = new JsonObject().put("dim", p.dim()).put("learning_rate", p.learningRate())
+            .put("l2", p.l2()).put("batch", p.batchSize()).put("epochs", best.model().bestEpoch());
+        if (arch == ExplicitModel.Arch.MLP) {
+          params.put("hidden", p.hidden());
+        }
+        add.accept(row(arch.wireName(), obj.wireName(), params, log.test,
+            best.model().probabilities(log.test.user(), log.test.item())));
       }
     }
-    JsonArray out = new JsonArray();
-    results.forEach(r -> out.add(r.toJson()));
-    return new JsonObject().put("protocol", "random-exposure").put("surface", surface)
-        .put("train_users", train.users().size()).put("train_items", train.items().size())
-        .put("train_pairs", train.matrix().nnz()).put("test_users", test.size()).put("test_pairs", pairs)
-        .put("test_users_without_positive_feedback", coldUsers)
-        .put("test_pairs_with_items_without_positive_feedback", unknownItems).put("propensity", "popularity^" + eta)
-        .put("epochs", epochs).put("results", out);
+    JsonObject dataset = new JsonObject().put("surface", o.surface()).put("users", log.users.size())
+        .put("items", log.items.size()).put("observed_pairs", log.observed.size())
+        .put("observed_positive_share", share(log.observed.label())).put("test_pairs", log.test.size())
+        .put("test_positive_share", share(log.test.label())).put("set_aside_pairs", log.sample.size())
+        .put("mult_vae_users_without_history", vae.coldUsers)
+        .put("mult_vae_pairs_of_unseen_items", vae.unknownItems);
+    JsonObject prop = new JsonObject().put("source", o.propensity()).put("min", o.minPropensity())
+        .put("clipped_share", ExplicitModel.clippedShare(propensity, (float) o.minPropensity()));
+    if (o.propensity().equals("popularity")) {
+      prop.put("eta", o.eta());
+    }
+    return new JsonObject().put("protocol", "random-exposure").put("dataset", dataset).put("propensity", prop)
+        .put("recall", "hits in the top 5 / the user's test positives").put("seed", o.seed()).put("results", results);
   }
 
-  /** The protocol's metrics of one model. */
-  static Result score(String name, CfModel model, Interactions history, List<int[]> items, List<boolean[]> labels) {
-    float[][] scores = model.score(history, 0, history.users());
-    List<Float> all = new ArrayList<>();
-    List<Boolean> allLabels = new ArrayList<>();
+  /** L2 penalties tried for every pair model; the one with the best AUC on the set-aside sample is kept. */
+  static final float[] L2_GRID = {1e-4f, 1e-3f, 1e-2f};
+
+  record Fit(ExplicitModel model, ExplicitModel.Params params, double validation) {}
+
+  /**
+   * Trains {@code d} with each L2 of the grid, each stopped at its best epoch on the set-aside
+   * sample's AUC, and keeps the best; without a sample, the default L2 and every epoch.
+   */
+  static Fit fit(ExplicitLog log, ExplicitModel.Data d, ExplicitModel.Arch arch, Options o) {
+    ExplicitModel.Params defaults = ExplicitModel.Params.defaults(arch, o.pairEpochs(), o.seed());
+    if (log.sample.size() == 0) {
+      return new Fit(ExplicitModel.train(d, defaults, null), defaults, Double.NaN);
+    }
+    java.util.function.ToDoubleFunction<ExplicitModel> validate =
+        x -> Auc.of(x.probabilities(log.sample.user(), log.sample.item()), log.sample.label());
+    Fit best = null;
+    for (float l2 : L2_GRID) {
+      ExplicitModel.Params p = new ExplicitModel.Params(arch, defaults.dim(), defaults.hidden(),
+          defaults.learningRate(), l2, defaults.batchSize(), defaults.epochs(), defaults.patience(),
+          defaults.allPairsPerObserved(), defaults.seed());
+      ExplicitModel m = ExplicitModel.train(d, p, validate);
+      double score = validate.applyAsDouble(m);
+      if (best == null || score > best.validation()) {
+        best = new Fit(m, p, score);
+      }
+    }
+    return best;
+  }
+
+  private static double share(boolean[] labels) {
+    int n = 0;
+    for (boolean b : labels) {
+      n += b ? 1 : 0;
+    }
+    return labels.length == 0 ? Double.NaN : n / (double) labels.length;
+  }
+
+  /** One result row: the protocol's metrics of {@code scores}, one per test pair. */
+  static JsonObject row(String model, String objective, JsonObject params, ExplicitLog.Pairs test, float[] scores) {
+    Map<String, List<Integer>> byUser = new LinkedHashMap<>();
+    for (int k = 0; k < test.size(); k++) {
+      byUser.computeIfAbsent(test.userIds()[k], u -> new ArrayList<>()).add(k);
+    }
     double ndcg = 0;
     double recall = 0;
     int users = 0;
-    for (int r = 0; r < scores.length; r++) {
-      float[] s = logSoftmax(scores[r]);
-      int[] is = items.get(r);
-      boolean[] ls = labels.get(r);
-      float[] mine = new float[is.length];
+    for (List<Integer> pairs : byUser.values()) {
+      float[] mine = new float[pairs.size()];
       Set<Integer> positives = new HashSet<>();
-      for (int k = 0; k < is.length; k++) {
-        mine[k] = is[k] < 0 ? UNSCORED : s[is[k]];
-        all.add(mine[k]);
-        allLabels.add(ls[k]);
-        if (ls[k]) {
-          positives.add(k);
+      for (int j = 0; j < mine.length; j++) {
+        mine[j] = scores[pairs.get(j)];
+        if (test.label()[pairs.get(j)]) {
+          positives.add(j);
         }
       }
       if (!positives.isEmpty()) {
         int[] ranked = TopK.of(mine, mine.length, null);
         ndcg += RankingMetrics.ndcg(ranked, positives, K);
-        recall += RankingMetrics.recall(ranked, positives, K);
+        recall += RankingMetrics.recallOfAll(ranked, positives, K);
         users++;
       }
     }
-    float[] flat = new float[all.size()];
-    boolean[] flatLabels = new boolean[all.size()];
-    for (int k = 0; k < flat.length; k++) {
-      flat[k] = all.get(k);
-      flatLabels[k] = allLabels.get(k);
+    JsonObject metrics = new JsonObject().put("auc", Auc.of(scores, test.label()))
+        .put("ndcg@5", users == 0 ? Double.NaN : ndcg / users).put("recall@5", users == 0 ? Double.NaN : recall / users);
+    return new JsonObject().put("model", model).put("objective", objective).put("params", params)
+        .put("metrics", metrics).put("users", users);
+  }
+
+  /** The Mult-VAE's and popularity's view of the test: each test user's positive feedback, and the test pairs' columns. */
+  private static final class VaeInputs {
+    final Interactions history;
+    final int[] row;
+    final int[] column;
+    int coldUsers;
+    int unknownItems;
+
+    private VaeInputs(Interactions history, int[] row, int[] column) {
+      this.history = history;
+      this.row = row;
+      this.column = column;
     }
-    return new Result(name, Auc.of(flat, flatLabels), users == 0 ? Double.NaN : ndcg / users,
-        users == 0 ? Double.NaN : recall / users, users);
+
+    static VaeInputs of(Feedback train, ExplicitLog.Pairs test) {
+      Map<String, Integer> rows = new LinkedHashMap<>();
+      for (String u : test.userIds()) {
+        rows.putIfAbsent(u, rows.size());
+      }
+      Interactions.Builder b = new Interactions.Builder(rows.size(), train.items().size());
+      int cold = 0;
+      for (Map.Entry<String, Integer> u : rows.entrySet()) {
+        int r = train.users().indexOf(u.getKey());
+        if (r < 0) {
+          cold++;
+          continue;
+        }
+        int[] cols = train.matrix().row(r);
+        float[] w = train.matrix().rowWeights(r);
+        for (int k = 0; k < cols.length; k++) {
+          b.add(u.getValue(), cols[k], w[k]);
+        }
+      }
+      int[] row = new int[test.size()];
+      int[] column = new int[test.size()];
+      int unknown = 0;
+      for (int k = 0; k < row.length; k++) {
+        row[k] = rows.get(test.userIds()[k]);
+        column[k] = train.items().indexOf(test.itemIds()[k]);
+        unknown += column[k] < 0 ? 1 : 0;
+      }
+      VaeInputs v = new VaeInputs(b.build(), row, column);
+      v.coldUsers = cold;
+      v.unknownItems = unknown;
+      return v;
+    }
+
+    /** Each test pair's per-user log-softmax score (comparable across users); unseen items score lowest. */
+    float[] scores(CfModel model) {
+      float[][] s = model.score(history, 0, history.users());
+      for (int r = 0; r < s.length; r++) {
+        s[r] = logSoftmax(s[r]);
+      }
+      float[] out = new float[row.length];
+      for (int k = 0; k < out.length; k++) {
+        out[k] = column[k] < 0 ? UNSCORED : s[row[k]][column[k]];
+      }
+      return out;
+    }
   }
 
   private static float[] logSoftmax(float[] x) {
@@ -206,11 +292,14 @@ public final class RandomExposureRun {
 
   /** The Markdown table of a run's JSON. */
   public static String table(JsonObject run) {
-    StringBuilder b = new StringBuilder("| model | AUC | NDCG@5 | Recall@5 | users |\n|---|---|---|---|---|\n");
-    for (Object o : run.getJsonArray("results")) {
-      JsonObject r = (JsonObject) o;
-      b.append(String.format(java.util.Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %d |%n", r.getString("model"),
-          r.getDouble("auc"), r.getDouble("ndcg@5"), r.getDouble("recall@5"), r.getInteger("users")));
+    StringBuilder b = new StringBuilder("| model | objective | AUC | NDCG@5 | Recall@5 | users |\n"
+        + "|---|---|---|---|---|---|\n");
+    for (Object x : run.getJsonArray("results")) {
+      JsonObject r = (JsonObject) x;
+      JsonObject m = r.getJsonObject("metrics");
+      b.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f | %d |%n", r.getString("model"),
+          r.getString("objective"), m.getDouble("auc"), m.getDouble("ndcg@5"), m.getDouble("recall@5"),
+          r.getInteger("users")));
     }
     return b.toString();
   }

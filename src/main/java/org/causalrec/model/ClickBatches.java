@@ -11,8 +11,9 @@ import org.causalrec.data.Impressions;
 
 /**
  * The click model's examples and its objective (CAUSAL.md, "Debiased learning") for the training
- * loop: the impressions and, for dr, the unshown sample after them; the loss of naive, ips, snips
- * or dr (DR-JL, with its imputation network's step before each batch's).
+ * loop: the impressions and, for dr and mrdr, the unshown sample after them; the loss of naive, ips,
+ * snips, dr (DR-JL, with its imputation network's step before each batch's) or mrdr (the same, its
+ * imputation fitted with weights (1 - p)/p^2).
  */
 final class ClickBatches implements TrainingLoop.Batches {
 
@@ -40,7 +41,7 @@ final class ClickBatches implements TrainingLoop.Batches {
     this.imputer = imputer;
     this.objective = d.objective();
     int n = train.size();
-    this.rows = d.objective() == Objective.DR ? train.concat(d.unshown()) : train;
+    this.rows = d.objective().doublyRobust() ? train.concat(d.unshown()) : train;
     int m = rows.size();
     observed = new boolean[m];
     inverse = new float[m];
@@ -85,7 +86,7 @@ final class ClickBatches implements TrainingLoop.Batches {
       case NAIVE -> e.mean();
       case IPS -> e.mul(inv).sum().div((float) (e.getShape().get(0) * meanInverse));
       case SNIPS -> e.mul(inv).sum().div(inv.sum());
-      case DR -> {
+      case DR, MRDR -> {
         NDArray w = column(batch, r, k -> weight[k]);
         NDArray eHat = bce(logits, imputed);
         NDArray perPair = eHat.mul(w).add(obs.mul(e.sub(eHat)).mul(inv));
@@ -114,12 +115,13 @@ final class ClickBatches implements TrainingLoop.Batches {
   /**
    * DR-JL's imputation step on the batch's impressions: with the predictor fixed, fit the imputed
    * label g so that the imputed error bce(prediction, g) matches the observed bce(prediction, y),
-   * weighted by 1/p. Returns g for the predictor's step, detached.
+   * weighted by 1/p (dr) or (1 - p)/p^2 (mrdr). Returns g for the predictor's step, detached.
    */
   private NDArray imputationStep(NDList x, NDArray labels, NDArray obs, NDArray inv) {
     NDArray prediction = trainer.forward(x).singletonOrThrow().stopGradient();
     NDArray error = bce(prediction, labels);
-    NDArray weights = obs.mul(inv);
+    // dr weighs the imputation error by 1/p; mrdr by (1 - p)/p^2, the estimator's variance term
+    NDArray weights = objective == Objective.MRDR ? obs.mul(inv.square().sub(inv)) : obs.mul(inv);
     try (GradientCollector gc = imputer.newGradientCollector()) {
       NDArray g = Activation.sigmoid(imputer.forward(x).singletonOrThrow());
       NDArray gap = error.sub(bce(prediction, g));

@@ -85,7 +85,7 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
    * How the training impressions are weighed (CAUSAL.md, "Debiased learning"). The population is
    * every (session, item) pair; an impression's label is what the user did with it when shown.
    *
-   * @param objective naive (the mean loss over impressions), ips, snips or dr (DR-JL)
+   * @param objective naive (the mean loss over impressions), ips, snips, dr (DR-JL) or mrdr
    * @param propensity per training impression: the probability that it was shown (logged or learned)
    * @param minPropensity propensities are raised to at least this
    * @param unshown dr only: sampled pairs the sessions did not show (same vocabularies), or null
@@ -101,7 +101,7 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
       if (objective.debiased() && propensity == null) {
         throw new IllegalArgumentException(objective.wireName() + " needs the impressions' propensities");
       }
-      if (objective == Objective.DR && (unshown == null || unshownWeight == null
+      if (objective.doublyRobust() && (unshown == null || unshownWeight == null
           || unshownWeight.length != unshown.size())) {
         throw new IllegalArgumentException("dr needs a sample of unshown pairs and their weights");
       }
@@ -140,7 +140,7 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     ClickMlp mlp = new ClickMlp(newModel(NAME, items, surfaces, featureDim, p, device), items, surfaces,
         data.itemFeatures(), p);
     Debiasing debiasing = data.debiasing();
-    Model imputation = debiasing.objective() == Objective.DR
+    Model imputation = debiasing.objective().doublyRobust()
         ? newModel("click-imputation", items, surfaces, featureDim, p, device) : null;
     try (Trainer trainer = mlp.model.newTrainer(config(p, device));
         Trainer imputer = imputation == null ? null : imputation.newTrainer(config(p, device))) {

@@ -46,8 +46,8 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
    */
   public record Data(Interactions train, Objective objective, PairWeights inverse, ToDoubleFunction<CfModel> validate) {
     public Data {
-      if (objective == Objective.DR) {
-        throw new IllegalArgumentException("objective dr is defined for pointwise losses (the click model);"
+      if (objective.doublyRobust()) {
+        throw new IllegalArgumentException("objective " + objective.wireName() + " is defined for pointwise losses (the click model);"
             + " the Mult-VAE takes naive, ips or snips");
       }
       if (objective.debiased() && inverse == null) {

@@ -5,12 +5,13 @@ import java.util.Locale;
 /**
  * How a model weighs logged feedback (CAUSAL.md, "Debiased learning from MNAR feedback"): as it
  * was logged ({@code naive}), by inverse exposure propensity ({@code ips}), self-normalised
- * ({@code snips}), or doubly robust with a jointly learned imputation model ({@code dr}, DR-JL).
+ * ({@code snips}), doubly robust with a jointly learned imputation model ({@code dr}, DR-JL), or
+ * doubly robust with the imputation model fitted to minimise the estimator's variance ({@code mrdr}).
  */
 public enum Objective {
-  NAIVE, IPS, SNIPS, DR;
+  NAIVE, IPS, SNIPS, DR, MRDR;
 
-  /** The wire name: naive, ips, snips or dr. */
+  /** The wire name: naive, ips, snips, dr or mrdr. */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -26,11 +27,16 @@ public enum Objective {
         return o;
       }
     }
-    throw new IllegalArgumentException("unknown objective '" + s + "' (naive, ips, snips, dr)");
+    throw new IllegalArgumentException("unknown objective '" + s + "' (naive, ips, snips, dr, mrdr)");
   }
 
   /** Whether it needs exposure propensities. */
   public boolean debiased() {
     return this != NAIVE;
+  }
+
+  /** Whether it is doubly robust (dr or mrdr): it learns an imputation model over all pairs. */
+  public boolean doublyRobust() {
+    return this == DR || this == MRDR;
   }
 }

@@ -54,7 +54,7 @@ final class ClickMlpRecipe implements Recipe {
     ClickMlp.Debiasing debiasing = ClickMlp.Debiasing.NONE;
     if (objective.debiased()) {
       float[] prop = new CausalInputs(run).impressionPropensities(train);
-      Sessions.Unshown unshown = objective == Objective.DR ? Sessions.of(train).unshown(train, 10, 1) : null;
+      Sessions.Unshown unshown = objective.doublyRobust() ? Sessions.of(train).unshown(train, 10, 1) : null;
       debiasing = new ClickMlp.Debiasing(objective, prop, (float) run.config().causal().minPropensity(),
           unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
     }

@@ -40,9 +40,9 @@ final class MultVaeRecipe implements Recipe {
   @Override
   public JsonObject options(TrainingRequest request, Config config) {
     Objective o = Objectives.parse(request.objective(), config.causal().vaeObjective());
-    if (o == Objective.DR) {
+    if (o.doublyRobust()) {
       throw ApiException.badField("objective", "the Mult-VAE takes naive, ips or snips;"
-          + " dr (DR-JL) is defined for pointwise losses and applies to click-mlp");
+          + " dr (DR-JL) and mrdr are defined for pointwise losses and apply to click-mlp");
     }
     // a requested source is checked even where the objective does not use it: a misspelt one is a 400, not ignored
     String source = request.propensity() != null ? request.propensity() : config.causal().propensity();

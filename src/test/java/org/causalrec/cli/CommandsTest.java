@@ -8,7 +8,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.causalrec.App;
 import org.causalrec.PostgresExtension;
 import org.causalrec.TestDatabase;
@@ -30,6 +33,7 @@ class CommandsTest {
   Path dir;
 
   private String lastErr = "";
+  private String lastOut = "";
 
   private int run(String... args) {
     CommandLine cli = new CommandLine(new App());
@@ -38,11 +42,17 @@ class CommandsTest {
     java.io.PrintStream stdErr = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(captured, true));
+    java.io.PrintStream stdOut = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true));
     try {
       return cli.execute(onTestDatabase(args));
     } finally {
       System.setErr(stdErr);
+      System.setOut(stdOut);
       lastErr = err + captured.toString();
+      lastOut = out.toString();
+      stdOut.print(lastOut);
     }
   }
 
@@ -107,15 +117,37 @@ class CommandsTest {
       assertEquals(3, y1.size());
       assertEquals(1, y1.stream().filter(e -> "random".equals(e.surface())).count());
     }
-    // the random-exposure protocol produces the debiasing papers' columns on such data
+  }
+
+  @Test
+  void aSimulatedSelfSelectionWorldGoesThroughTheCoatImporterAndTheRandomExposureProtocol() throws Exception {
+    Path world = dir.resolve("self-selection");
+    assertEquals(0, run("simulate", "--self-selection", world.toString(), "--seed", "3"), () -> lastErr);
+    String data = dir.resolve("store").toString();
+    assertEquals(0, run("import", "--format", "coat", "--data-dir", data, world.toString()), () -> lastErr);
     Path results = dir.resolve("RESULTS.md");
-    assertEquals(0, run("evaluate", "--protocol", "random-exposure", "--epochs", "2", "--data-dir", data,
-        "--results", results.toString(), "--label", "coat fixture"), () -> lastErr);
-    String md = Files.readString(results);
-    assertTrue(md.contains("| model | AUC | NDCG@5 | Recall@5 | users |"), md);
-    for (String model : List.of("popularity", "mult-vae naive", "mult-vae ips", "mult-vae snips")) {
-      assertTrue(md.contains("| " + model + " |"), model + " in " + md);
+    assertEquals(0, run("evaluate", "--protocol", "random-exposure", "--epochs", "2", "--data-dir", data, "--json",
+        "--results", results.toString(), "--label", "self-selection"), () -> lastErr);
+    JsonObject r = new JsonObject(lastOut.strip());
+    assertEquals("random-exposure", r.getString("protocol"));
+    JsonObject d = r.getJsonObject("dataset");
+    assertEquals(290 * 24, d.getInteger("observed_pairs"), "Coat's shape: 24 chosen ratings per user");
+    assertEquals(290 * 16, d.getInteger("test_pairs") + d.getInteger("set_aside_pairs"), "16 random ones each");
+    assertTrue(d.getDouble("observed_positive_share") > d.getDouble("test_positive_share") + 0.1,
+        "users chose what they like: " + d.encode());
+    assertEquals("naive-bayes", r.getJsonObject("propensity").getString("source"));
+    Set<String> rows = new HashSet<>();
+    for (Object o : r.getJsonArray("results")) {
+      JsonObject row = (JsonObject) o;
+      rows.add(row.getString("model") + " " + row.getString("objective"));
     }
+    for (String model : List.of("mf", "mlp")) {
+      for (String objective : List.of("naive", "ips", "snips", "dr", "mrdr")) {
+        assertTrue(rows.contains(model + " " + objective), model + " " + objective + " in " + rows);
+      }
+    }
+    String md = Files.readString(results);
+    assertTrue(md.contains("| model | objective | AUC | NDCG@5 | Recall@5 | users |") && md.contains("| mf | dr |"), md);
   }
 
   @Test
