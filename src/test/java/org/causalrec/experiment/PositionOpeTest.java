@@ -156,6 +156,56 @@ class PositionOpeTest {
     return x.getDouble("low") <= truth && truth <= x.getDouble("high");
   }
 
+  /**
+   * A model version as the candidate: a stub whose scores rank i0 > i1 > ... (and the users' history
+   * item last), deterministically (item k at position k) or as a softmax at every position.
+   */
+  @Test
+  void aModelVersionIsEvaluatedAsARankingOrAsASoftmax() {
+    List<Event> events = new ArrayList<>(log(4000, 8, "ranker" + Impressions.PER_POSITION_SUFFIX, null, null));
+    for (int u = 0; u < 40; u++) { // every user has a history before the log, so the model scores them
+      events.add(new Event(null, null, "u" + u, "h", "click", null, START.minusSeconds(86_400), null, "search",
+          false, null, null));
+    }
+    org.causalrec.data.IdIndex modelItems = org.causalrec.data.IdIndex.of(List.of("h", "i0", "i1", "i2", "i3", "i4",
+        "i5"));
+    float[] scores = {-100, 3, 2.5f, 2, 1.5f, 1, 0.5f};
+    org.causalrec.model.CfModel stub = new org.causalrec.model.CfModel() {
+      @Override
+      public String kind() {
+        return "stub";
+      }
+
+      @Override
+      public float[][] score(org.causalrec.data.Interactions history, int from, int to) {
+        float[][] out = new float[to - from][];
+        java.util.Arrays.setAll(out, k -> scores.clone());
+        return out;
+      }
+    };
+    Impressions log = Impressions.of(events);
+    double[] theta = WORLD.examination();
+    double[] rel = WORLD.relevance();
+    double ranked = (rel[0] * theta[0] + rel[1] * theta[1] + rel[2] * theta[2]) / 3;
+    JsonObject top = OpeRun.run(log, stub, modelItems, "stub-1", new OpeRun.Settings(0, "click", 1e-4, 200, 1));
+    assertEquals("deterministic top-k", top.getJsonObject("policy").getString("ranking"));
+    assertTrue(covers(top.getJsonObject("estimates").getJsonObject("dr"), ranked), ranked + " " + top.encode());
+    assertTrue(covers(top.getJsonObject("estimates").getJsonObject("ips"), ranked), ranked + " " + top.encode());
+    double sum = 0;
+    double[] p = new double[scores.length];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = Math.exp(scores[i] / 0.5);
+      sum += p[i];
+    }
+    double softmax = 0;
+    for (int i = 0; i < 6; i++) {
+      softmax += p[i + 1] / sum * rel[i] * (theta[0] + theta[1] + theta[2]) / 3;
+    }
+    JsonObject soft = OpeRun.run(log, stub, modelItems, "stub-1", new OpeRun.Settings(0.5, "click", 1e-4, 200, 1));
+    assertEquals("softmax at every position", soft.getJsonObject("policy").getString("ranking"));
+    assertTrue(covers(soft.getJsonObject("estimates").getJsonObject("dr"), softmax), softmax + " " + soft.encode());
+  }
+
   @Test
   void clicksAreRefusedOnALogWithOnlySlateLevelPropensities() {
     List<Event> slateLevel = log(50, 1, "simulator", null, null);
