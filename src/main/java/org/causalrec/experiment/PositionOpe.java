@@ -88,8 +88,8 @@ final class PositionOpe {
       throw new IllegalArgumentException(reward.equals("click")
           ? "reward click depends on the position an item is shown at, so its off-policy estimate needs the"
               + " probability of the (item, position) action; the log's " + slate + " impressions carry only"
-              + " slate-level propensities (the probability that the item was anywhere in the slate), and dividing"
-              + " by those inflates the weights by about the slate size. Log per-position propensities"
+              + " slate-level propensities (the probability that the item was anywhere in the slate), which is not"
+              + " the probability of showing it at the position it was clicked at. Log per-position propensities"
               + " (context.model_version ending in " + Impressions.PER_POSITION_SUFFIX + ", as import --format"
               + " obd does), or evaluate a model version with --reward conversion"
           : "a per-position policy needs per-position propensities; the log's " + slate + " impressions carry"
