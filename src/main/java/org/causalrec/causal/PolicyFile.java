@@ -6,11 +6,9 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A candidate policy read from a CSV file, for off-policy evaluation: the header
@@ -96,13 +94,6 @@ public record PolicyFile(boolean perUser, Map<String, Map<Integer, Map<String, D
   public Map<String, Double> at(String user, int position) {
     Map<Integer, Map<String, Double>> positions = table.get(perUser ? user : "");
     return positions == null ? null : positions.get(position);
-  }
-
-  /** Every item the file names. */
-  public Set<String> items() {
-    Set<String> out = new LinkedHashSet<>();
-    table.values().forEach(ps -> ps.values().forEach(m -> out.addAll(m.keySet())));
-    return out;
   }
 
   private static String nonEmpty(String v, String name, long lineNo, String field) {

@@ -29,7 +29,6 @@ class PolicyFileTest {
     assertEquals(Map.of("a", 0.75, "b", 0.25), free.at("anyone", 1));
     assertEquals(Map.of("b", 1.0), free.at("someone else", 2));
     assertNull(free.at("anyone", 3));
-    assertEquals(java.util.Set.of("a", "b"), free.items());
     PolicyFile perUser = read("user_id,item_id,position,probability\nu1,a,1,1\nu2,b,1,0.5\nu2,c,1,0.5\n");
     assertTrue(perUser.perUser());
     assertEquals(Map.of("a", 1.0), perUser.at("u1", 1));
