@@ -15,11 +15,12 @@ import java.util.SplittableRandom;
  * correction only where w <= tau, the reward model alone elsewhere) and DR with optimistic
  * shrinkage (Su et al. 2020: w -> lambda w / (w^2 + lambda)). tau and lambda are each picked from a
  * fixed grid by the smallest estimated mean squared error: the squared distance to the DR estimate
- * (the unbiased reference) plus the estimate's variance. Every estimate comes with a bootstrap 95 %
- * interval that resamples clusters (sessions or users: the records of one cluster are not
- * independent) and, given a {@link Refit}, fits the reward model again on each resample (a reward
- * model fitted on the log varies with it: held fixed, DM's interval would be far too narrow), plus the effective sample size, the largest weight and how many logged
- * propensities were clipped. Pure functions of the logged records; the action may be anything the
+ * (the unbiased reference) plus the estimate's bootstrap variance. Every estimate comes with a
+ * bootstrap 95 % interval that resamples clusters (sessions or users: the records of one cluster
+ * are not independent) and, given a {@link Refit}, fits the reward model again on each resample
+ * (a reward model fitted on the log varies with it: held fixed, DM's interval would be far too
+ * narrow), plus the effective sample size, the largest weight and how many logged propensities
+ * were clipped. Pure functions of the logged records; the action may be anything the
  * caller's propensities are of (an item, or an item at a position).
  */
 public final class OffPolicy {
@@ -133,17 +134,10 @@ public final class OffPolicy {
       maxW = Math.max(maxW, w[k]);
     }
     int c = clusters.size();
-    double[] dr = new double[n];
-    for (int k = 0; k < n; k++) {
-      dr[k] = qt[k] + w[k] * (r[k] - ql[k]);
-    }
-    double drValue = mean(dr);
-    double tau = tune(TAUS, t -> switchTerms(w, r, ql, qt, t), drValue, cluster, c);
-    double lambda = tune(LAMBDAS, l -> shrunkTerms(w, r, ql, qt, l), drValue, cluster, c);
     int[] counts = new int[n];
     Arrays.fill(counts, 1);
-    double[] point = estimates(w, r, ql, qt, counts, tau, lambda);
-    double[][] boot = new double[ESTIMATORS.size()][resamples];
+    double[] point = estimates(w, r, ql, qt, counts);
+    double[][] boot = new double[point.length][resamples];
     SplittableRandom rng = new SplittableRandom(seed);
     int[] draws = new int[c];
     for (int b = 0; b < resamples; b++) {
@@ -155,10 +149,19 @@ public final class OffPolicy {
         counts[k] = draws[cluster[k]];
       }
       double[][] q = refit == null ? new double[][] {ql, qt} : refit.apply(counts);
-      double[] e = estimates(w, r, q[0], q[1], counts, tau, lambda);
+      double[] e = estimates(w, r, q[0], q[1], counts);
       for (int j = 0; j < e.length; j++) {
         boot[j][b] = e[j];
       }
+    }
+    int tau = tune(point, boot, 4, TAUS.length);
+    int lambda = tune(point, boot, 4 + TAUS.length, LAMBDAS.length);
+    int[] chosen = {0, 1, 2, 3, tau, lambda};
+    double[] reported = new double[chosen.length];
+    double[][] reportedBoot = new double[chosen.length][];
+    for (int j = 0; j < chosen.length; j++) {
+      reported[j] = point[chosen[j]];
+      reportedBoot[j] = boot[chosen[j]];
     }
     double ess = effectiveSampleSize(w);
     List<String> warnings = new ArrayList<>();
@@ -170,9 +173,9 @@ public final class OffPolicy {
       warnings.add(clipped + " logged propensities were below " + minPropensity + " and were clipped (biased toward 0)");
     }
     Map<String, Double> tuning = new LinkedHashMap<>();
-    tuning.put("switch_tau", tau);
-    tuning.put("dr_os_lambda", lambda);
-    return new Report(n, ess, maxW, clipped, withIntervals(ESTIMATORS, point, boot), tuning, warnings);
+    tuning.put("switch_tau", TAUS[tau - 4]);
+    tuning.put("dr_os_lambda", LAMBDAS[lambda - 4 - TAUS.length]);
+    return new Report(n, ess, maxW, clipped, withIntervals(ESTIMATORS, reported, reportedBoot), tuning, warnings);
   }
 
   /** (sum w)^2 / sum w^2, 0 when every weight is 0. */
@@ -186,75 +189,76 @@ public final class OffPolicy {
     return sw2 == 0 ? 0 : sw * sw / sw2;
   }
 
-  /** Per record: q target + w 1{w <= tau} (r - q logged). */
-  static double[] switchTerms(double[] w, double[] r, double[] ql, double[] qt, double tau) {
-    double[] t = new double[w.length];
-    for (int k = 0; k < w.length; k++) {
-      t[k] = qt[k] + (w[k] <= tau ? w[k] * (r[k] - ql[k]) : 0);
-    }
-    return t;
+  /** The weight switch-DR gives a record's correction: w where w <= tau, else 0. */
+  static double switched(double w, double tau) {
+    return w <= tau ? w : 0;
   }
 
-  /** Per record: q target + lambda w / (w^2 + lambda) (r - q logged); lambda infinite is plain DR. */
-  static double[] shrunkTerms(double[] w, double[] r, double[] ql, double[] qt, double lambda) {
-    double[] t = new double[w.length];
-    for (int k = 0; k < w.length; k++) {
-      double s = Double.isInfinite(lambda) ? w[k] : lambda * w[k] / (w[k] * w[k] + lambda);
-      t[k] = qt[k] + s * (r[k] - ql[k]);
-    }
-    return t;
+  /** The weight DR-OS gives a record's correction: lambda w / (w^2 + lambda); lambda infinite is plain DR. */
+  static double shrunk(double w, double lambda) {
+    return Double.isInfinite(lambda) ? w : lambda * w / (w * w + lambda);
   }
 
   /**
-   * The grid value whose per-record terms have the smallest estimated mean squared error: the
-   * squared distance of their mean to {@code reference} plus the mean's cluster-robust variance.
+   * Of the {@code size} estimates from index {@code from} on (one per grid value), the index of the
+   * one with the smallest estimated mean squared error: its squared distance to DR (index 3, the
+   * unbiased reference) plus its bootstrap variance, which includes the reward model's refitting.
    */
-  static double tune(double[] grid, java.util.function.DoubleFunction<double[]> terms, double reference,
-      int[] cluster, int clusters) {
-    double best = grid[grid.length - 1];
+  static int tune(double[] point, double[][] boot, int from, int size) {
+    int best = from + size - 1;
     double bestMse = Double.POSITIVE_INFINITY;
-    for (double g : grid) {
-      double[] t = terms.apply(g);
-      double v = mean(t);
-      double[] dev = new double[clusters];
-      for (int k = 0; k < t.length; k++) {
-        dev[cluster[k]] += t[k] - v;
-      }
-      double var = 0;
-      for (double d : dev) {
-        var += d * d;
-      }
-      double mse = (v - reference) * (v - reference) + var / ((double) t.length * t.length);
+    for (int j = from; j < from + size; j++) {
+      double bias = point[j] - point[3];
+      double mse = bias * bias + variance(boot[j]);
       if (mse < bestMse) {
         bestMse = mse;
-        best = g;
+        best = j;
       }
     }
     return best;
   }
 
-  /** The six estimates with record k counted {@code counts[k]} times, switch-DR at {@code tau}, DR-OS at {@code lambda}. */
-  private static double[] estimates(double[] w, double[] r, double[] ql, double[] qt, int[] counts, double tau,
-      double lambda) {
+  private static double variance(double[] v) {
+    double m = mean(v);
+    double s = 0;
+    for (double x : v) {
+      s += (x - m) * (x - m);
+    }
+    return v.length < 2 ? 0 : s / (v.length - 1);
+  }
+
+  /**
+   * ips, snips, dm, dr, then switch-DR at each of {@link #TAUS} and DR-OS at each of
+   * {@link #LAMBDAS}, with record k counted {@code counts[k]} times.
+   */
+  private static double[] estimates(double[] w, double[] r, double[] ql, double[] qt, int[] counts) {
     double rows = 0;
-    double[] sum = new double[6]; // w r, w, q target, dr, switch-dr, dr-os
+    double[] sum = new double[4 + TAUS.length + LAMBDAS.length]; // w r, w, q target, dr, switch-dr..., dr-os...
     for (int k = 0; k < w.length; k++) {
       int c = counts[k];
       if (c == 0) {
         continue;
       }
       double residual = r[k] - ql[k];
-      double shrunk = Double.isInfinite(lambda) ? w[k] : lambda * w[k] / (w[k] * w[k] + lambda);
       rows += c;
       sum[0] += c * w[k] * r[k];
       sum[1] += c * w[k];
       sum[2] += c * qt[k];
       sum[3] += c * (qt[k] + w[k] * residual);
-      sum[4] += c * (qt[k] + (w[k] <= tau ? w[k] * residual : 0));
-      sum[5] += c * (qt[k] + shrunk * residual);
+      for (int j = 0; j < TAUS.length; j++) {
+        sum[4 + j] += c * (qt[k] + switched(w[k], TAUS[j]) * residual);
+      }
+      for (int j = 0; j < LAMBDAS.length; j++) {
+        sum[4 + TAUS.length + j] += c * (qt[k] + shrunk(w[k], LAMBDAS[j]) * residual);
+      }
     }
-    return new double[] {sum[0] / rows, sum[1] == 0 ? 0 : sum[0] / sum[1], sum[2] / rows, sum[3] / rows,
-        sum[4] / rows, sum[5] / rows};
+    double[] out = new double[sum.length];
+    out[0] = sum[0] / rows;
+    out[1] = sum[1] == 0 ? 0 : sum[0] / sum[1];
+    for (int j = 2; j < sum.length; j++) {
+      out[j] = sum[j] / rows;
+    }
+    return out;
   }
 
   /** The mean of the values. */

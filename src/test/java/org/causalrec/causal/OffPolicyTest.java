@@ -104,18 +104,12 @@ class OffPolicyTest {
 
   @Test
   void switchAndShrinkageChangeOnlyTheCorrectionOfLargeWeights() {
-    double[] w = {0.5, 3, 20};
-    double[] r = {1, 0, 1};
-    double[] ql = {0.5, 0.5, 0.5};
-    double[] qt = {0.4, 0.4, 0.4};
-    double[] sw = OffPolicy.switchTerms(w, r, ql, qt, 5);
-    assertEquals(0.4 + 0.5 * 0.5, sw[0], 1e-12);
-    assertEquals(0.4 - 3 * 0.5, sw[1], 1e-12);
-    assertEquals(0.4, sw[2], 1e-12, "w above tau: the reward model alone");
-    double[] os = OffPolicy.shrunkTerms(w, r, ql, qt, 10);
-    assertEquals(0.4 + 10 * 20 / (400.0 + 10) * 0.5, os[2], 1e-12);
-    double[] plain = OffPolicy.shrunkTerms(w, r, ql, qt, Double.POSITIVE_INFINITY);
-    assertEquals(0.4 + 20 * 0.5, plain[2], 1e-12);
+    assertEquals(3.0, OffPolicy.switched(3, 5), 1e-12);
+    assertEquals(0.0, OffPolicy.switched(20, 5), 1e-12, "w above tau: the reward model alone");
+    assertEquals(10 * 20 / (400.0 + 10), OffPolicy.shrunk(20, 10), 1e-12);
+    assertEquals(0.5 * 1e6 / (0.25 + 1e6), OffPolicy.shrunk(0.5, 1e6), 1e-12);
+    assertEquals(0.5, OffPolicy.shrunk(0.5, 1e6), 1e-6, "small weights barely change");
+    assertEquals(20.0, OffPolicy.shrunk(20, Double.POSITIVE_INFINITY), 1e-12);
   }
 
   /** A candidate that favours an action the logger almost never takes: the tuned estimators trade a little bias for variance. */
