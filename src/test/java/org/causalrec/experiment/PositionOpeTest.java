@@ -214,6 +214,31 @@ class PositionOpeTest {
   }
 
   @Test
+  void aPerUserFileGivingEveryUserTheSamePolicyEstimatesTheSameAsTheContextFreeOne() {
+    double[][] m = WORLD.marginals(CANDIDATE);
+    StringBuilder csv = new StringBuilder("user_id,item_id,position,probability\n");
+    for (int u = 0; u < 40; u++) {
+      for (int i = 0; i < WORLD.items(); i++) {
+        for (int p = 0; p < WORLD.positions(); p++) {
+          csv.append(String.format(Locale.ROOT, "u%d,i%d,%d,%.17g%n", u, i, p + 1, m[i][p]));
+        }
+      }
+    }
+    List<Event> events = log(300, 4, "ranker" + Impressions.PER_POSITION_SUFFIX, null, null);
+    OpeRun.Settings settings = new OpeRun.Settings(1.0, "click", 1e-4, 100, 1);
+    PolicyFile perUser = PolicyFile.read(new BufferedReader(new StringReader(csv.toString())), "users.csv");
+    JsonObject a = OpeRun.run(Impressions.of(events), perUser, "users.csv", settings);
+    JsonObject b = OpeRun.run(Impressions.of(events), candidateFile(), "candidate.csv", settings);
+    assertEquals("per-user", a.getJsonObject("policy").getString("form"));
+    assertEquals(b.getJsonObject("estimates"), a.getJsonObject("estimates"));
+    PolicyFile fewer = PolicyFile.read(new BufferedReader(new StringReader(csv.toString().replaceAll("(?m)^u7,.*\n",
+        ""))), "fewer.csv");
+    String refusal = assertThrows(IllegalArgumentException.class, () -> OpeRun.run(Impressions.of(events), fewer,
+        "fewer.csv", settings)).getMessage();
+    assertTrue(refusal.contains("no probabilities for user u7"), refusal);
+  }
+
+  @Test
   void aPolicyFileMissingALoggedPositionIsRefused() {
     List<Event> events = log(20, 1, "ranker" + Impressions.PER_POSITION_SUFFIX, null, null);
     PolicyFile two = PolicyFile.read(new BufferedReader(new StringReader(
