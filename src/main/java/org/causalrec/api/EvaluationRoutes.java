@@ -60,8 +60,9 @@ final class EvaluationRoutes {
     }
     String policy = Bodies.string(o, "policy");
     Object t = o.getValue("temperature", 1.0);
-    if (!(t instanceof Number tn) || !(tn.doubleValue() > 0 && tn.doubleValue() <= 1_000)) {
-      throw Params.invalid("temperature", "temperature must be a number in (0, 1000]");
+    if (!(t instanceof Number tn) || !(tn.doubleValue() >= 0 && tn.doubleValue() <= 1_000)) {
+      throw Params.invalid("temperature", "temperature must be a number in [0, 1000] (0: a deterministic ranking,"
+          + " which needs per-position propensities)");
     }
     String reward = o.getValue("reward", "conversion") instanceof String r ? r : "";
     if (!reward.equals("conversion") && !reward.equals("click")) {

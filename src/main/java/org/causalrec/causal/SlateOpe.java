@@ -8,11 +8,12 @@ import java.util.SplittableRandom;
 /**
  * Off-policy value of a slate policy from logged slates (CAUSAL.md, "Off-policy evaluation"),
  * item-wise: each shown item is an action whose reward (its conversion) does not depend on the
- * rest of the slate, so with inclusion probabilities e_b (logging) and e_e (candidate) the value
- * per session V = E[sum_i e_e(i) y(i)] is estimated by IPS sum_{i shown} (e_e / e_b) r_i, SNIPS
- * (the weighted mean reward times the candidate's expected slate size), DM sum_i e_e(i) q(i)
- * over every item, and DR = DM + sum_{i shown} (e_e / e_b)(r_i - q_i). Intervals bootstrap
- * sessions.
+ * rest of the slate nor on the item's position in it (so never for clicks, which do: those need
+ * per-position propensities and {@link OffPolicy} with (item, position) as the action), so
+ * with inclusion probabilities e_b (logging) and e_e (candidate) the value per session
+ * V = E[sum_i e_e(i) y(i)] is estimated by IPS sum_{i shown} (e_e / e_b) r_i, SNIPS (the weighted
+ * mean reward times the candidate's expected slate size), DM sum_i e_e(i) q(i) over every item,
+ * and DR = DM + sum_{i shown} (e_e / e_b)(r_i - q_i). Intervals bootstrap sessions.
  */
 public final class SlateOpe {
 
@@ -94,7 +95,7 @@ public final class SlateOpe {
         boot[k][b] = e[k];
       }
     }
-    List<OffPolicy.Estimate> out = OffPolicy.withIntervals(point, boot);
+    List<OffPolicy.Estimate> out = OffPolicy.withIntervals(List.of("ips", "snips", "dm", "dr"), point, boot);
     double ess = sw2 == 0 ? 0 : sw * sw / sw2;
     List<String> warnings = new ArrayList<>();
     if (ess < OffPolicy.LOW_ESS_SHARE * actions) {
@@ -105,7 +106,7 @@ public final class SlateOpe {
     if (clipped > 0) {
       warnings.add(clipped + " logged propensities were below " + minPropensity + " and were clipped");
     }
-    return new OffPolicy.Report(n, ess, maxW, clipped, out, warnings);
+    return new OffPolicy.Report(n, ess, maxW, clipped, out, java.util.Map.of(), warnings);
   }
 
   private static double[] estimates(double[] ips, double[] weight, double[] dm, double[] dr, double[] size,

@@ -109,16 +109,23 @@ public final class EvaluateCommand implements Callable<Integer> {
           + " scored (default ${DEFAULT-VALUE})")
   double setAside;
 
-  @Option(names = "--ope", description = "off-policy evaluation of a Mult-VAE version (--policy) from the logged impressions")
+  @Option(names = "--ope", description = "off-policy evaluation from the logged impressions of a Mult-VAE version"
+      + " (--policy) or a policy file (--policy-file)")
   boolean ope;
 
   @Option(names = "--policy", description = "--ope: the Mult-VAE version to evaluate (default: the newest ready one)")
   String policy;
 
-  @Option(names = "--temperature", defaultValue = "1.0", description = "--ope: softmax temperature of the candidate (default ${DEFAULT-VALUE})")
+  @Option(names = "--policy-file", description = "--ope: CSV policy to evaluate, header item_id,position,probability"
+      + " or user_id,item_id,position,probability (positions from 1; each position's probabilities sum to 1)")
+  Path policyFile;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "--ope --policy: softmax temperature of the"
+      + " candidate; 0 ranks deterministically, item k at position k (default ${DEFAULT-VALUE})")
   double temperature;
 
-  @Option(names = "--reward", defaultValue = "conversion", description = "--ope: conversion or click (default ${DEFAULT-VALUE})")
+  @Option(names = "--reward", defaultValue = "conversion", description = "--ope: conversion or click; click needs"
+      + " per-position propensities (default ${DEFAULT-VALUE})")
   String reward;
 
   @Option(names = "--cold-start", description = "measure cold start from item text on simulated worlds: a share of"
@@ -199,15 +206,27 @@ public final class EvaluateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int offPolicy(Config config) {
+  private int offPolicy(Config config) throws IOException {
+    if (policy != null && policyFile != null) {
+      throw new IllegalArgumentException("--policy and --policy-file: give one candidate");
+    }
+    org.causalrec.experiment.OpeRun.Settings settings = new org.causalrec.experiment.OpeRun.Settings(temperature,
+        reward, 1e-4, 200, seed);
+    org.causalrec.causal.PolicyFile table = null;
+    if (policyFile != null) {
+      try (java.io.BufferedReader in = Files.newBufferedReader(policyFile)) {
+        table = org.causalrec.causal.PolicyFile.read(in, policyFile.toString());
+      }
+    }
     Devices.Choice device = Devices.choose(config.device());
     try (StoreHandle store = StoreHandle.open(config)) {
       Evaluations evaluations = new Evaluations(store.vertx(), new EventRepository(store.pool()),
           new org.causalrec.store.ModelRepository(store.pool()), config, device.device());
       try {
-        io.vertx.core.json.JsonObject r = evaluations.offPolicy(policy,
-            new org.causalrec.experiment.OpeRun.Settings(temperature, reward, 1e-4, 200, seed)).await();
-        System.out.println(json ? r.encode() : r.encodePrettily());
+        io.vertx.core.json.JsonObject r = (table != null
+            ? evaluations.offPolicy(table, policyFile.toString(), settings)
+            : evaluations.offPolicy(policy, settings)).await();
+        System.out.print(json ? r.encode() + "\n" : org.causalrec.experiment.OpeRun.table(r));
       } finally {
         evaluations.close().await();
       }

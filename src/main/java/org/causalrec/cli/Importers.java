@@ -92,7 +92,9 @@ final class Importers {
    * Open Bandit Dataset (Saito et al., NeurIPS 2021 datasets track) CSV, read by its header: one
    * impression per row (item_id, position from 1, propensity_score of the logging policy, click),
    * stored as an impression with its position (from 0), propensity and {@code recommended = true},
-   * followed by a click when click = 1. OBD users are anonymous: the user is the tuple of its
+   * followed by a click when click = 1. OBD's propensity_score is P(item at that position), so the
+   * logging policy's version is {@code obd-<tag>@position}: the suffix marks per-position
+   * propensities ({@link org.causalrec.data.Impressions#PER_POSITION_SUFFIX}). OBD users are anonymous: the user is the tuple of its
    * user_feature_* columns ({@code obd-} and a name-based UUID of them). {@code random}: the file
    * is the uniformly random policy's log (surface "random").
    */
@@ -130,7 +132,8 @@ final class Importers {
       Instant ts = obdTime(f[cols.get("timestamp")].trim());
       String id = "obd-" + tag + "-" + lineNo;
       JsonObject ctx = new JsonObject().put("position", Math.max(0, position)).put("surface", surface)
-          .put("recommended", true).put("propensity", propensity).put("model_version", "obd-" + tag);
+          .put("recommended", true).put("propensity", propensity).put("model_version",
+          "obd-" + tag + org.causalrec.data.Impressions.PER_POSITION_SUFFIX);
       List<JsonObject> out = new ArrayList<>(2);
       out.add(new JsonObject().put("event_id", id).put("user_id", user).put("item_id", item).put("type", "impression")
           .put("timestamp", ts.toString()).put("context", ctx));

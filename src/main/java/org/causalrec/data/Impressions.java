@@ -25,6 +25,8 @@ import org.causalrec.store.EventRepository;
  * @param clicked label per impression
  * @param converted per impression: a purchase of the item followed within {@link #CLICK_WINDOW}
  * @param propensity per impression: the logged propensity of showing it, NaN when not logged
+ * @param perPosition per impression: whether its propensity is P(this item at this position) rather
+ *     than P(this item anywhere in the slate); see {@link #PER_POSITION_SUFFIX}
  * @param history per user: positive items (clicks, carts, purchases) in time order
  * @param historyTime per user: the epoch second of each {@code history} entry
  * @param purchases per user: purchased items in time order (recommended or not)
@@ -32,10 +34,18 @@ import org.causalrec.store.EventRepository;
  */
 public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] user, int[] item, int[] position,
     int[] surface, int[] hour, long[] time, boolean[] clicked, boolean[] converted, float[] propensity,
-    int[][] history, long[][] historyTime, int[][] purchases, long[][] purchaseTime) {
+    boolean[] perPosition, int[][] history, long[][] historyTime, int[][] purchases, long[][] purchaseTime) {
 
   /** A click counts for an impression when it follows it within this window. */
   public static final Duration CLICK_WINDOW = Duration.ofMinutes(30);
+
+  /**
+   * An impression's propensity is per position (the probability that the logging policy put this
+   * item at this position, as the Open Bandit Dataset logs it) when the logging policy's version
+   * in its {@code context.model_version} ends with this suffix; otherwise it is the probability
+   * that the item was in the slate at all (as the simulator logs it).
+   */
+  public static final String PER_POSITION_SUFFIX = "@position";
 
   /** Number of impressions. */
   public int size() {
@@ -61,7 +71,8 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     private final IdIndex users = new IdIndex();
     private final IdIndex items = new IdIndex();
     private final IdIndex surfaces = new IdIndex();
-    private final List<long[]> imps = new ArrayList<>(); // user, item, position, surface, epochSecond, propensity bits
+    // user, item, position, surface, epochSecond, propensity bits, per-position propensity
+    private final List<long[]> imps = new ArrayList<>();
     private final Map<Long, List<Long>> clicks = new HashMap<>();
     private final Map<Long, List<Long>> buys = new HashMap<>();
     private final Map<Integer, List<long[]>> positives = new HashMap<>(); // user -> (epochSecond, item)
@@ -79,7 +90,8 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       switch (e.type()) {
         case "impression" -> imps.add(new long[] {u, i, e.position() == null ? -1 : e.position(),
             surfaces.add(e.surface() == null ? "" : e.surface()), t,
-            Float.floatToIntBits(e.propensity() == null ? Float.NaN : e.propensity().floatValue())});
+            Float.floatToIntBits(e.propensity() == null ? Float.NaN : e.propensity().floatValue()),
+            e.modelVersion() != null && e.modelVersion().endsWith(PER_POSITION_SUFFIX) ? 1 : 0});
         case "click", "purchase", "add_to_cart" -> {
           clicks.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
           positives.computeIfAbsent(u, k -> new ArrayList<>()).add(new long[] {t, i});
@@ -114,11 +126,12 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     // Label each impression, then renumber users, items and surfaces in id order and sort the
     // impressions by (time, user, item): the result does not depend on the order events arrived in.
     long window = CLICK_WINDOW.getSeconds();
-    List<long[]> labelled = new ArrayList<>(imps.size()); // user, item, position, surface, time, clicked, bought, p
+    // user, item, position, surface, time, clicked, bought, p, per-position p
+    List<long[]> labelled = new ArrayList<>(imps.size());
     for (long[] r : imps) {
       long key = (r[0] << 32) | r[1];
       labelled.add(new long[] {r[0], r[1], r[2], r[3], r[4], within(clicks.get(key), r[4], window) ? 1 : 0,
-          within(buys.get(key), r[4], window) ? 1 : 0, r[5]});
+          within(buys.get(key), r[4], window) ? 1 : 0, r[5], r[6]});
     }
     int[] userMap = Feedback.sortedRemap(users);
     int[] itemMap = Feedback.sortedRemap(items);
@@ -139,6 +152,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     boolean[] clicked = new boolean[n];
     boolean[] converted = new boolean[n];
     float[] propensity = new float[n];
+    boolean[] perPosition = new boolean[n];
     long[] time = new long[n];
     for (int k = 0; k < n; k++) {
       long[] r = labelled.get(k);
@@ -151,6 +165,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       clicked[k] = r[5] == 1;
       converted[k] = r[6] == 1;
       propensity[k] = Float.intBitsToFloat((int) r[7]);
+      perPosition[k] = r[8] == 1;
     }
     int[][] history = new int[users.size()][];
     long[][] historyTime = new long[users.size()][];
@@ -164,7 +179,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     IdIndex sortedItems = IdIndex.of(items.ids().stream().sorted().toList());
     IdIndex sortedSurfaces = IdIndex.of(surfaces.ids().stream().sorted().toList());
     return new Impressions(sortedUsers, sortedItems, sortedSurfaces, user, item, position, surface, hour, time,
-        clicked, converted, propensity, history, historyTime, purchases, purchaseTime);
+        clicked, converted, propensity, perPosition, history, historyTime, purchases, purchaseTime);
   }
 
   /** One user's (epochSecond, item) list in time order (ties by item id, so arrival order does not matter). */
@@ -209,6 +224,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
     boolean[] c = new boolean[n];
     boolean[] b = new boolean[n];
     float[] e = new float[n];
+    boolean[] pp = new boolean[n];
     for (int k = 0; k < n; k++) {
       int r = rows[k];
       u[k] = user[r];
@@ -220,8 +236,9 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
       c[k] = clicked[r];
       b[k] = converted[r];
       e[k] = propensity[r];
+      pp[k] = perPosition[r];
     }
-    return new Impressions(users, items, surfaces, u, i, p, s, h, t, c, b, e, history, historyTime, purchases,
+    return new Impressions(users, items, surfaces, u, i, p, s, h, t, c, b, e, pp, history, historyTime, purchases,
         purchaseTime);
   }
 
@@ -236,7 +253,7 @@ public record Impressions(IdIndex users, IdIndex items, IdIndex surfaces, int[] 
         join(position, other.position), join(surface, other.surface), join(hour, other.hour),
         java.util.stream.LongStream.concat(Arrays.stream(time), Arrays.stream(other.time)).toArray(),
         joinBool(clicked, other.clicked, n, m), joinBool(converted, other.converted, n, m),
-        joinFloat(propensity, other.propensity), history, historyTime, purchases, purchaseTime);
+        joinFloat(propensity, other.propensity), joinBool(perPosition, other.perPosition, n, m), history, historyTime, purchases, purchaseTime);
   }
 
   private static int[] join(int[] a, int[] b) {

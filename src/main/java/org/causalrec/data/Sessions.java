@@ -124,7 +124,7 @@ public record Sessions(int[] sessionOf, int[] user, long[] start, long[] end, in
     Arrays.fill(nan, Float.NaN);
     Impressions pairs = new Impressions(log.users(), log.items(), log.surfaces(), Arrays.copyOf(u, n),
         Arrays.copyOf(it, n), Arrays.copyOf(pos, n), Arrays.copyOf(surf, n), Arrays.copyOf(hr, n),
-        Arrays.copyOf(t, n), new boolean[n], new boolean[n], nan, log.history(), log.historyTime(),
+        Arrays.copyOf(t, n), new boolean[n], new boolean[n], nan, new boolean[n], log.history(), log.historyTime(),
         log.purchases(), log.purchaseTime());
     return new Unshown(pairs, Arrays.copyOf(w, n));
   }

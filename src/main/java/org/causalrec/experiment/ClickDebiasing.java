@@ -57,6 +57,6 @@ final class ClickDebiasing {
       is[i] = i;
     }
     return new Impressions(log.users(), log.items(), log.surfaces(), us, is, zeros, surfaces, new int[n], time,
-        new boolean[n], new boolean[n], nan, log.history(), log.historyTime(), log.purchases(), log.purchaseTime());
+        new boolean[n], new boolean[n], nan, new boolean[n], log.history(), log.historyTime(), log.purchases(), log.purchaseTime());
   }
 }

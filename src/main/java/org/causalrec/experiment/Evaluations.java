@@ -80,7 +80,7 @@ public final class Evaluations {
   /**
    * Off-policy evaluation of a registered Mult-VAE version ({@code policy}; null: the newest ready
    * one) from the logged impressions; completes with {@link OpeRun}'s report. 404 for an unknown
-   * version, 400 when no session carries propensities.
+   * version, 400 when the log carries no propensities the candidate can be weighed with.
    */
   public Future<JsonObject> offPolicy(String policy, OpeRun.Settings settings) {
     return registry.ready(MultVae.KIND.name()).compose(rows -> {
@@ -101,6 +101,22 @@ public final class Evaluations {
           throw ApiException.badRequest("no_propensities", "policy", e.getMessage());
         }
       });
+    });
+  }
+
+  /**
+   * Off-policy evaluation of the policy file {@code policy} (read from {@code name}) from the logged
+   * impressions; completes with {@link OpeRun}'s report, or fails with a 400 saying why the log
+   * cannot weigh it (no per-position propensities, a position or user the file does not cover).
+   */
+  public Future<JsonObject> offPolicy(org.causalrec.causal.PolicyFile policy, String name, OpeRun.Settings settings) {
+    return worker.executeBlocking(() -> {
+      Impressions log = Impressions.load(events);
+      try {
+        return OpeRun.run(log, policy, name, settings);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("not_evaluable", "policy_file", e.getMessage());
+      }
     });
   }
 

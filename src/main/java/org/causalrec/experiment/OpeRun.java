@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.causalrec.causal.OffPolicy;
+import org.causalrec.causal.PolicyFile;
 import org.causalrec.causal.SlateOpe;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
@@ -14,12 +16,16 @@ import org.causalrec.data.Sessions;
 import org.causalrec.model.CfModel;
 
 /**
- * Off-policy evaluation of a candidate model from the logged impressions (CAUSAL.md): the
- * candidate is a softmax over the model's fold-in scores of each user's history before the
- * session, at a temperature, drawn as many times as a logged session shows items; its value is
- * the expected reward (conversions or clicks) per session, estimated by IPS, SNIPS, DM and DR
- * over the sessions whose impressions all carry the logging policy's propensity. The reward model
- * of DM and DR is each item's smoothed reward rate when shown.
+ * Off-policy evaluation of a candidate policy from the logged impressions (CAUSAL.md). Where the
+ * impressions carry per-position propensities (see {@link Impressions#PER_POSITION_SUFFIX}) the
+ * action is (item, position) and {@link PositionOpe} estimates the candidate's reward per
+ * impression; the candidate is a policy file or a model version ({@link OpeCandidates}). Where
+ * they carry only slate-level propensities (the simulator's), only a position-independent reward
+ * (conversions) of a model version can be estimated, item-wise ({@link SlateOpe}): the candidate
+ * is a softmax over the model's fold-in scores of each user's history before the session, drawn
+ * as many times as a logged session shows items, its value the expected conversions per session,
+ * with each item's smoothed conversion rate when shown as the reward model. Clicks depend on the
+ * position and are refused on such a log.
  */
 public final class OpeRun {
 
@@ -31,7 +37,8 @@ public final class OpeRun {
   /**
    * Settings.
    *
-   * @param temperature softmax temperature (larger: closer to uniform)
+   * @param temperature softmax temperature of a model candidate (larger: closer to uniform); 0 ranks
+   *     deterministically (per-position logs only)
    * @param reward conversion or click
    * @param minPropensity clipping floor of the logged propensities
    * @param resamples bootstrap resamples
@@ -39,12 +46,22 @@ public final class OpeRun {
    */
   public record Settings(double temperature, String reward, double minPropensity, int resamples, long seed) {
     public Settings {
-      if (!(temperature > 0) || !(reward.equals("conversion") || reward.equals("click"))
+      if (!(temperature >= 0) || !(reward.equals("conversion") || reward.equals("click"))
           || !(minPropensity > 0 && minPropensity < 1) || resamples < 10) {
-        throw new IllegalArgumentException("temperature > 0, reward conversion or click, minPropensity in (0, 1),"
+        throw new IllegalArgumentException("temperature >= 0, reward conversion or click, minPropensity in (0, 1),"
             + " resamples >= 10");
       }
     }
+  }
+
+  /** Evaluates the policy file {@code policy} (read from {@code name}) on {@code log}. Blocking. */
+  public static JsonObject run(Impressions log, PolicyFile policy, String name, Settings s) {
+    int[] rows = PositionOpe.rows(log, s.reward());
+    PositionOpe.Items items = new PositionOpe.Items(log);
+    PositionOpe.Candidate candidate = OpeCandidates.file(policy, log, rows, items);
+    JsonObject p = new JsonObject().put("kind", "file").put("file", name)
+        .put("form", policy.perUser() ? "per-user" : "context-free");
+    return withPolicy(PositionOpe.run(log, rows, items, candidate, s), p);
   }
 
   /**
@@ -52,10 +69,71 @@ public final class OpeRun {
    * on {@code log}. Blocking.
    */
   public static JsonObject run(Impressions log, CfModel model, IdIndex modelItems, String version, Settings s) {
+    JsonObject p = new JsonObject().put("kind", "model").put("version", version);
+    if (hasPerPosition(log)) {
+      int[] rows = PositionOpe.rows(log, s.reward());
+      PositionOpe.Items items = new PositionOpe.Items(log);
+      PositionOpe.Candidate candidate = OpeCandidates.model(model, modelItems, log, rows, items, s.temperature());
+      p.put("ranking", s.temperature() == 0 ? "deterministic top-k" : "softmax at every position")
+          .put("temperature", s.temperature());
+      return withPolicy(PositionOpe.run(log, rows, items, candidate, s), p);
+    }
+    if (s.reward().equals("click")) {
+      PositionOpe.rows(log, s.reward()); // refuses, saying why
+    }
+    if (s.temperature() == 0) {
+      throw new IllegalArgumentException("temperature 0 (a deterministic ranking) needs per-position propensities;"
+          + " the log's are slate-level: give a softmax temperature above 0");
+    }
+    p.put("ranking", "softmax drawn per slate").put("temperature", s.temperature());
+    return withPolicy(slate(log, model, modelItems, s), p);
+  }
+
+  private static boolean hasPerPosition(Impressions log) {
+    for (int k = 0; k < log.size(); k++) {
+      if (log.perPosition()[k] && !Float.isNaN(log.propensity()[k]) && log.position()[k] >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static JsonObject withPolicy(JsonObject report, JsonObject policy) {
+    JsonObject out = new JsonObject().put("protocol", report.getValue("protocol"))
+        .put("dataset", report.getValue("dataset")).put("policy", policy);
+    report.forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  /** The report as a Markdown table of the estimates, with the dataset, policy, diagnostics and warnings around it. */
+  public static String table(JsonObject report) {
+    StringBuilder b = new StringBuilder();
+    b.append("policy ").append(report.getJsonObject("policy").encode()).append(", reward ")
+        .append(report.getString("reward")).append(" (").append(report.getString("value_unit")).append(")\n")
+        .append("dataset ").append(report.getJsonObject("dataset").encode()).append('\n')
+        .append(String.format(Locale.ROOT, "logging policy's value %.5f, effective sample size %.1f, largest weight"
+            + " %.2f%n%n", report.getDouble("logging_policy_value"), report.getDouble("ess"),
+            report.getDouble("max_weight")));
+    b.append("| estimator | value | 95% low | 95% high |\n|---|---|---|---|\n");
+    JsonObject estimates = report.getJsonObject("estimates");
+    for (String name : estimates.fieldNames()) {
+      JsonObject e = estimates.getJsonObject(name);
+      b.append(String.format(Locale.ROOT, "| %s | %.5f | %.5f | %.5f |%n", name, e.getDouble("value"),
+          e.getDouble("low"), e.getDouble("high")));
+    }
+    if (report.containsKey("tuning")) {
+      b.append("\ntuning ").append(report.getJsonObject("tuning").encode()).append('\n');
+    }
+    report.getJsonArray("warnings").forEach(w -> b.append("warning: ").append(w).append('\n'));
+    return b.toString();
+  }
+
+  /** Item-wise slate-level estimate of a model's conversions per session. */
+  private static JsonObject slate(Impressions log, CfModel model, IdIndex modelItems, Settings s) {
     Sessions sessions = Sessions.of(log);
     int items = log.items().size();
     int[] toModel = log.items().indexesIn(modelItems);
-    boolean[] reward = s.reward().equals("click") ? log.clicked() : log.converted();
+    boolean[] reward = log.converted();
     double[] q = itemRates(log, reward, items);
     List<SlateOpe.Session> logged = new ArrayList<>();
     int skipped = 0;
@@ -94,11 +172,13 @@ public final class OpeRun {
     for (OffPolicy.Estimate e : rep.estimates()) {
       estimates.put(e.estimator(), new JsonObject().put("value", e.value()).put("low", e.low()).put("high", e.high()));
     }
-    return new JsonObject().put("policy", version).put("temperature", s.temperature()).put("reward", s.reward())
-        .put("value_unit", s.reward() + "s per session").put("slate_size", slate)
-        .put("sessions", logged.size()).put("sessions_skipped_without_propensities", skipped)
+    JsonObject dataset = new JsonObject().put("rounds", logged.size()).put("sessions", logged.size())
+        .put("propensities", "slate-level").put("slate_size", slate)
+        .put("sessions_skipped_without_propensities", skipped);
+    return new JsonObject().put("protocol", "ope").put("dataset", dataset).put("reward", s.reward())
+        .put("value_unit", s.reward() + "s per session")
         .put("logging_policy_value", loggedReward / logged.size())
-        .put("estimates", estimates).put("effective_sample_size", rep.effectiveSampleSize())
+        .put("estimates", estimates).put("ess", rep.effectiveSampleSize())
         .put("max_weight", rep.maxWeight()).put("clipped", rep.clipped())
         .put("warnings", new JsonArray(new ArrayList<Object>(rep.warnings())))
         .put("reward_model", "per-item reward rate when shown, smoothed toward the overall rate with a prior of "

@@ -170,11 +170,14 @@ class UpliftApiTest {
         new JsonObject().put("policy", vae).put("temperature", 2.0)));
     assertEquals(200, r.statusCode(), r.bodyAsString());
     JsonObject b = r.bodyAsJsonObject();
-    assertEquals(vae, b.getString("policy"));
-    assertTrue(b.getInteger("sessions") > 100, b.encode());
-    assertEquals(0, b.getInteger("sessions_skipped_without_propensities"));
+    assertEquals("ope", b.getString("protocol"));
+    assertEquals(vae, b.getJsonObject("policy").getString("version"));
+    JsonObject dataset = b.getJsonObject("dataset");
+    assertEquals("slate-level", dataset.getString("propensities"), "the simulator logs slate-inclusion propensities");
+    assertTrue(dataset.getInteger("sessions") > 100, b.encode());
+    assertEquals(0, dataset.getInteger("sessions_skipped_without_propensities"));
     assertTrue(b.getDouble("logging_policy_value") > 0, b.encode());
-    assertTrue(b.getDouble("effective_sample_size") > 0, b.encode());
+    assertTrue(b.getDouble("ess") > 0, b.encode());
     for (String e : Set.of("ips", "snips", "dm", "dr")) {
       JsonObject x = b.getJsonObject("estimates").getJsonObject(e);
       assertTrue(x.getDouble("value") >= 0 && x.getDouble("low") <= x.getDouble("high"), e + " " + x.encode());
@@ -184,6 +187,8 @@ class UpliftApiTest {
     assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject()
         .put("policy", "mult-vae-none"))), 404, "unknown_policy", "policy");
     assertError(api.post("/v1/evaluate", new JsonObject().put("ope", "yes")), 400, "invalid_parameter", "ope");
+    assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject().put("policy", vae)
+        .put("reward", "click"))), 400, "no_propensities", "policy");
   }
 
   private static ModelRepository.ModelRow row(String version) {

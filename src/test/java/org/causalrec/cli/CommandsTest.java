@@ -188,6 +188,7 @@ class CommandsTest {
       assertEquals("obd-i3", clicked.itemId());
       assertEquals(1, clicked.position(), "positions from 0");
       assertEquals(0.5, clicked.propensity());
+      assertEquals("obd-logged@position", clicked.modelVersion(), "OBD's propensities are per position");
       Event r = obd.stream().filter(e -> "random".equals(e.surface())).findFirst().orElseThrow();
       assertEquals(0.0125, r.propensity());
       assertEquals(java.time.Instant.parse("2019-11-25T10:00:00Z"), r.ts());
