@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import org.causalrec.store.Event;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.causalrec.causal.Propensities;
@@ -32,7 +34,9 @@ import org.causalrec.store.EventRepository;
  * clicked, carted or bought. AUC over all test pairs (models' scores as per-user log-softmax so
  * they compare across users), NDCG@5 and Recall@5 per user over that user's test items (users
  * with a positive test pair), for
- * popularity and every Mult-VAE objective side by side.
+ * popularity and every Mult-VAE objective side by side. A randomly exposed pair the user also has in
+ * the biased log (e.g. bought organically in another session) is left out of the test: the users
+ * are folded in from that log, so its label would be an input.
  */
 public final class RandomExposureRun {
 
@@ -62,17 +66,55 @@ public final class RandomExposureRun {
   /** Test pairs of the random surface: per user id, item id to label. */
   static Map<String, Map<String, Boolean>> testPairs(EventRepository events, String surface) {
     Map<String, Map<String, Boolean>> out = new HashMap<>();
-    events.forEachBlocking(e -> {
-      if (surface.equals(e.surface())) {
-        boolean positive = switch (e.type()) {
-          case "rating" -> e.value() != null && e.value() >= Feedback.POSITIVE_RATING;
-          case "click", "add_to_cart", "purchase" -> true;
-          default -> false;
-        };
-        out.computeIfAbsent(e.userId(), k -> new HashMap<>()).merge(e.itemId(), positive, Boolean::logicalOr);
-      }
-    });
+    events.forEachBlocking(e -> addTestPair(out, e, surface));
     return out;
+  }
+
+  /** As {@link #testPairs(EventRepository, String)}, over events held in memory. */
+  static Map<String, Map<String, Boolean>> testPairs(Iterable<Event> events, String surface) {
+    Map<String, Map<String, Boolean>> out = new HashMap<>();
+    events.forEach(e -> addTestPair(out, e, surface));
+    return out;
+  }
+
+  /** The test pairs whose user does not have the item in {@code train} (users without any item are dropped). */
+  static Map<String, Map<String, Boolean>> unseen(Map<String, Map<String, Boolean>> test, Feedback train) {
+    Map<String, Map<String, Boolean>> out = new HashMap<>();
+    for (Map.Entry<String, Map<String, Boolean>> u : test.entrySet()) {
+      int row = train.users().indexOf(u.getKey());
+      Set<Integer> had = new HashSet<>();
+      if (row >= 0) {
+        for (int c : train.matrix().row(row)) {
+          had.add(c);
+        }
+      }
+      Map<String, Boolean> left = new HashMap<>();
+      u.getValue().forEach((item, label) -> {
+        if (!had.contains(train.items().indexOf(item))) {
+          left.put(item, label);
+        }
+      });
+      if (!left.isEmpty()) {
+        out.put(u.getKey(), left);
+      }
+    }
+    return out;
+  }
+
+  /** The events the models train on (and users are folded in from): every event not on the random surface. */
+  static Predicate<Event> biased(String surface) {
+    return e -> !surface.equals(e.surface());
+  }
+
+  private static void addTestPair(Map<String, Map<String, Boolean>> out, Event e, String surface) {
+    if (surface.equals(e.surface())) {
+      boolean positive = switch (e.type()) {
+        case "rating" -> e.value() != null && e.value() >= Feedback.POSITIVE_RATING;
+        case "click", "add_to_cart", "purchase" -> true;
+        default -> false;
+      };
+      out.computeIfAbsent(e.userId(), k -> new HashMap<>()).merge(e.itemId(), positive, Boolean::logicalOr);
+    }
   }
 
   /**
@@ -82,9 +124,12 @@ public final class RandomExposureRun {
    */
   public static JsonObject run(EventRepository events, EventTypes types, String surface, int epochs, double eta,
       double minPropensity, Device device, long seed, Consumer<String> progress) {
-    Feedback train = Feedback.load(events, types, e -> !surface.equals(e.surface()));
-    Map<String, Map<String, Boolean>> test = testPairs(events, surface);
-    if (test.isEmpty()) {
+    Feedback train = Feedback.load(events, types, biased(surface));
+    Map<String, Map<String, Boolean>> raw = testPairs(events, surface);
+    int inTraining = raw.values().stream().mapToInt(Map::size).sum();
+    Map<String, Map<String, Boolean>> test = unseen(raw, train);
+    inTraining -= test.values().stream().mapToInt(Map::size).sum();
+    if (raw.isEmpty()) {
       throw new IllegalArgumentException("no events on surface '" + surface + "': import a randomly exposed test"
           + " set (coat, triples --random-test, obd --random-test, kuairec) first");
     }
@@ -144,7 +189,8 @@ public final class RandomExposureRun {
         .put("train_users", train.users().size()).put("train_items", train.items().size())
         .put("train_pairs", train.matrix().nnz()).put("test_users", test.size()).put("test_pairs", pairs)
         .put("test_users_without_positive_feedback", coldUsers)
-        .put("test_pairs_with_items_without_positive_feedback", unknownItems).put("propensity", "popularity^" + eta)
+        .put("test_pairs_with_items_without_positive_feedback", unknownItems)
+        .put("test_pairs_in_training_left_out", inTraining).put("propensity", "popularity^" + eta)
         .put("epochs", epochs).put("results", out);
   }
 
