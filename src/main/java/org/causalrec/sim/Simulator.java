@@ -130,8 +130,23 @@ public final class Simulator {
     String user = World.userId(u);
     String surface = world.userRandom[u] ? "explore" : "home";
     int[] seq = {0};
+    SplittableRandom intents = world.intents(u);
     for (int s = 0; s < sessions; s++) {
       long[] clock = {BASE_TIME.getEpochSecond() + starts[s]};
+      if (world.spec().hasIntent()) { // this session's hidden intent moves what is shown and what is liked
+        double eps = intents.nextGaussian();
+        if (world.spec().policyIntentStrength() != 0 && !world.userRandom[u]) {
+          policy = world.policy(u, affinity, eps);
+          policyCdf = cumulative(policy);
+        }
+        for (int i = 0; i < ni; i++) {
+          rel[i] = world.relevanceAt(affinity[i], i, eps);
+          y0[i] = world.organicAt(rel[i], i);
+          tau[i] = world.upliftAt(rel[i], i);
+        }
+        organicRate = Arrays.stream(y0).sum();
+        organicCdf = cumulative(y0);
+      }
       Set<Integer> slate = new LinkedHashSet<>();
       for (int k = 0; k < world.spec().slateSize(); k++) {
         slate.add(draw(policyCdf, rng));
