@@ -111,7 +111,11 @@ final class CausalResults {
     return stats;
   }
 
+  /** One table row; none when no value was measured (a part left out of --parts). */
   static void row(StringBuilder b, String label, double[]... values) {
+    if (java.util.Arrays.stream(values).allMatch(java.util.Objects::isNull)) {
+      return;
+    }
     b.append("| ").append(label);
     for (double[] v : values) {
       b.append(" | ").append(fmt(v));
