@@ -33,10 +33,32 @@ class RandomExposureRunTest {
       assertTrue(r.getInteger("test_pairs") > 100, r.encode());
       assertEquals(4, r.getJsonArray("results").size());
       for (Object o : r.getJsonArray("results")) {
+        assertTrue(((JsonObject) o).getInteger("users") > 5, ((JsonObject) o).encode());
+      }
+      // the truth: the world's relevance of each test pair ranks the test labels, and no model ranks
+      // them clearly better than the truth does (one that did would be reading the labels)
+      org.causalrec.sim.World world = org.causalrec.sim.World.generate(WorldSpec.named("tiny"), 4);
+      java.util.List<Float> truth = new java.util.ArrayList<>();
+      java.util.List<Boolean> labels = new java.util.ArrayList<>();
+      org.causalrec.data.Feedback train = org.causalrec.data.Feedback.load(events, EventTypes.defaults(),
+          RandomExposureRun.biased("explore"));
+      RandomExposureRun.unseen(RandomExposureRun.testPairs(events, "explore"), train).forEach((u, items) ->
+          items.forEach((i, label) -> {
+            truth.add((float) world.relevance(Integer.parseInt(u.substring(1)), Integer.parseInt(i.substring(1))));
+            labels.add(label);
+          }));
+      assertEquals(r.getInteger("test_pairs"), truth.size());
+      float[] t = new float[truth.size()];
+      boolean[] y = new boolean[t.length];
+      for (int k = 0; k < t.length; k++) {
+        t[k] = truth.get(k);
+        y[k] = labels.get(k);
+      }
+      double oracle = org.causalrec.eval.Auc.of(t, y);
+      assertTrue(oracle > 0.6, "the labels follow the true relevance: AUC " + oracle);
+      for (Object o : r.getJsonArray("results")) {
         JsonObject m = (JsonObject) o;
-        assertTrue(m.getDouble("ndcg@5") >= 0 && m.getDouble("ndcg@5") <= 1, m.encode());
-        assertTrue(m.getDouble("recall@5") >= 0 && m.getDouble("recall@5") <= 1, m.encode());
-        assertTrue(m.getInteger("users") > 5, m.encode());
+        assertTrue(m.getDouble("auc") < oracle + 0.03, "no better than the truth (" + oracle + "): " + m.encode());
       }
       JsonObject vae = r.getJsonArray("results").getJsonObject(1);
       assertEquals("mult-vae naive", vae.getString("model"));
