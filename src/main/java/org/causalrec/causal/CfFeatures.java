@@ -1,82 +1,157 @@
 package org.causalrec.causal;
 
 import java.util.Arrays;
-import java.util.function.IntFunction;
+import java.util.LinkedHashSet;
+import org.causalrec.data.Feedback;
+import org.causalrec.data.IdIndex;
+import org.causalrec.data.Interactions;
+import org.causalrec.model.CfModel;
 
 /**
- * Pair features from a collaborative model for the uplift model: for user u and every item, the
- * item's score standardised over u's items (z-score), its percentile rank among them, and the
- * item's log popularity scaled to [0, 1]. Standardised per user, they do not depend on the
- * collaborative model's scale, so a retrained model can stand in for the one trained with.
+ * Pair features from a collaborative model for the uplift model: for a user's history and every
+ * item, the item's score standardised over the items (z-score), its percentile rank among them,
+ * and the item's log popularity scaled to [0, 1]. Standardised per history, they do not depend on
+ * the collaborative model's scale, so a retrained model can stand in for the one trained with.
+ *
+ * <p>An item's row is always computed from the history with that item left out, so a consumed
+ * item never scores itself; the caller passes the history the example may see (for a training
+ * example, the user's history strictly before its session; when serving, the current one).
  */
 public final class CfFeatures {
 
   /** Features per pair. */
   public static final int DIM = 3;
 
-  private final IntFunction<float[]> scores;
+  /**
+   * Scores every item for each of a batch of histories.
+   */
+  @FunctionalInterface
+  public interface Scorer {
+    /**
+     * Per history (item indexes, none empty): the scores of every item, NaN for items the model
+     * does not know.
+     */
+    float[][] score(int[][] histories);
+  }
+
+  private final Scorer scorer;
   private final float[] popularity;
 
   /**
-   * @param scores user index -> scores of every item (NaN for items the model does not know), or
-   *     null when the model does not know the user
-   * @param itemCounts per item: how many users had it
+   * @param scorer the collaborative model's scores of histories
+   * @param popularity per item: log popularity scaled to [0, 1] (see {@link #popularity(int[])})
    */
-  public CfFeatures(IntFunction<float[]> scores, int[] itemCounts) {
-    this.scores = scores;
+  public CfFeatures(Scorer scorer, float[] popularity) {
+    this.scorer = scorer;
+    this.popularity = popularity.clone();
+  }
+
+  /** Per item: log1p(count) / log1p(max count), the third feature. */
+  public static float[] popularity(int[] itemCounts) {
     int max = Arrays.stream(itemCounts).max().orElse(0);
-    popularity = new float[itemCounts.length];
+    float[] out = new float[itemCounts.length];
     for (int i = 0; i < itemCounts.length; i++) {
-      popularity[i] = max == 0 ? 0f : (float) (Math.log1p(itemCounts[i]) / Math.log1p(max));
+      out[i] = max == 0 ? 0f : (float) (Math.log1p(itemCounts[i]) / Math.log1p(max));
     }
+    return out;
   }
 
   /**
-   * The features of {@code cf}, trained on {@code feedback}, for the users and items of another
-   * vocabulary ({@code users}, {@code items}: e.g. the logged impressions'), mapped by id.
+   * The features of {@code cf}, trained on {@code feedback}, for the items of another vocabulary
+   * ({@code items}: e.g. the logged impressions'), mapped by id; histories are over {@code items}.
    */
-  public static CfFeatures of(org.causalrec.model.CfModel cf, org.causalrec.data.Feedback feedback,
-      org.causalrec.data.IdIndex users, org.causalrec.data.IdIndex items) {
-    int n = items.size();
+  public static CfFeatures of(CfModel cf, Feedback feedback, IdIndex items) {
     int[] toCf = items.indexesIn(feedback.items());
     int[] cfCounts = feedback.matrix().itemCounts();
-    int[] counts = new int[n];
-    for (int i = 0; i < n; i++) {
+    int[] counts = new int[toCf.length];
+    for (int i = 0; i < toCf.length; i++) {
       counts[i] = toCf[i] < 0 ? 0 : cfCounts[toCf[i]];
     }
-    return new CfFeatures(u -> {
-      int fu = feedback.users().indexOf(users.id(u));
-      if (fu < 0) {
-        return null;
+    return new CfFeatures(scorer(cf, toCf, feedback.items().size()), popularity(counts));
+  }
+
+  /**
+   * A scorer of histories over a vocabulary whose item i is {@code toCf[i]} of {@code cf}'s
+   * {@code cfItems} items (-1: unknown to it); each history becomes a binary row.
+   */
+  public static Scorer scorer(CfModel cf, int[] toCf, int cfItems) {
+    return histories -> {
+      Interactions.Builder b = new Interactions.Builder(histories.length, cfItems);
+      for (int r = 0; r < histories.length; r++) {
+        for (int i : new LinkedHashSet<>(Arrays.stream(histories[r]).boxed().toList())) {
+          if (i >= 0 && i < toCf.length && toCf[i] >= 0) {
+            b.add(r, toCf[i], 1f);
+          }
+        }
       }
-      float[] s = cf.score(feedback.matrix(), fu, fu + 1)[0];
-      float[] out = new float[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = toCf[i] < 0 ? Float.NaN : s[toCf[i]];
+      float[][] s = histories.length == 0 ? new float[0][] : cf.score(b.build(), 0, histories.length);
+      float[][] out = new float[histories.length][toCf.length];
+      for (int r = 0; r < histories.length; r++) {
+        for (int i = 0; i < toCf.length; i++) {
+          out[r][i] = toCf[i] < 0 ? Float.NaN : s[r][toCf[i]];
+        }
       }
       return out;
-    }, counts);
+    };
   }
 
-  /** Features of user u with every item, row-major [items, DIM]. */
-  public float[] forUser(int u) {
-    return of(scores.apply(u), popularity);
-  }
-
-  /** The scaled popularity of every item (the third feature), as {@link #withPopularity} takes it. */
+  /** The scaled popularity of every item (the third feature). */
   public float[] popularity() {
     return popularity.clone();
   }
 
   /**
-   * Features from one user's item scores (NaN or a null array: unknown) and the items' scaled
-   * popularity (from {@link #popularity()} of the features the model was trained with).
+   * Features of every item, row-major [items, DIM], for a user whose visible history is
+   * {@code history} (item indexes, oldest first; empty: an unknown user): item i's row comes from
+   * the history without i.
    */
-  public static float[] withPopularity(float[] scores, float[] popularity) {
-    return of(scores, popularity);
+  public float[] forHistory(int[] history) {
+    int n = popularity.length;
+    int[] distinct = Arrays.stream(history).filter(i -> i >= 0 && i < n).distinct().toArray();
+    // row 0: the whole history; row 1 + k: the history without distinct[k]
+    int[][] rows = new int[1 + distinct.length][];
+    rows[0] = history;
+    for (int k = 0; k < distinct.length; k++) {
+      int left = distinct[k];
+      rows[1 + k] = Arrays.stream(history).filter(i -> i != left).toArray();
+    }
+    float[][] scores = scoreNonEmpty(rows);
+    float[] out = of(scores[0], popularity);
+    for (int k = 0; k < distinct.length; k++) {
+      int i = distinct[k];
+      float[] without = of(scores[1 + k], popularity);
+      System.arraycopy(without, i * DIM, out, i * DIM, DIM);
+    }
+    return out;
   }
 
-  /** Features from one user's item scores (NaN or a null array: unknown) and the items' scaled popularity. */
+  /** Scores of the histories; null for an empty one (no signal: neutral features). */
+  private float[][] scoreNonEmpty(int[][] rows) {
+    int[] nonEmpty = java.util.stream.IntStream.range(0, rows.length).filter(r -> knownItems(rows[r])).toArray();
+    float[][] out = new float[rows.length][];
+    if (nonEmpty.length > 0) {
+      int[][] batch = new int[nonEmpty.length][];
+      for (int k = 0; k < nonEmpty.length; k++) {
+        batch[k] = rows[nonEmpty[k]];
+      }
+      float[][] s = scorer.score(batch);
+      for (int k = 0; k < nonEmpty.length; k++) {
+        out[nonEmpty[k]] = s[k];
+      }
+    }
+    return out;
+  }
+
+  private boolean knownItems(int[] history) {
+    for (int i : history) {
+      if (i >= 0 && i < popularity.length) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Features from one history's item scores (NaN or a null array: unknown) and the items' scaled popularity. */
   static float[] of(float[] s, float[] popularity) {
     int n = popularity.length;
     float[] out = new float[n * DIM];

@@ -21,29 +21,4 @@ public final class Propensities {
     }
     return p;
   }
-
-  /**
-   * The eta that best explains observed exposure rates by popularity: least squares of
-   * log(rate_i) on log(n_i / max n) through the origin, over items with both positive.
-   */
-  public static double fitEta(int[] counts, double[] exposureRate) {
-    int max = 0;
-    for (int c : counts) {
-      max = Math.max(max, c);
-    }
-    double sxy = 0;
-    double sxx = 0;
-    for (int i = 0; i < counts.length; i++) {
-      if (counts[i] > 0 && exposureRate[i] > 0) {
-        double x = Math.log(counts[i] / (double) max);
-        double y = Math.log(exposureRate[i]);
-        sxy += x * y;
-        sxx += x * x;
-      }
-    }
-    if (sxx == 0) {
-      throw new IllegalArgumentException("need items of different popularity with observed exposure");
-    }
-    return sxy / sxx;
-  }
 }

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
 import java.io.IOException;
@@ -53,10 +52,12 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
 
   private final PairModel model;
   private final CfFeatures features;
+  private final Impressions log;
 
-  private UpliftModel(PairModel model, CfFeatures features) {
+  private UpliftModel(PairModel model, CfFeatures features, Impressions log) {
     this.model = model;
     this.features = features;
+    this.log = log;
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
@@ -88,18 +89,9 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     if (sessions.size() == 0) {
       throw new IllegalArgumentException("the log has no recommendation sessions to learn uplift from");
     }
-    // features are computed once per user and kept while they fit in MEMO_FLOATS
+    // features from each session's visible history, kept while they fit in MEMO_FLOATS
     int users = log.users().size();
-    float[][] memo = (long) users * items * CfFeatures.DIM <= MEMO_FLOATS ? new float[users][] : null;
-    IntFunction<float[]> userFeatures = features == null ? u -> null : u -> {
-      if (memo == null) {
-        return features.forUser(u);
-      }
-      if (memo[u] == null) {
-        memo[u] = features.forUser(u);
-      }
-      return memo[u];
-    };
+    SessionFeatures userFeatures = features == null ? null : new SessionFeatures(features, log, items);
     PairModel model = PairModel.train(PairModel.Data.of(users, items, HEADS,
             epoch -> examples(log, sessions, false, exposure, userFeatures, minPropensity,
                 new SplittableRandom(p.seed() * 17L + epoch)))
@@ -108,7 +100,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
         .withValidation(examples(log, sessions, true, exposure, userFeatures, minPropensity,
             new SplittableRandom(p.seed()))),
         p, device, progress);
-    return new UpliftModel(model, features);
+    return new UpliftModel(model, features, log);
   }
 
   /** A progress listener that writes one line per epoch to {@code log}. */
@@ -117,12 +109,44 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
         e.loss()));
   }
 
-  /** Per-user features are kept in memory while users x items x features stays under this. */
+  /** Per-history features are kept in memory while their floats stay under this. */
   static final long MEMO_FLOATS = 64L << 20;
+
+  /**
+   * The pair features of a session's examples: from the user's history strictly before the
+   * session starts (so nothing the session or later sessions did reaches them), each item's row
+   * without the item itself ({@link CfFeatures#forHistory}); memoised per (user, history length).
+   */
+  static final class SessionFeatures {
+    private final CfFeatures features;
+    private final Impressions log;
+    private final java.util.Map<Long, float[]> memo = new java.util.HashMap<>();
+    private final long budget;
+
+    SessionFeatures(CfFeatures features, Impressions log, int items) {
+      this.features = features;
+      this.log = log;
+      this.budget = MEMO_FLOATS / ((long) items * CfFeatures.DIM);
+    }
+
+    /** Features of every item for user u in a session starting at epoch second {@code start}. */
+    float[] at(int u, long start) {
+      int visible = Impressions.firstAtOrAfter(log.historyTime()[u], start);
+      long key = ((long) u << 32) | visible;
+      float[] f = memo.get(key);
+      if (f == null) {
+        f = features.forHistory(Arrays.copyOf(log.history()[u], visible));
+        if (memo.size() < budget) {
+          memo.put(key, f);
+        }
+      }
+      return f;
+    }
+  }
 
   /** The examples of the held-out sessions ({@code heldOut}) or of the others. */
   private static PairModel.Examples examples(Impressions log, Sessions sessions, boolean heldOut,
-      ExposureModel exposure, IntFunction<float[]> userFeatures, double minPropensity, SplittableRandom rng) {
+      ExposureModel exposure, SessionFeatures userFeatures, double minPropensity, SplittableRandom rng) {
     int heads = HEADS;
     int items = log.items().size();
     int cap = log.size() + sessions.size() * CONTROL_SAMPLES;
@@ -148,11 +172,11 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
       int u = sessions.user()[s];
       if (u != cachedUser) { // sessions come grouped by user
         e = exposure.sessionForUser(u);
-        uf = userFeatures.apply(u);
-        if (uf != null && f == null) {
-          f = new float[cap * dim];
-        }
         cachedUser = u;
+      }
+      uf = userFeatures == null ? null : userFeatures.at(u, sessions.start()[s]);
+      if (uf != null && f == null) {
+        f = new float[cap * dim];
       }
       int first = n;
       shown.clear();
@@ -221,9 +245,26 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     return Math.max(min, Math.min(1 - min, p));
   }
 
-  /** Estimates for user u (of the training log) and every item. */
+  /**
+   * Estimates for user u (of the training log) and every item, from the user's whole training
+   * history (each item's pair features without the item itself).
+   */
   public Estimate[] forUser(int u) {
-    return estimates(model.predictUser(u, null, features == null ? null : features.forUser(u)), model.items());
+    return forUserAt(u, Long.MAX_VALUE);
+  }
+
+  /**
+   * Estimates for user u (of the training log) and every item as of epoch second {@code time}:
+   * from the user's history strictly before it (each item's pair features without the item).
+   */
+  public Estimate[] forUserAt(int u, long time) {
+    int[] history = null;
+    float[] f = null;
+    if (log != null) {
+      history = Arrays.copyOf(log.history()[u], Impressions.firstAtOrAfter(log.historyTime()[u], time));
+      f = features == null ? null : features.forHistory(history);
+    }
+    return estimates(model.predictUser(u, history, f), model.items());
   }
 
   /**
@@ -280,7 +321,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
       m.close();
       throw new java.io.IOException("not an uplift model: " + m.heads() + " heads");
     }
-    return new UpliftModel(m, null);
+    return new UpliftModel(m, null, null);
   }
 
   @Override

@@ -44,6 +44,9 @@ final class CausalResults {
     b.append(String.format(Locale.ROOT, "World %s (%d users x %d items, slate %d), seeds %s; mean ± sd over the seeds."
         + " %d users' rankings scored per seed. Measured %s with `%s`.%n%n", s.spec().name(), s.spec().users(),
         s.spec().items(), s.spec().slateSize(), seeds, s.evalUsers(), LocalDate.now(ZoneOffset.UTC), command));
+    b.append(String.format(Locale.ROOT, "Hidden intent (CAUSAL.md, \"Worlds that can test debiasing\"): γ = %s on"
+        + " relevance, γ_π = %s on the logging policy%s.%n%n", s.spec().intentStrength(), s.spec().policyIntentStrength(),
+        s.spec().hasIntent() ? "" : " (none: the control world)"));
     b.append("**Exposure propensities** (learned per-session model against the true inclusion probabilities;"
         + " calibration on held-out sessions):\n\n| measure | value |\n|---|---|\n");
     row(b, "Pearson r, learned vs true", stats.get("propensity_pearson"));
@@ -64,6 +67,12 @@ final class CausalResults {
       }
       row(b, "Mult-VAE | " + label, stats.get("vae_" + o + "_ndcg@" + k), stats.get("vae_" + o + "_spearman"));
     }
+    b.append(String.format(Locale.ROOT, "%n**Clipped propensities** (floor %s): share of the weighted examples"
+        + " whose propensity was raised to the floor:%n%n| propensities | share clipped |%n|---|---|%n",
+        s.minPropensity()));
+    row(b, "logged, click MLP impressions", stats.get("click_clipped_share"));
+    row(b, "learned exposure, Mult-VAE training pairs", stats.get("vae_learned_clipped_share"));
+    row(b, "popularity^0.5, Mult-VAE training pairs", stats.get("vae_popularity_clipped_share"));
     b.append(String.format(Locale.ROOT, "%n**Uplift**: true incremental conversions per 1,000 recommendations of each"
         + " user's top %d:%n%n| ranking | incremental conversions / 1,000 recs |%n|---|---|%n", k));
     row(b, "by estimated uplift τ", stats.get("incremental_per_1000_uplift"));
@@ -102,7 +111,11 @@ final class CausalResults {
     return stats;
   }
 
+  /** One table row; none when no value was measured (a part left out of --parts). */
   static void row(StringBuilder b, String label, double[]... values) {
+    if (java.util.Arrays.stream(values).allMatch(java.util.Objects::isNull)) {
+      return;
+    }
     b.append("| ").append(label);
     for (double[] v : values) {
       b.append(" | ").append(fmt(v));

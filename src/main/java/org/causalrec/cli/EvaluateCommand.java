@@ -240,12 +240,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     org.causalrec.sim.WorldSpec spec = world.spec();
     org.causalrec.experiment.CausalExperiment.Settings settings = new org.causalrec.experiment.CausalExperiment.Settings(spec,
         evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, minPropensity, parts);
-    String command = "causalrec evaluate --causal --size " + world.size + " --seeds "
-        + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers;
+    String command = "causalrec evaluate --causal --size " + world.size + world.intentArguments() + " --seeds "
+        + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
+        + " --parts " + String.join(",", parts) + " --epochs " + epochs + " --click-epochs " + clickEpochs
+        + " --pair-epochs " + pairEpochs + " --uplift-epochs " + upliftEpochs + " --min-propensity " + minPropensity;
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
     System.out.print(md);
     if (results != null) {
-      CausalResults.writeSection(results, "causal / " + world.size, md);
+      CausalResults.writeSection(results, "causal / " + world.size + (spec.hasIntent() ? String.format(
+          java.util.Locale.ROOT, " / intent %s, policy %s", spec.intentStrength(), spec.policyIntentStrength()) : ""), md);
     }
     return 0;
   }

@@ -83,7 +83,7 @@ public final class CausalExperiment {
         try (MultVae cf = MultVae.KIND.train(MultVae.Data.naive(w.feedback.matrix()), MultVaeParams.forData(
                 settings.vaeEpochs(), w.feedback.users().size(), (int) seed), device, r -> { });
             UpliftModel uplift = UpliftModel.KIND.train(new UpliftModel.Data(w.log, w.sessions, exposure,
-                CfFeatures.of(cf, w.feedback, w.log.users(), w.log.items()), settings.minPropensity()),
+                CfFeatures.of(cf, w.feedback, w.log.items()), settings.minPropensity()),
                 PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device, UpliftModel.logTo(progress))) {
           UpliftRanking.collaborative(w, cf, settings.k(), m);
           if (parts.contains("uplift")) {

@@ -11,7 +11,8 @@ import org.causalrec.model.Objective;
 
 /**
  * The click MLP trained naive and debiased (ips, snips, dr) on the logged propensities, each
- * ranking every item for the sampled users: NDCG@k and Spearman ρ against true relevance.
+ * ranking every item for the sampled users: NDCG@k and Spearman ρ against true relevance; and the
+ * share of logged propensities under the clipping floor.
  */
 final class ClickDebiasing {
 
@@ -24,6 +25,15 @@ final class ClickDebiasing {
     float[] logged = log.propensity();
     Sessions.Unshown unshown = w.sessions.unshown(log, 10, w.seed);
     int home = Math.max(0, log.surfaces().indexOf("home"));
+    int clipped = 0;
+    int known = 0;
+    for (float e : logged) {
+      if (!Float.isNaN(e)) {
+        known++;
+        clipped += e < s.minPropensity() ? 1 : 0;
+      }
+    }
+    m.put("click_clipped_share", known == 0 ? 0 : clipped / (double) known);
     for (Objective o : Objective.values()) {
       ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) s.minPropensity(),

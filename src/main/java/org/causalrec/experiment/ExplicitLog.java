@@ -62,11 +62,23 @@ final class ExplicitLog {
 
   /** Reads the log: the biased pairs (not on {@code surface}) and the randomly exposed ones, a {@code sampleShare} of them set aside. */
   static ExplicitLog load(EventRepository events, String surface, double sampleShare, long seed) {
+    return read(events::forEachBlocking, surface, sampleShare, seed);
+  }
+
+  /** As {@link #load}, over events held in memory. */
+  static ExplicitLog of(Iterable<Event> events, String surface, double sampleShare, long seed) {
+    return read(events::forEach, surface, sampleShare, seed);
+  }
+
+  private static ExplicitLog read(java.util.function.Consumer<java.util.function.Consumer<Event>> events,
+      String surface, double sampleShare, long seed) {
     Map<String, Acc> train = new LinkedHashMap<>();
     Map<String, Acc> random = new TreeMap<>();
-    events.forEachBlocking(e -> {
+    long[] order = {0};
+    // events arrive in storage order, so the latest rating of a pair is the last one read
+    events.accept(e -> {
       Map<String, Acc> into = surface.equals(e.surface()) ? random : train;
-      into.computeIfAbsent(e.userId() + '\u0000' + e.itemId(), k -> new Acc(e.userId(), e.itemId())).add(e);
+      into.computeIfAbsent(e.userId() + '\u0000' + e.itemId(), k -> new Acc(e.userId(), e.itemId())).add(e, order[0]++);
     });
     if (random.isEmpty()) {
       throw new IllegalArgumentException("no events on surface '" + surface + "': import a randomly exposed test"
@@ -211,11 +223,11 @@ final class ExplicitLog {
       this.item = item;
     }
 
-    void add(Event e) {
+    void add(Event e, long at) {
       switch (e.type()) {
         case "rating" -> {
-          if (e.value() != null && e.id() >= ratedAt) {
-            ratedAt = e.id();
+          if (e.value() != null && at >= ratedAt) {
+            ratedAt = at;
             rating = e.value();
           }
         }

@@ -17,11 +17,25 @@ import org.causalrec.model.PairWeights;
 /**
  * Mult-VAE trained naive and debiased (ips and snips, with the learned exposure propensities and
  * with popularity-power ones), each ranking every item for the sampled users: NDCG@k and
- * Spearman ρ against true relevance.
+ * Spearman ρ against true relevance; and the share of training pairs whose propensity was clipped.
  */
 final class VaeDebiasing {
 
   private VaeDebiasing() {}
+
+  /** The share of training pairs whose weight is the clipping floor's 1/floor. */
+  static double clippedShare(Interactions x, PairWeights inverse, double floor) {
+    long clipped = 0;
+    long n = 0;
+    float top = (float) (1 / floor);
+    for (int u = 0; u < x.users(); u++) {
+      for (int c : x.row(u)) {
+        clipped += inverse.weight(u, c) >= top * (1 - 1e-6f) ? 1 : 0;
+        n++;
+      }
+    }
+    return n == 0 ? 0 : clipped / (double) n;
+  }
 
   private record Variant(String name, Objective objective, PairWeights weights) {}
 
@@ -38,6 +52,8 @@ final class VaeDebiasing {
     List<Variant> variants = List.of(new Variant("naive", Objective.NAIVE, null),
         new Variant("ips", Objective.IPS, learned), new Variant("snips", Objective.SNIPS, learned),
         new Variant("ips_popularity", Objective.IPS, popular), new Variant("snips_popularity", Objective.SNIPS, popular));
+    m.put("vae_learned_clipped_share", clippedShare(feedback.matrix(), learned, floor));
+    m.put("vae_popularity_clipped_share", clippedShare(feedback.matrix(), popular, floor));
     int[] rows = Arrays.stream(w.evalUsers).map(u -> w.logToFbUser[u]).filter(u -> u >= 0).toArray();
     Interactions history = feedback.matrix().selectRows(rows);
     for (Variant v : variants) {

@@ -86,13 +86,16 @@ final class ClickBatches implements TrainingLoop.Batches {
       case NAIVE -> e.mean();
       case IPS -> e.mul(inv).sum().div((float) (e.getShape().get(0) * meanInverse));
       case SNIPS -> e.mul(inv).sum().div(inv.sum());
-      case DR, MRDR -> {
-        NDArray w = column(batch, r, k -> weight[k]);
-        NDArray eHat = bce(logits, imputed);
-        NDArray perPair = eHat.mul(w).add(obs.mul(e.sub(eHat)).mul(inv));
-        yield perPair.sum().div(w.sum());
-      }
+      case DR, MRDR -> doublyRobust(e, bce(logits, imputed), obs, inv, column(batch, r, k -> weight[k]));
     };
+  }
+
+  /**
+   * DR-JL's loss over a batch of pairs: (sum_k w_k eHat_k + O_k (e_k - eHat_k) / p_k) / sum_k w_k,
+   * where an unshown pair (O = 0) stands for w_k pairs and a shown one for 1; {@code inv} is 1/p.
+   */
+  static NDArray doublyRobust(NDArray e, NDArray eHat, NDArray obs, NDArray inv, NDArray w) {
+    return eHat.mul(w).add(obs.mul(e.sub(eHat)).mul(inv)).sum().div(w.sum());
   }
 
   private interface RowValue {

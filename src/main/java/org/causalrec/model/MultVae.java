@@ -36,10 +36,10 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
    *
    * @param train the users' feedback rows
    * @param objective naive, ips or snips (CAUSAL.md, "Mult-VAE with IPS"): each consumed item's
-   *     log-softmax term is weighted by {@code inverse}; ips renormalises the weights per user so
-   *     the likelihood's scale per user is unchanged, snips over each batch, so users whose feedback
-   *     was less likely to be observed weigh more; dr is defined for pointwise losses only and is
-   *     refused
+   *     log-softmax term is weighted by {@code inverse}; ips keeps those weights as they are,
+   *     divided by one global constant (their mean over every training pair, fixed for the whole
+   *     training) so the loss keeps the naive loss's scale; snips divides by the mean weight over
+   *     each batch; dr is defined for pointwise losses only and is refused
    * @param inverse the clipped inverse exposure propensity of each pair (rows' and columns'
    *     indexes), null for naive
    * @param validate scores the model after each epoch (higher is better; the best epoch is kept), or null
@@ -84,6 +84,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     MultVaeLoss loss = new MultVaeLoss();
     TrainingConfig config = TrainingLoop.adam(loss, p.learningRate(), 0f, device);
     int[] users = java.util.stream.IntStream.range(0, train.users()).filter(u -> train.rowLength(u) > 0).toArray();
+    double ipsScale = data.objective() == Objective.IPS ? meanWeight(train, users, data.inverse()) : 1;
     TrainingLoop.Batches batches = new TrainingLoop.Batches() {
       @Override
       public int examples(int epoch) {
@@ -99,7 +100,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
       public NDArray loss(NDManager batch, NDList inputs, NDList output, int[] rows, long step) {
         loss.setBeta(p.beta(step));
         NDArray target = data.objective().debiased()
-            ? batch.create(weighted(train, users, rows, data.objective(), data.inverse()),
+            ? batch.create(weighted(train, users, rows, data.objective(), data.inverse(), ipsScale),
                 new Shape(rows.length, items))
             : inputs.singletonOrThrow();
         return loss.evaluate(new NDList(target), output);
@@ -196,32 +197,38 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     return buf;
   }
 
+  /** The mean of {@code inverse} over every consumed pair of {@code users} (1 when there is none). */
+  static double meanWeight(Interactions x, int[] users, PairWeights inverse) {
+    double sum = 0;
+    long count = 0;
+    for (int u : users) {
+      for (int c : x.row(u)) {
+        sum += inverse.weight(u, c);
+        count++;
+      }
+    }
+    return count == 0 || sum <= 0 ? 1 : sum / count;
+  }
+
   /**
-   * The batch's multi-hot rows with each consumed item weighted by {@code inverse}, renormalised
-   * per user (ips) or over the batch (snips) so the total weight equals the number of items.
+   * The batch's multi-hot rows with each consumed item weighted by {@code inverse}: for ips divided
+   * by {@code ipsScale} (one constant for the whole training: the IPS weights stay proportional to
+   * 1/p across users and batches), for snips divided by the batch's mean weight.
    */
-  private static float[] weighted(Interactions x, int[] users, int[] rows, Objective objective, PairWeights inverse) {
+  static float[] weighted(Interactions x, int[] users, int[] rows, Objective objective, PairWeights inverse,
+      double ipsScale) {
     int n = x.items();
     float[] buf = new float[rows.length * n];
     double batchWeight = 0;
     long batchCount = 0;
     for (int k = 0; k < rows.length; k++) {
       int u = users[rows[k]];
-      int[] cols = x.row(u);
-      double sum = 0;
-      for (int c : cols) {
+      for (int c : x.row(u)) {
         float w = inverse.weight(u, c);
-        buf[k * n + c] = w;
-        sum += w;
+        buf[k * n + c] = objective == Objective.IPS ? (float) (w / ipsScale) : w;
+        batchWeight += w;
+        batchCount++;
       }
-      if (objective == Objective.IPS && sum > 0) {
-        float scale = (float) (cols.length / sum);
-        for (int c : cols) {
-          buf[k * n + c] *= scale;
-        }
-      }
-      batchWeight += sum;
-      batchCount += cols.length;
     }
     if (objective == Objective.SNIPS && batchWeight > 0) {
       float scale = (float) (batchCount / batchWeight);

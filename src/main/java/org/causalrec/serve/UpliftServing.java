@@ -17,7 +17,6 @@ import java.util.Set;
 import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
-import org.causalrec.data.Interactions;
 import org.causalrec.core.ApiException;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.ModelRepository;
@@ -36,7 +35,7 @@ public final class UpliftServing {
 
   /** One loaded version: the model, its collaborative feature model and their vocabularies. */
   private record UpliftVersion(String version, UpliftModel model, MultVae cf, IdIndex users, IdIndex items,
-      IdIndex cfItems, int[] itemToCf, float[] popularity) implements ServedVersion {
+      CfFeatures features) implements ServedVersion {
     @Override
     public void close() {
       model.close();
@@ -104,9 +103,9 @@ public final class UpliftServing {
       model.close();
       throw e;
     }
-    float[] popularity = new CfFeatures(u -> null, counts).popularity();
-    int[] itemToCf = items.indexesIn(cfItems);
-    return new UpliftVersion(row.version(), model, cf, users, items, cfItems, itemToCf, popularity);
+    CfFeatures features = new CfFeatures(CfFeatures.scorer(cf, items.indexesIn(cfItems), cfItems.size()),
+        CfFeatures.popularity(counts));
+    return new UpliftVersion(row.version(), model, cf, users, items, features);
   }
 
   /** The serving version, or null. */
@@ -196,31 +195,13 @@ public final class UpliftServing {
     }, false));
   }
 
-  /** Estimates for every item from the user's current history (item ids, oldest first). */
+  /**
+   * Estimates for every item from the user's current history (item ids, oldest first); each
+   * item's collaborative features come from that history without the item itself.
+   */
   private static UpliftModel.Estimate[] estimates(UpliftVersion l, String user, List<String> history) {
     int[] hist = history.stream().mapToInt(l.items()::indexOf).filter(i -> i >= 0).toArray();
-    float[] features = null;
-    if (l.model().usesFeatures()) {
-      Interactions.Builder b = new Interactions.Builder(1, l.cfItems().size());
-      boolean any = false;
-      for (String id : history) {
-        int c = l.cfItems().indexOf(id);
-        if (c >= 0) {
-          b.add(0, c, 1f);
-          any = true;
-        }
-      }
-      float[] scores = null;
-      if (any) {
-        float[] s = l.cf().score(b.build(), 0, 1)[0];
-        scores = new float[l.items().size()];
-        for (int i = 0; i < scores.length; i++) {
-          int c = l.itemToCf()[i];
-          scores[i] = c < 0 ? Float.NaN : s[c];
-        }
-      }
-      features = CfFeatures.withPopularity(scores, l.popularity());
-    }
+    float[] features = l.model().usesFeatures() ? l.features().forHistory(hist) : null;
     return l.model().forUser(l.users().indexOf(user), hist, features);
   }
 

@@ -28,6 +28,8 @@ final class GroundTruth {
         .put("slate_size", s.slateSize())
         .put("random_exposure_share", s.randomShare())
         .put("browse_rate", s.browseRate())
+        .put("intent_strength", s.intentStrength())
+        .put("policy_intent_strength", s.policyIntentStrength())
         .put("formulas", new JsonObject()
             .put("relevance", "sigmoid(5*cos(user,item) + 0.5*quality - 3)")
             .put("awareness", "popularity^0.5")
@@ -39,6 +41,10 @@ final class GroundTruth {
             .put("logging_policy", "softmax_i(log popularity + promoted + 3*(cos + 0.3*noise)), "
                 + s.slateSize() + " draws per session; uniform for the explore cohort")
             .put("propensity", "1 - (1 - pi_i)^slate_size")
+            .put("hidden_intent", "per session eps ~ N(0,1), unseen by models: the relevance logit adds"
+                + " intent_strength * eps * a_i, the logging policy's score policy_intent_strength * eps * a_i"
+                + " (a_i ~ N(0,1) per item); exposures.tsv.gz holds each session's relevance and propensity,"
+                + " the truth models are scored against is their mean over eps")
             .put("click_on_impression", "the user clicks with examination(position) * relevance,"
                 + " examination = (1/(position+1))^0.7, and converts with y1, independently; a click is"
                 + " logged (and 'clicked' is 1 in exposures.tsv.gz) when either happens"));

@@ -130,8 +130,23 @@ public final class Simulator {
     String user = World.userId(u);
     String surface = world.userRandom[u] ? "explore" : "home";
     int[] seq = {0};
+    SplittableRandom intents = world.intents(u);
     for (int s = 0; s < sessions; s++) {
       long[] clock = {BASE_TIME.getEpochSecond() + starts[s]};
+      if (world.spec().hasIntent()) { // this session's hidden intent moves what is shown and what is liked
+        double eps = intents.nextGaussian();
+        if (world.spec().policyIntentStrength() != 0 && !world.userRandom[u]) {
+          policy = world.policy(u, affinity, eps);
+          policyCdf = cumulative(policy);
+        }
+        for (int i = 0; i < ni; i++) {
+          rel[i] = world.relevanceAt(affinity[i], i, eps);
+          y0[i] = world.organicAt(rel[i], i);
+          tau[i] = world.upliftAt(rel[i], i);
+        }
+        organicRate = Arrays.stream(y0).sum();
+        organicCdf = cumulative(y0);
+      }
       Set<Integer> slate = new LinkedHashSet<>();
       for (int k = 0; k < world.spec().slateSize(); k++) {
         slate.add(draw(policyCdf, rng));
@@ -149,7 +164,7 @@ public final class Simulator {
         }
         if (converted) {
           events.add(event(u, i, "purchase", null, clock, seq, ctx));
-          maybeRate(u, i, rel[i], rng, clock, seq, events);
+          maybeRate(u, i, rel[i], rng, clock, seq, events, ctx);
         }
         truth.add(truthRow(user, i, s, true, e, rel[i], y0[i], tau[i], clicked || converted, converted));
         pos++;
@@ -163,7 +178,7 @@ public final class Simulator {
         JsonObject ctx = new JsonObject().put("surface", "search").put("recommended", false);
         events.add(event(u, i, "click", null, clock, seq, ctx));
         events.add(event(u, i, "purchase", null, clock, seq, ctx));
-        maybeRate(u, i, rel[i], rng, clock, seq, events);
+        maybeRate(u, i, rel[i], rng, clock, seq, events, ctx);
         truth.add(truthRow(user, i, s, false, world.inclusion(policy[i]), rel[i], y0[i], tau[i], true, true));
       }
       int browse = Poisson.draw(rng, world.spec().browseRate());
@@ -198,11 +213,12 @@ public final class Simulator {
     return Math.pow(1.0 / (position + 1), 0.7);
   }
 
+  /** Maybe rates the item just bought; the rating carries the purchase's context (surface, position). */
   private void maybeRate(int u, int i, double rel, SplittableRandom rng, long[] clock, int[] seq,
-      List<JsonObject> events) {
+      List<JsonObject> events, JsonObject ctx) {
     if (rng.nextDouble() < 0.5) {
       double stars = Math.max(1, Math.min(5, Math.round(1 + 4 * rel + 0.6 * rng.nextGaussian())));
-      events.add(event(u, i, "rating", stars, clock, seq, null));
+      events.add(event(u, i, "rating", stars, clock, seq, ctx));
     }
   }
 

@@ -21,7 +21,14 @@ import java.util.SplittableRandom;
  *       {@code slateSize} times per session; propensity of showing i = 1 - (1 - pi_i)^slateSize.
  *       Exposure is thus confounded by popularity and by the "promoted" attribute beyond relevance;
  *   <li>on an impression at position k the user clicks with probability (1/(k+1))^0.7 * r and
- *       converts with probability y1, independently; a click is logged when either happens.
+ *       converts with probability y1, independently; a click is logged when either happens;
+ *   <li>hidden intent ({@link WorldSpec#intentStrength} gamma, {@link WorldSpec#policyIntentStrength}
+ *       gamma_pi): each session draws eps ~ N(0, 1) that no model sees; in it the relevance logit
+ *       adds gamma * eps * a_i and the logging policy's score gamma_pi * eps * a_i (a_i ~ N(0, 1) an
+ *       item trait), and y0, uplift and clicks follow that session's relevance. The truth a model is
+ *       measured against ({@link #relevance}, {@link #propensities}) is the expectation over eps.
+ *       With both at 0 the world and its log are exactly those without intent (eps and a_i come
+ *       from streams of their own).
  * </ul>
  */
 public final class World {
@@ -46,6 +53,8 @@ public final class World {
   final double[] awareness;
   final int[] priceTier;
   final String[] brand;
+  /** a_i: how strongly the session's hidden intent moves item i. */
+  final double[] intentTrait;
   private final double organicScale;
 
   private World(WorldSpec spec, long seed) {
@@ -87,6 +96,10 @@ public final class World {
       brand[i] = Vocabulary.brand(r);
       logPop[i] = 0.8 * quality[i] + 1.0 * r.nextGaussian() + (promoted[i] ? 0.8 : 0.0);
       maxLogPop = Math.max(maxLogPop, logPop[i]);
+    }
+    intentTrait = new double[ni];
+    for (int i = 0; i < ni; i++) {
+      intentTrait[i] = new SplittableRandom(mix(seed, 7, i)).nextGaussian();
     }
     double awareSum = 0;
     for (int i = 0; i < ni; i++) {
@@ -185,13 +198,47 @@ public final class World {
     return a;
   }
 
-  /** True relevance: probability that u likes i once examined. */
+  /** True relevance: probability that u likes i once examined (its mean over the hidden intent). */
   public double relevance(int u, int i) {
-    return relevanceAt(affinity(u, i), i);
+    double a = affinity(u, i);
+    if (spec.intentStrength() == 0) {
+      return relevanceAt(a, i);
+    }
+    double r = 0;
+    for (int k = 0; k < INTENT_NODES.length; k++) {
+      r += INTENT_WEIGHTS[k] * relevanceAt(a, i, INTENT_NODES[k]);
+    }
+    return r;
   }
 
   double relevanceAt(double affinity, int i) {
     return sigmoid(5.0 * affinity + 0.5 * quality[i] - 3.0);
+  }
+
+  /** Relevance in a session whose hidden intent is {@code eps}. */
+  double relevanceAt(double affinity, int i, double eps) {
+    return sigmoid(5.0 * affinity + 0.5 * quality[i] - 3.0 + spec.intentStrength() * eps * intentTrait[i]);
+  }
+
+  /** The stream of user u's sessions' hidden intents (one N(0, 1) draw per session). */
+  SplittableRandom intents(int u) {
+    return new SplittableRandom(mix(seed, 8, u));
+  }
+
+  /** Quadrature over eps ~ N(0, 1): trapezoid nodes on [-6, 6] and their normalised density weights. */
+  private static final double[] INTENT_NODES = new double[61];
+  private static final double[] INTENT_WEIGHTS = new double[61];
+
+  static {
+    double sum = 0;
+    for (int k = 0; k < INTENT_NODES.length; k++) {
+      INTENT_NODES[k] = -6 + 0.2 * k;
+      INTENT_WEIGHTS[k] = Math.exp(-0.5 * INTENT_NODES[k] * INTENT_NODES[k]);
+      sum += INTENT_WEIGHTS[k];
+    }
+    for (int k = 0; k < INTENT_WEIGHTS.length; k++) {
+      INTENT_WEIGHTS[k] /= sum;
+    }
   }
 
   /** Probability that u converts on i in a session when we do not recommend it. */
@@ -234,6 +281,14 @@ public final class World {
 
   /** The policy given u's affinities with every item (unused for the random cohort). */
   double[] policy(int u, double[] affinity) {
+    return policy(u, affinity, 0);
+  }
+
+  /**
+   * The policy given u's affinities in a session whose hidden intent is {@code eps} (the random
+   * cohort's stays uniform).
+   */
+  double[] policy(int u, double[] affinity, double eps) {
     int ni = spec.items();
     double[] p = new double[ni];
     if (userRandom[u]) {
@@ -242,8 +297,12 @@ public final class World {
     }
     SplittableRandom noise = new SplittableRandom(mix(seed, 4, u));
     double max = Double.NEGATIVE_INFINITY;
+    double shift = spec.policyIntentStrength() * eps;
     for (int i = 0; i < ni; i++) {
       p[i] = logPopularity[i] + (promoted[i] ? 1.0 : 0.0) + 3.0 * (affinity[i] + 0.3 * noise.nextGaussian());
+      if (shift != 0) {
+        p[i] += shift * intentTrait[i];
+      }
       max = Math.max(max, p[i]);
     }
     double sum = 0;
@@ -262,13 +321,24 @@ public final class World {
     return 1.0 - Math.pow(1.0 - perDraw, spec.slateSize());
   }
 
-  /** True exposure propensities of all items for user u in one session. */
+  /** True exposure propensities of all items for user u in one session (the mean over the hidden intent). */
   public double[] propensities(int u) {
-    double[] p = policy(u);
-    for (int i = 0; i < p.length; i++) {
-      p[i] = inclusion(p[i]);
+    if (spec.policyIntentStrength() == 0 || userRandom[u]) {
+      double[] p = policy(u);
+      for (int i = 0; i < p.length; i++) {
+        p[i] = inclusion(p[i]);
+      }
+      return p;
     }
-    return p;
+    double[] affinity = affinities(u);
+    double[] out = new double[spec.items()];
+    for (int k = 0; k < INTENT_NODES.length; k++) {
+      double[] p = policy(u, affinity, INTENT_NODES[k]);
+      for (int i = 0; i < out.length; i++) {
+        out[i] += INTENT_WEIGHTS[k] * inclusion(p[i]);
+      }
+    }
+    return out;
   }
 
   static long mix(long seed, long stream, long index) {

@@ -13,9 +13,30 @@ import java.util.Locale;
  * @param slateSize draws of the logging policy per session (distinct items shown are at most this)
  * @param randomShare share of users whose slates are uniformly random (the random-exposure slice)
  * @param browseRate mean organic browsing views per session
+ * @param intentStrength gamma of the hidden intent (CAUSAL.md, "Worlds that can test debiasing"):
+ *     each session draws eps ~ N(0, 1), unseen by models, and the user's relevance logit adds
+ *     gamma * eps * a_i (a_i an item trait); 0: no hidden intent
+ * @param policyIntentStrength gamma_pi: the logging policy's score adds gamma_pi * eps * a_i, so what
+ *     is shown and what is liked move together; 0: the policy ignores the intent
  */
 public record WorldSpec(String name, int users, int items, int dim, double sessionsMean, int slateSize,
-    double randomShare, double browseRate) {
+    double randomShare, double browseRate, double intentStrength, double policyIntentStrength) {
+
+  /** A world without hidden intent. */
+  public WorldSpec(String name, int users, int items, int dim, double sessionsMean, int slateSize, double randomShare,
+      double browseRate) {
+    this(name, users, items, dim, sessionsMean, slateSize, randomShare, browseRate, 0, 0);
+  }
+
+  /** This world with hidden intent of strength {@code gamma} on relevance and {@code gammaPi} on the logging policy. */
+  public WorldSpec withIntent(double gamma, double gammaPi) {
+    return new WorldSpec(name, users, items, dim, sessionsMean, slateSize, randomShare, browseRate, gamma, gammaPi);
+  }
+
+  /** Whether sessions carry a hidden intent that moves relevance or the logging policy. */
+  public boolean hasIntent() {
+    return intentStrength != 0 || policyIntentStrength != 0;
+  }
 
   public WorldSpec {
     if (users < 1 || items < 2) {
@@ -27,6 +48,9 @@ public record WorldSpec(String name, int users, int items, int dim, double sessi
     }
     if (randomShare < 0 || randomShare > 1 || browseRate < 0) {
       throw new IllegalArgumentException("randomShare must be in [0,1] and browseRate >= 0");
+    }
+    if (!Double.isFinite(intentStrength) || !Double.isFinite(policyIntentStrength)) {
+      throw new IllegalArgumentException("intent strengths must be finite");
     }
   }
 

@@ -49,7 +49,7 @@ final class UpliftRecipe implements Recipe {
         MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
             fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
       int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
-      CfFeatures features = CfFeatures.of(cf, fb, imp.users(), imp.items());
+      CfFeatures features = CfFeatures.of(cf, fb, imp.items());
       try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
           PairModel.Params.defaults(run.epochs(), 1), run.device(), UpliftModel.logTo(run::detail))) {
         JsonObject metrics = metrics(m, l);
@@ -89,16 +89,12 @@ final class UpliftRecipe implements Recipe {
     double tau = 0;
     int positive = 0;
     int n = 0;
-    int cached = -1;
-    UpliftModel.Estimate[] est = null;
     for (int k = 0; k < s.size(); k++) {
       if (!ExposureModel.isHeldOut(k)) {
         continue;
       }
-      if (s.user()[k] != cached) {
-        cached = s.user()[k];
-        est = m.forUser(cached);
-      }
+      // as the session saw the user: nothing from it or later reaches the estimate
+      UpliftModel.Estimate[] est = m.forUserAt(s.user()[k], s.start()[k]);
       for (int r : s.rows()[k]) {
         UpliftModel.Estimate e = est[imp.item()[r]];
         predicted += e.treated();

@@ -70,7 +70,7 @@ class CausalModelsTest {
         Device.cpu(), m -> { });
     cf = MultVae.KIND.train(MultVae.Data.naive(feedback.matrix()), MultVaeParams.forData(20, feedback.users().size(), 1),
         Device.cpu(), r -> { });
-    CfFeatures features = CfFeatures.of(cf, feedback, log.users(), log.items());
+    CfFeatures features = CfFeatures.of(cf, feedback, log.items());
     uplift = UpliftModel.KIND.train(new UpliftModel.Data(log, sessions, exposure, features, 0.05),
         PairModel.Params.defaults(8, 1), Device.cpu(), m -> { });
   }

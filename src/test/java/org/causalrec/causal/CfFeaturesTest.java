@@ -11,8 +11,7 @@ class CfFeaturesTest {
   @Test
   void standardisesScoresRanksThemAndScalesPopularity() {
     // scores 1, 3, NaN (unknown item); counts 0, 3, 7 -> popularity log1p(n) / log1p(7) = 0, 2 log 2 / 3 log 2, 1
-    CfFeatures f = new CfFeatures(u -> new float[] {1f, 3f, Float.NaN}, new int[] {0, 3, 7});
-    float[] x = f.forUser(0);
+    float[] x = CfFeatures.of(new float[] {1f, 3f, Float.NaN}, CfFeatures.popularity(new int[] {0, 3, 7}));
     // known scores: mean 2, sd 1 -> z = -1, +1; unknown -> -3
     assertEquals(-1f, x[0], 1e-6);
     assertEquals(1f, x[3], 1e-6);
@@ -25,8 +24,29 @@ class CfFeaturesTest {
   }
 
   @Test
-  void anUnknownUserGetsNeutralFeatures() {
-    float[] x = new CfFeatures(u -> null, new int[] {1, 1}).forUser(5);
-    assertArrayEquals(new float[] {0f, 0.5f, 1f, 0f, 0.5f, 1f}, x, 1e-6f);
+  void anEmptyHistoryGetsNeutralFeatures() {
+    CfFeatures f = new CfFeatures(h -> {
+      throw new AssertionError("nothing to score");
+    }, CfFeatures.popularity(new int[] {1, 1}));
+    assertArrayEquals(new float[] {0f, 0.5f, 1f, 0f, 0.5f, 1f}, f.forHistory(new int[0]), 1e-6f);
+  }
+
+  @Test
+  void eachItemsRowComesFromTheHistoryWithoutIt() {
+    // the score of an item is 1 when the scored history holds it: a row shows whether its item was an input
+    CfFeatures f = new CfFeatures(hs -> {
+      float[][] out = new float[hs.length][4];
+      for (int r = 0; r < hs.length; r++) {
+        for (int i : hs[r]) {
+          out[r][i] = 1f;
+        }
+      }
+      return out;
+    }, CfFeatures.popularity(new int[] {1, 1, 1, 1}));
+    float[] x = f.forHistory(new int[] {0, 2});
+    // item 0's row: history {2} -> 0 is not in it; item 1's row: history {0, 2} -> 1 is not in it either
+    for (int i = 0; i < 4; i++) {
+      assertEquals(true, x[i * CfFeatures.DIM] < 0, "item " + i + " scored from a history holding it");
+    }
   }
 }

@@ -12,6 +12,8 @@ import java.util.Set;
 import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.config.EventTypes;
+import org.causalrec.eval.Auc;
+import org.causalrec.sim.World;
 import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.StoreHandle;
@@ -54,6 +56,23 @@ class RandomExposureRunTest {
       for (Object o : r.getJsonArray("results")) {
         JsonObject m = (JsonObject) o;
         assertTrue(m.containsKey("params") && m.getJsonObject("metrics").containsKey("recall@5"), m.encode());
+      }
+      // the truth: the world's relevance of each test pair ranks the test labels, and no model ranks them
+      // clearly better than the truth does (one that did would be reading the labels)
+      ExplicitLog same = ExplicitLog.load(events, "explore", 0.05, 1);
+      assertEquals(d.getInteger("test_pairs"), same.test.size(), "the run's split is the seed's");
+      World world = World.generate(WorldSpec.named("tiny"), 4);
+      float[] truth = new float[same.test.size()];
+      for (int k = 0; k < truth.length; k++) {
+        truth[k] = (float) world.relevance(Integer.parseInt(same.test.userIds()[k].substring(1)),
+            Integer.parseInt(same.test.itemIds()[k].substring(1)));
+      }
+      double oracle = Auc.of(truth, same.test.label());
+      assertTrue(oracle > 0.6, "the labels follow the true relevance: AUC " + oracle);
+      for (Object o : r.getJsonArray("results")) {
+        JsonObject m = (JsonObject) o;
+        assertTrue(m.getJsonObject("metrics").getDouble("auc") < oracle + 0.03,
+            "no better than the truth (" + oracle + "): " + m.encode());
       }
       // the tiny world's explore cohort is a dozen users: only the collaborative model's signal clears the noise
       // here; the pair models are held to the truth on a larger world (ExplicitModelTest, CommandsTest)
