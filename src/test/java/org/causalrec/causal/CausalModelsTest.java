@@ -72,7 +72,7 @@ class CausalModelsTest {
         Device.cpu(), r -> { });
     CfFeatures features = CfFeatures.of(cf, feedback, log.users(), log.items());
     uplift = UpliftModel.KIND.train(new UpliftModel.Data(log, sessions, exposure, features, 0.05),
-        PairModel.Params.defaults(8, 1), Device.cpu(), m -> { });
+        UpliftModel.Params.defaults(8, 1, 4), Device.cpu(), m -> { });
   }
 
   @AfterAll
@@ -127,7 +127,7 @@ class CausalModelsTest {
         truth[i] = world.uplift(wu, worldIndex(log.items().id(i)));
         treated += est[i].treated();
         control += est[i].control();
-        // the estimate is the replicas' mean, which lies between their 2.5 % and 97.5 % percentiles
+        // the estimate is the members' mean, the centre of the interval
         assertTrue(est[i].low() <= est[i].uplift() + 1e-9 && est[i].uplift() <= est[i].high() + 1e-9,
             "the interval holds the estimate: " + est[i]);
         assertEquals(est[i].treated() - est[i].control(), est[i].uplift(), 1e-9, "uplift = treated - control");
@@ -159,7 +159,93 @@ class CausalModelsTest {
     }
     try (UpliftModel u2 = UpliftModel.KIND.load(dir.resolve("uplift"), Device.cpu())) {
       assertTrue(u2.usesFeatures());
+      assertEquals(uplift.members(), u2.members(), "every member is saved");
+      int[] history = log.history()[3];
+      float[] f = new float[log.items().size() * CfFeatures.DIM];
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+      for (int k = 0; k < f.length; k++) {
+        f[k] = (float) rng.nextGaussian();
+      }
+      UpliftModel.Estimate[] before = uplift.forUser(3, history, f);
+      UpliftModel.Estimate[] after = u2.forUser(3, history, f);
+      for (int i = 0; i < before.length; i++) {
+        assertEquals(before[i], after[i], "item " + i + " estimates the same after loading");
+      }
     }
+  }
+
+  @Test
+  void aModelOfTheOlderSingleNetworkLayoutFailsToLoadWithAClearError(@TempDir Path dir) throws Exception {
+    // the older layout saved one network under "uplift" and no ensemble manifest
+    exposure.pairModel().save(dir, "uplift");
+    java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> UpliftModel.KIND.load(dir, Device.cpu()));
+    assertTrue(e.getMessage().contains("older single-network layout"), e.getMessage());
+    java.io.IOException none = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> UpliftModel.KIND.load(dir.resolve("nothing"), Device.cpu()));
+    assertTrue(none.getMessage().contains(UpliftModel.MANIFEST), none.getMessage());
+  }
+
+  @Test
+  void membersAreTrainedIndependentlyAndTheirSpreadShrinksWithMoreData() {
+    assertEquals(4, uplift.members());
+    int users = log.users().size();
+    double diff = 0;
+    double size = 0;
+    int n = 0;
+    for (int u = 0; u < users; u++) {
+      double[] first = uplift.memberUplift(0, u);
+      for (int k = 1; k < uplift.members(); k++) {
+        double[] other = uplift.memberUplift(k, u);
+        for (int j = 0; j < first.length; j++) {
+          diff += Math.abs(other[j] - first[j]);
+          size += Math.abs(first[j]);
+          n++;
+        }
+      }
+    }
+    System.out.printf("members differ by %.5f on average; mean |uplift| %.5f%n", diff / n, size / n);
+    assertTrue(diff > 0.05 * size, "members trained apart differ: " + diff / n + " vs mean |uplift| " + size / n);
+    // the same ensemble on a quarter of the sessions: a smaller sample, a wider interval
+    try (UpliftModel quarter = UpliftModel.KIND.train(new UpliftModel.Data(log, everyFourthSession(), exposure,
+        uplift.features(), 0.05), UpliftModel.Params.defaults(8, 1, 4), Device.cpu(), m -> { })) {
+      double wideAll = 0;
+      double wideFewer = 0;
+      for (int u = 0; u < users; u++) {
+        for (UpliftModel.Estimate e : uplift.forUser(u)) {
+          wideAll += e.high() - e.low();
+        }
+        for (UpliftModel.Estimate e : quarter.forUser(u)) {
+          wideFewer += e.high() - e.low();
+        }
+      }
+      System.out.printf("interval width: every session %.5f, a quarter of them %.5f%n", wideAll, wideFewer);
+      assertTrue(wideFewer > wideAll, "less data, a wider interval: " + wideFewer + " vs " + wideAll);
+    }
+  }
+
+  /** The log's sessions, every fourth kept. */
+  private static Sessions everyFourthSession() {
+    int n = (sessions.size() + 3) / 4;
+    int[] user = new int[n];
+    long[] start = new long[n];
+    long[] end = new long[n];
+    int[][] rows = new int[n][];
+    int[] perUser = new int[sessions.perUser().length];
+    int[] sessionOf = new int[log.size()];
+    java.util.Arrays.fill(sessionOf, -1);
+    for (int s = 0; s < n; s++) {
+      int from = 4 * s;
+      user[s] = sessions.user()[from];
+      start[s] = sessions.start()[from];
+      end[s] = sessions.end()[from];
+      rows[s] = sessions.rows()[from];
+      perUser[user[s]]++;
+      for (int r : rows[s]) {
+        sessionOf[r] = s;
+      }
+    }
+    return new Sessions(sessionOf, user, start, end, rows, perUser);
   }
 
   static double spearman(List<double[]> pairs) {
