@@ -310,11 +310,6 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     return tau;
   }
 
-  /** The pair features it was trained with (null after loading). */
-  CfFeatures features() {
-    return features;
-  }
-
   private static Estimate[] estimates(List<float[]> heads, int n) {
     Estimate[] out = new Estimate[n];
     int m = heads.size();

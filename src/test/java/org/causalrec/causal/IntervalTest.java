@@ -22,13 +22,13 @@ class IntervalTest {
 
   @Test
   void meanPlusMinusTTimesTheSdWithTheCentresOwnNoise() {
-    // mean 3, sd sqrt(2.5), t(4) = 2.776, M = 5
-    Interval iv = Interval.of(new double[] {1, 2, 3, 4, 5});
-    double half = 2.776 * Math.sqrt(2.5 * 1.2);
-    assertEquals(3 - half, iv.low(), 1e-3);
-    assertEquals(3 + half, iv.high(), 1e-3);
-    assertTrue(iv.contains(3) && !iv.contains(3 + half + 0.01));
-    assertEquals(2 * half, iv.width(), 1e-3);
+    // mean 0.03, sd sqrt(2.5e-4), t(4) = 2.776, M = 5
+    Interval iv = Interval.of(new double[] {0.01, 0.02, 0.03, 0.04, 0.05});
+    double half = 2.776 * Math.sqrt(2.5e-4 * 1.2);
+    assertEquals(0.03 - half, iv.low(), 1e-5);
+    assertEquals(0.03 + half, iv.high(), 1e-5);
+    assertTrue(iv.contains(0.03) && !iv.contains(0.03 + half + 1e-4));
+    assertEquals(2 * half, iv.width(), 1e-5);
     Interval clipped = Interval.of(new double[] {0.9, 1.0, 0.95});
     assertEquals(1.0, clipped.high(), "an uplift never exceeds 1");
     assertThrows(IllegalArgumentException.class, () -> Interval.of(new double[] {0.1}));
