@@ -229,6 +229,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     boolean partial = !parts.containsAll(org.causalrec.experiment.CausalExperiment.Settings.ALL);
     String command = "causalrec evaluate --causal --size " + world.size + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
+        + " --epochs " + epochs + " --pair-epochs " + pairEpochs + " --click-epochs " + clickEpochs
         + " --uplift-epochs " + upliftEpochs + " --uplift-members " + upliftMembers
         + (partial ? " --parts " + String.join(",", new java.util.TreeSet<>(parts)) : "");
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
