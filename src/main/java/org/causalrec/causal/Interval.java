@@ -24,13 +24,14 @@ public record Interval(double low, double high) {
 
   /**
    * The share of true uplifts the interval covered in the last measurement (docs/RESULTS.md,
-   * "Coverage of the uplift interval": 24,000 pairs of a simulated world, ensembles of
-   * {@link #MEASURED_MEMBERS}). Below 0.9: the interval is not called 95 %.
+   * "Coverage of the uplift interval": the small simulated world, seeds 1, 2 and 3, 200 users x
+   * 1,000 items each, ensembles of {@link #MEASURED_MEMBERS}; the mean over the seeds). Below 0.9:
+   * the interval is not called 95 %.
    */
-  public static final double MEASURED_COVERAGE = 0.8129;
+  public static final double MEASURED_COVERAGE = 0.7926;
 
   /** The ensemble size {@link #MEASURED_COVERAGE} was measured with. */
-  public static final int MEASURED_MEMBERS = 4;
+  public static final int MEASURED_MEMBERS = 8;
 
   /** Student's t 0.975 quantiles for 1 to 30 degrees of freedom. */
   private static final double[] T975 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
