@@ -8,34 +8,45 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.causalrec.model.ModelKind;
 import org.causalrec.model.PairModel;
 import org.causalrec.model.TrainedModel;
 import org.causalrec.model.TrainingLoop;
 
 /**
- * The causal effect of recommending an item (CAUSAL.md, "Causal effect of recommending"): a
- * two-headed {@link PairModel} whose treated head learns P(conversion | recommended) from the
- * items sessions recommended, weighted by 1/e, and whose control head learns P(conversion | not
- * recommended) from the items they did not (organic purchases in the session, and a sample of the
- * rest), weighted by 1/(1 - e): the IPS-weighted two-model estimator in the spirit of Sato et al.
- * (RecSys 2019/2020). tau = treated - control. Conversions are rare, so the model starts from the
- * exposure model's embeddings and learns, in an extra head, whether recommended items were
- * clicked: both carry the user-item affinity the conversion heads need. The heads come in
- * {@link #REPLICAS} pairs, each
- * trained on its own Poisson(1) bootstrap weights of the examples; the estimate is their mean and
- * the interval their 2.5-97.5 % percentiles. One session in ten is held out and the epoch with the
- * lowest loss on it is kept: with few conversions the heads overfit within a few epochs. The interval is (a bootstrap of the output layer: the shared embeddings
- * are fitted once, so the interval is narrower than a full bootstrap's).
+ * The causal effect of recommending an item (CAUSAL.md, "Causal effect of recommending"): an
+ * ensemble of independently trained {@link PairModel}s, each with a treated head that learns
+ * P(conversion | recommended) from the items sessions recommended, weighted by 1/e, and a control
+ * head that learns P(conversion | not recommended) from the items they did not (organic purchases in
+ * the session, and a sample of the rest), weighted by 1/(1 - e): the IPS-weighted two-model
+ * estimator in the spirit of Sato et al. (RecSys 2019/2020). tau = treated - control. Conversions
+ * are rare, so each member starts from the exposure model's embeddings and learns, in a third head,
+ * whether recommended items were clicked: both carry the user-item affinity the conversion heads
+ * need. One session in ten is held out and each member keeps the epoch with the lowest loss on it:
+ * with few conversions the heads overfit within a few epochs.
+ *
+ * <p>Uncertainty (CAUSAL.md, "Honest uncertainty"): every member is a whole network of its own,
+ * with its own initialisation seed, trained on a Poisson(1) bootstrap over users (one weight per
+ * user, shared by all of that user's examples, training and held-out alike; users drawn 0 times
+ * are left out). The estimate is the members' mean and the interval {@link Interval#of} their
+ * mean ± t(M-1, 0.975) sd. The exposure model (propensities, initial embeddings) and the pair
+ * features are fitted once on the whole log and shared: the interval does not carry their
+ * uncertainty, which is one reason its coverage of the truth is measured rather than assumed.
  */
 public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftModel.Estimate[]> {
 
-  /** Bootstrap replicas of the (treated, control) head pair. */
-  public static final int REPLICAS = 16;
-  /** Heads: clicked (recommended items), then each replica's treated and control. */
-  static final int HEADS = 1 + 2 * REPLICAS;
+  /** Members of the ensemble when nothing says otherwise. */
+  public static final int DEFAULT_MEMBERS = 8;
+  /** Heads of each member: clicked (recommended items), treated, control. */
+  static final int HEADS = 3;
+  /** The file naming the members of a saved ensemble. */
+  static final String MANIFEST = "uplift-ensemble.json";
   /** Unrecommended, unpurchased items sampled per session and epoch for the control head. */
   static final int CONTROL_SAMPLES = 20;
 
@@ -45,23 +56,42 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
    * @param treated P(conversion in a session | recommended)
    * @param control P(conversion in a session | not recommended)
    * @param uplift treated - control
-   * @param low 2.5 % percentile of the replicas' uplift
-   * @param high 97.5 % percentile of the replicas' uplift
+   * @param low the members' mean uplift - t(M-1, 0.975) sd, clipped to [-1, 1]
+   * @param high the members' mean uplift + t(M-1, 0.975) sd, clipped to [-1, 1]
    */
   public record Estimate(double treated, double control, double uplift, double low, double high) {}
 
-  private final PairModel model;
+  /**
+   * Training settings.
+   *
+   * @param pair each member's network settings; member k's seed is derived from {@code pair.seed()} and k
+   * @param members independently trained members (at least 2: the interval needs their spread)
+   */
+  public record Params(PairModel.Params pair, int members) {
+    public Params {
+      if (members < 2) {
+        throw new IllegalArgumentException("the uplift ensemble needs at least 2 members: " + members);
+      }
+    }
+
+    /** Default network settings with {@code epochs} and {@code seed}, and {@code members} members. */
+    public static Params defaults(int epochs, int seed, int members) {
+      return new Params(PairModel.Params.defaults(epochs, seed), members);
+    }
+  }
+
+  private final List<PairModel> members;
   private final CfFeatures features;
   private final Impressions log;
 
-  private UpliftModel(PairModel model, CfFeatures features, Impressions log) {
-    this.model = model;
+  private UpliftModel(List<PairModel> members, CfFeatures features, Impressions log) {
+    this.members = List.copyOf(members);
     this.features = features;
     this.log = log;
   }
 
   /** The kind: trains on a {@link Data} set, loads a saved model. */
-  public static final ModelKind<Data, PairModel.Params, UpliftModel> KIND =
+  public static final ModelKind<Data, Params, UpliftModel> KIND =
       ModelKind.of("uplift", UpliftModel::train, UpliftModel::load);
 
   /**
@@ -78,7 +108,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
   public record Data(Impressions log, Sessions sessions, ExposureModel exposure, CfFeatures features,
       double minPropensity) {}
 
-  private static UpliftModel train(Data data, PairModel.Params p, Device device,
+  private static UpliftModel train(Data data, Params params, Device device,
       Consumer<TrainingLoop.Epoch> progress) {
     Impressions log = data.log();
     Sessions sessions = data.sessions();
@@ -92,15 +122,31 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     // features from each session's visible history, kept while they fit in MEMO_FLOATS
     int users = log.users().size();
     SessionFeatures userFeatures = features == null ? null : new SessionFeatures(features, log, items);
-    PairModel model = PairModel.train(PairModel.Data.of(users, items, HEADS,
-            epoch -> examples(log, sessions, false, exposure, userFeatures, minPropensity,
-                new SplittableRandom(p.seed() * 17L + epoch)))
-        .withFeatures(features == null ? 0 : CfFeatures.DIM).withHistories(log.history())
-        .withWarmStart(exposure.pairModel())
-        .withValidation(examples(log, sessions, true, exposure, userFeatures, minPropensity,
-            new SplittableRandom(p.seed()))),
-        p, device, progress);
-    return new UpliftModel(model, features, log);
+    List<PairModel> trained = new ArrayList<>();
+    try {
+      for (int k = 0; k < params.members(); k++) {
+        PairModel.Params p = memberParams(params.pair(), k);
+        float[] weight = Poisson.bootstrap(users, p.seed()); // over users, the unit of independence
+        trained.add(PairModel.train(PairModel.Data.of(users, items, HEADS,
+                epoch -> examples(log, sessions, false, exposure, userFeatures, minPropensity, weight,
+                    new SplittableRandom(p.seed() * 17L + epoch)))
+            .withFeatures(features == null ? 0 : CfFeatures.DIM).withHistories(log.history())
+            .withWarmStart(exposure.pairModel())
+            .withValidation(examples(log, sessions, true, exposure, userFeatures, minPropensity, weight,
+                new SplittableRandom(p.seed()))),
+            p, device, progress));
+      }
+    } catch (RuntimeException e) {
+      trained.forEach(PairModel::close);
+      throw e;
+    }
+    return new UpliftModel(trained, features, log);
+  }
+
+  /** Member k's settings: the same network, its own seed. */
+  static PairModel.Params memberParams(PairModel.Params p, int k) {
+    return new PairModel.Params(p.dim(), p.learningRate(), p.weightDecay(), p.batchSize(), p.epochs(),
+        p.seed() * 1_000 + 1 + k);
   }
 
   /** A progress listener that writes one line per epoch to {@code log}. */
@@ -113,40 +159,12 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
   static final long MEMO_FLOATS = 64L << 20;
 
   /**
-   * The pair features of a session's examples: from the user's history strictly before the
-   * session starts (so nothing the session or later sessions did reaches them), each item's row
-   * without the item itself ({@link CfFeatures#forHistory}); memoised per (user, history length).
+   * The examples of the held-out sessions ({@code heldOut}) or of the others, each weighted by its
+   * user's bootstrap count {@code userWeight} (users drawn 0 times are left out).
    */
-  static final class SessionFeatures {
-    private final CfFeatures features;
-    private final Impressions log;
-    private final java.util.Map<Long, float[]> memo = new java.util.HashMap<>();
-    private final long budget;
-
-    SessionFeatures(CfFeatures features, Impressions log, int items) {
-      this.features = features;
-      this.log = log;
-      this.budget = MEMO_FLOATS / ((long) items * CfFeatures.DIM);
-    }
-
-    /** Features of every item for user u in a session starting at epoch second {@code start}. */
-    float[] at(int u, long start) {
-      int visible = Impressions.firstAtOrAfter(log.historyTime()[u], start);
-      long key = ((long) u << 32) | visible;
-      float[] f = memo.get(key);
-      if (f == null) {
-        f = features.forHistory(Arrays.copyOf(log.history()[u], visible));
-        if (memo.size() < budget) {
-          memo.put(key, f);
-        }
-      }
-      return f;
-    }
-  }
-
-  /** The examples of the held-out sessions ({@code heldOut}) or of the others. */
   private static PairModel.Examples examples(Impressions log, Sessions sessions, boolean heldOut,
-      ExposureModel exposure, SessionFeatures userFeatures, double minPropensity, SplittableRandom rng) {
+      ExposureModel exposure, SessionFeatures userFeatures, double minPropensity, float[] userWeight,
+      SplittableRandom rng) {
     int heads = HEADS;
     int items = log.items().size();
     int cap = log.size() + sessions.size() * CONTROL_SAMPLES;
@@ -166,10 +184,11 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     float[] e = null;
     int cachedUser = -1;
     for (int s = 0; s < sessions.size(); s++) {
-      if (ExposureModel.isHeldOut(s) != heldOut) {
+      int u = sessions.user()[s];
+      float uw = userWeight[u];
+      if (ExposureModel.isHeldOut(s) != heldOut || uw == 0) {
         continue;
       }
-      int u = sessions.user()[s];
       if (u != cachedUser) { // sessions come grouped by user
         e = exposure.sessionForUser(u);
         cachedUser = u;
@@ -189,9 +208,9 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
         shown.set(i);
         double logged = log.propensity()[r];
         double prop = clip(Double.isNaN(logged) ? e[i] : logged, minPropensity);
-        set(us, is, y, w, n, u, i, log.converted()[r] ? 1f : 0f, (float) (1 / prop), true, heads, s);
+        set(us, is, y, w, n, u, i, log.converted()[r] ? 1f : 0f, uw * (float) (1 / prop), true, heads);
         y[n * heads] = log.clicked()[r] ? 1f : 0f;
-        w[n * heads] = 1f;
+        w[n * heads] = uw;
         n++;
       }
       int[] buys = log.purchases()[u];
@@ -201,7 +220,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
         int i = buys[k];
         if (!shown.get(i) && !bought.get(i)) {
           bought.set(i);
-          set(us, is, y, w, n, u, i, 1f, (float) (1 / (1 - clip(e[i], minPropensity))), false, heads, s);
+          set(us, is, y, w, n, u, i, 1f, uw * (float) (1 / (1 - clip(e[i], minPropensity))), false, heads);
           n++;
         }
       }
@@ -213,7 +232,7 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
           do {
             i = rng.nextInt(items);
           } while (shown.get(i) || bought.get(i));
-          set(us, is, y, w, n, u, i, 0f, (float) (stand / (1 - clip(e[i], minPropensity))), false, heads, s);
+          set(us, is, y, w, n, u, i, 0f, uw * (float) (stand / (1 - clip(e[i], minPropensity))), false, heads);
           n++;
         }
       }
@@ -227,18 +246,14 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
         Arrays.copyOf(w, n * heads), f == null ? null : Arrays.copyOf(f, n * dim));
   }
 
-  /** Writes one example: its label in every head, its weight (times a bootstrap draw) in its group's heads. */
+  /** Writes one example: its label in both conversion heads, its weight in its group's. */
   private static void set(int[] us, int[] is, float[] y, float[] w, int n, int u, int i, float label, float weight,
-      boolean treated, int heads, int session) {
+      boolean treated, int heads) {
     us[n] = u;
     is[n] = i;
-    SplittableRandom boot = new SplittableRandom(((long) session << 32) ^ i ^ (treated ? 0x5DEECE66DL : 0));
-    for (int r = 0; r < REPLICAS; r++) {
-      int head = 1 + 2 * r + (treated ? 0 : 1);
-      y[n * heads + 1 + 2 * r] = label;
-      y[n * heads + 2 + 2 * r] = label;
-      w[n * heads + head] = weight * Poisson.draw(boot, 1);
-    }
+    y[n * heads + 1] = label;
+    y[n * heads + 2] = label;
+    w[n * heads + (treated ? 1 : 2)] = weight;
   }
 
   private static double clip(double p, double min) {
@@ -258,13 +273,10 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
    * from the user's history strictly before it (each item's pair features without the item).
    */
   public Estimate[] forUserAt(int u, long time) {
-    int[] history = null;
-    float[] f = null;
-    if (log != null) {
-      history = Arrays.copyOf(log.history()[u], Impressions.firstAtOrAfter(log.historyTime()[u], time));
-      f = features == null ? null : features.forHistory(history);
-    }
-    return estimates(model.predictUser(u, history, f), model.items());
+    int[] history = log == null ? null
+        : Arrays.copyOf(log.history()[u], Impressions.firstAtOrAfter(log.historyTime()[u], time));
+    float[] f = history == null || features == null ? null : features.forHistory(history);
+    return estimates(members.stream().map(m -> m.predictUser(u, history, f)).toList(), members.get(0).items());
   }
 
   /**
@@ -273,59 +285,114 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
    * {@code u} is the user's training index or -1 for a user unseen in training.
    */
   public Estimate[] forUser(int u, int[] history, float[] pairFeatures) {
-    return estimates(model.predictUser(u, history, pairFeatures), model.items());
+    return estimates(members.stream().map(m -> m.predictUser(u, history, pairFeatures)).toList(),
+        members.get(0).items());
   }
 
   /** Estimates for each pair. */
   @Override
   public Estimate[] score(PairModel.Pairs pairs) {
-    return estimates(model.score(pairs), pairs.users().length);
+    return estimates(members.stream().map(m -> m.score(pairs)).toList(), pairs.users().length);
   }
 
   /** Whether the model takes collaborative pair features. */
   public boolean usesFeatures() {
-    return model.features() > 0;
+    return members.get(0).features() > 0;
   }
 
-  private static Estimate[] estimates(float[] heads, int n) {
+  /** The number of independently trained members. */
+  public int members() {
+    return members.size();
+  }
+
+  /** Member k's uplift for user u of the training log and every item (tests compare members). */
+  double[] memberUplift(int k, int u) {
+    int[] history = log == null ? null : log.history()[u];
+    float[] h = members.get(k).predictUser(u, history,
+        history == null || features == null ? null : features.forHistory(history));
+    double[] tau = new double[h.length / HEADS];
+    for (int j = 0; j < tau.length; j++) {
+      tau[j] = h[j * HEADS + 1] - h[j * HEADS + 2];
+    }
+    return tau;
+  }
+
+  private static Estimate[] estimates(List<float[]> heads, int n) {
     Estimate[] out = new Estimate[n];
-    double[] taus = new double[REPLICAS];
+    int m = heads.size();
+    double[] taus = new double[m];
     for (int k = 0; k < n; k++) {
       double t = 0;
       double c = 0;
-      for (int r = 0; r < REPLICAS; r++) {
-        double pt = heads[k * HEADS + 1 + 2 * r];
-        double pc = heads[k * HEADS + 2 + 2 * r];
+      for (int r = 0; r < m; r++) {
+        double pt = heads.get(r)[k * HEADS + 1];
+        double pc = heads.get(r)[k * HEADS + 2];
         t += pt;
         c += pc;
         taus[r] = pt - pc;
       }
-      Arrays.sort(taus);
-      t /= REPLICAS;
-      c /= REPLICAS;
-      out[k] = new Estimate(t, c, t - c, OffPolicy.percentile(taus, 0.025), OffPolicy.percentile(taus, 0.975));
+      t /= m;
+      c /= m;
+      Interval iv = Interval.of(taus);
+      out[k] = new Estimate(t, c, t - c, iv.low(), iv.high());
     }
     return out;
   }
 
-  /** Saves into {@code dir}. */
+  /** Saves every member into {@code dir}, with a manifest naming them. */
   @Override
-  public void save(java.nio.file.Path dir) throws java.io.IOException {
-    model.save(dir, "uplift");
+  public void save(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    for (int k = 0; k < members.size(); k++) {
+      members.get(k).save(dir, memberName(k));
+    }
+    Files.writeString(dir.resolve(MANIFEST), new JsonObject().put("members", members.size()).put("heads", HEADS)
+        .put("interval", Interval.METHOD).encodePrettily());
   }
 
-  /** Loads what {@link #save} wrote. */
-  private static UpliftModel load(java.nio.file.Path dir, Device device) throws java.io.IOException {
-    PairModel m = PairModel.load(dir, "uplift", device);
-    if (m.heads() != HEADS) {
-      m.close();
-      throw new java.io.IOException("not an uplift model: " + m.heads() + " heads");
+  private static String memberName(int k) {
+    return "uplift-member-" + k;
+  }
+
+  /**
+   * Loads what {@link #save} wrote. A directory without the manifest (nothing saved, or a model of
+   * the older layout whose replicas shared one network) is an IOException that says so.
+   */
+  private static UpliftModel load(Path dir, Device device) throws IOException {
+    Path manifest = dir.resolve(MANIFEST);
+    if (!Files.exists(manifest)) {
+      throw new IOException(Files.exists(dir.resolve("uplift.json"))
+          ? "the uplift model in " + dir + " was saved in the older single-network layout (output-head replicas);"
+              + " train a new one"
+          : "no uplift model in " + dir + ": " + MANIFEST + " is missing");
     }
-    return new UpliftModel(m, null, null);
+    int count;
+    try {
+      count = new JsonObject(Files.readString(manifest)).getInteger("members");
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable " + manifest, e);
+    }
+    if (count < 2) {
+      throw new IOException(manifest + " names " + count + " members: an ensemble has at least 2");
+    }
+    List<PairModel> loaded = new ArrayList<>();
+    try {
+      for (int k = 0; k < count; k++) {
+        PairModel m = PairModel.load(dir, memberName(k), device);
+        loaded.add(m);
+        if (m.heads() != HEADS) {
+          throw new IOException("member " + k + " is not an uplift network: " + m.heads() + " heads");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      loaded.forEach(PairModel::close);
+      throw e;
+    }
+    return new UpliftModel(loaded, null, null);
   }
 
   @Override
   public void close() {
-    model.close();
+    members.forEach(PairModel::close);
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.causalrec.causal.Interval;
 import org.causalrec.experiment.CausalExperiment;
 import org.causalrec.experiment.SeedResult;
 
@@ -47,16 +48,35 @@ final class CausalResults {
     b.append(String.format(Locale.ROOT, "Hidden intent (CAUSAL.md, \"Worlds that can test debiasing\"): γ = %s on"
         + " relevance, γ_π = %s on the logging policy%s.%n%n", s.spec().intentStrength(), s.spec().policyIntentStrength(),
         s.spec().hasIntent() ? "" : " (none: the control world)"));
+    if (stats.containsKey("propensity_pearson")) {
+      propensities(b, stats);
+    }
+    if (stats.containsKey("click_naive_ndcg@" + k) || stats.containsKey("vae_naive_ndcg@" + k)) {
+      debiasing(b, stats, k, s.minPropensity());
+    }
+    if (stats.containsKey("incremental_per_1000_uplift")) {
+      uplift(b, stats, k, s.upliftMembers());
+    }
+    if (stats.keySet().stream().anyMatch(key -> key.startsWith("ope_t"))) {
+      offPolicy(b, stats);
+    }
+    return b.toString();
+  }
+
+  private static void propensities(StringBuilder b, Map<String, double[]> stats) {
     b.append("**Exposure propensities** (learned per-session model against the true inclusion probabilities;"
         + " calibration on held-out sessions):\n\n| measure | value |\n|---|---|\n");
     row(b, "Pearson r, learned vs true", stats.get("propensity_pearson"));
     row(b, "Spearman ρ, learned vs true", stats.get("propensity_spearman"));
     row(b, "Spearman ρ, popularity-power fallback vs true", stats.get("popularity_spearman"));
     row(b, "expected calibration error (deciles)", stats.get("propensity_ece"));
+  }
+
+  private static void debiasing(StringBuilder b, Map<String, double[]> stats, int k, double minPropensity) {
     b.append(String.format(Locale.ROOT, "%n**Debiased training**: NDCG@%d against true relevance (graded gains) over"
         + " every item, and Spearman ρ of the scores with true relevance over every item:%n%n"
         + "| model | objective | NDCG@%d | Spearman ρ |%n|---|---|---|---|%n", k, k));
-    for (String o : List.of("naive", "ips", "snips", "dr")) {
+    for (String o : List.of("naive", "ips", "snips", "dr", "mrdr")) {
       row(b, "click MLP | " + o + (o.equals("naive") ? "" : " (logged propensities)"),
           stats.get("click_" + o + "_ndcg@" + k), stats.get("click_" + o + "_spearman"));
     }
@@ -69,10 +89,13 @@ final class CausalResults {
     }
     b.append(String.format(Locale.ROOT, "%n**Clipped propensities** (floor %s): share of the weighted examples"
         + " whose propensity was raised to the floor:%n%n| propensities | share clipped |%n|---|---|%n",
-        s.minPropensity()));
+        minPropensity));
     row(b, "logged, click MLP impressions", stats.get("click_clipped_share"));
     row(b, "learned exposure, Mult-VAE training pairs", stats.get("vae_learned_clipped_share"));
     row(b, "popularity^0.5, Mult-VAE training pairs", stats.get("vae_popularity_clipped_share"));
+  }
+
+  private static void uplift(StringBuilder b, Map<String, double[]> stats, int k, int members) {
     b.append(String.format(Locale.ROOT, "%n**Uplift**: true incremental conversions per 1,000 recommendations of each"
         + " user's top %d:%n%n| ranking | incremental conversions / 1,000 recs |%n|---|---|%n", k));
     row(b, "by estimated uplift τ", stats.get("incremental_per_1000_uplift"));
@@ -83,6 +106,15 @@ final class CausalResults {
     row(b, "Spearman ρ of estimated vs true τ over every item", stats.get("uplift_spearman"));
     row(b, "Spearman ρ of P(conversion \\| recommended) vs the true one", stats.get("treated_spearman"));
     row(b, "Spearman ρ of P(conversion \\| not recommended) vs the true one", stats.get("control_spearman"));
+    b.append(String.format(Locale.ROOT, "%n**Uplift interval** (what the what-if API returns: %s, M = %d) against"
+        + " the true τ over every (sampled user, item) pair; the API names it a 95 %% interval only at a coverage of"
+        + " at least 0.9 (CAUSAL.md):%n%n| measure | value |%n|---|---|%n", Interval.METHOD, members));
+    row(b, "share of pairs whose true τ lies in the interval (coverage)", stats.get("uplift_interval_coverage"));
+    row(b, "mean interval width", stats.get("uplift_interval_width"));
+    row(b, "mean absolute error of the estimate", stats.get("uplift_abs_error"));
+  }
+
+  private static void offPolicy(StringBuilder b, Map<String, double[]> stats) {
     b.append("\n**Off-policy evaluation** of candidate slate policies (softmax over a naive Mult-VAE's scores at"
         + " temperature T): relative error |estimate - true| / true of the expected conversions per session:\n\n"
         + "| candidate | true value | share of it from items the logging policy shows with p < 0.001 | IPS | SNIPS | DM | DR |\n"
@@ -96,7 +128,6 @@ final class CausalResults {
             fmt(stats.get(p + "_dr_relerr"))));
       }
     }
-    return b.toString();
   }
 
   /** Each metric's mean and sample standard deviation over the seeds' results. */

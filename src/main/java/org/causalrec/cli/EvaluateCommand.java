@@ -91,6 +91,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--uplift-epochs", defaultValue = "8", description = "--causal: uplift model epochs (default ${DEFAULT-VALUE})")
   int upliftEpochs;
 
+  @Option(names = "--uplift-members", defaultValue = "8",
+      description = "--causal: independently trained networks in the uplift ensemble (default ${DEFAULT-VALUE})")
+  int upliftMembers;
+
   @Option(names = "--pair-epochs", defaultValue = "20", description = "--causal: exposure model epochs (default ${DEFAULT-VALUE})")
   int pairEpochs;
 
@@ -239,16 +243,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     org.causalrec.sim.WorldSpec spec = world.spec();
     org.causalrec.experiment.CausalExperiment.Settings settings = new org.causalrec.experiment.CausalExperiment.Settings(spec,
-        evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, minPropensity, parts);
+        evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, upliftMembers, minPropensity,
+        parts);
+    boolean partial = !parts.containsAll(org.causalrec.experiment.CausalExperiment.Settings.ALL);
     String command = "causalrec evaluate --causal --size " + world.size + world.intentArguments() + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
-        + " --parts " + String.join(",", parts) + " --epochs " + epochs + " --click-epochs " + clickEpochs
-        + " --pair-epochs " + pairEpochs + " --uplift-epochs " + upliftEpochs + " --min-propensity " + minPropensity;
+        + " --epochs " + epochs + " --pair-epochs " + pairEpochs + " --click-epochs " + clickEpochs
+        + " --uplift-epochs " + upliftEpochs + " --uplift-members " + upliftMembers + " --min-propensity " + minPropensity
+        + (partial ? " --parts " + String.join(",", new java.util.TreeSet<>(parts)) : "");
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
     System.out.print(md);
     if (results != null) {
+      // a run of some parts gets its own section rather than replacing the full run's
       CausalResults.writeSection(results, "causal / " + world.size + (spec.hasIntent() ? String.format(
-          java.util.Locale.ROOT, " / intent %s, policy %s", spec.intentStrength(), spec.policyIntentStrength()) : ""), md);
+          java.util.Locale.ROOT, " / intent %s, policy %s", spec.intentStrength(), spec.policyIntentStrength()) : "")
+          + (partial ? " / " + String.join(",", new java.util.TreeSet<>(parts)) : ""), md);
     }
     return 0;
   }

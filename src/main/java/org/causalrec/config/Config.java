@@ -108,9 +108,11 @@ public record Config(
    *     for feedback on items recommendations showed)
    * @param minPropensity propensities are clipped to at least this (0 < p_min <= 0.5)
    * @param popularityEta eta of the popularity-power propensities (Saito et al. use 0.5)
+   * @param upliftMembers independently trained networks in the uplift ensemble (at least 2), whose
+   *     spread gives the what-if interval; training time grows with it
    */
   public record CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
-      double popularityEta) {
+      double popularityEta, int upliftMembers) {
     public CausalConfig {
       if (!Set.of("naive", "ips", "snips").contains(vaeObjective)) {
         throw new IllegalArgumentException("causal.vae_objective must be naive, ips or snips: " + vaeObjective);
@@ -124,9 +126,24 @@ public record Config(
       if (!(minPropensity > 0 && minPropensity <= 0.5) || !(popularityEta > 0 && popularityEta <= 2)) {
         throw new IllegalArgumentException("causal.min_propensity must be in (0, 0.5] and popularity_eta in (0, 2]");
       }
+      if (upliftMembers < 2 || upliftMembers > 64) {
+        throw new IllegalArgumentException("causal.uplift_members must be in [2, 64]: " + upliftMembers);
+      }
     }
 
-    /** Naive training (as logged), popularity propensities with eta 0.5 when asked for, clipped at 0.05. */
+    /** The given settings with the default uplift ensemble size ({@value #DEFAULT_UPLIFT_MEMBERS}). */
+    public CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
+        double popularityEta) {
+      this(vaeObjective, clickObjective, propensity, minPropensity, popularityEta, DEFAULT_UPLIFT_MEMBERS);
+    }
+
+    /** Members of the uplift ensemble when nothing says otherwise. */
+    public static final int DEFAULT_UPLIFT_MEMBERS = 8;
+
+    /**
+     * Naive training (as logged), popularity propensities with eta 0.5 when asked for, clipped at
+     * 0.05; an uplift ensemble of 8.
+     */
     public static CausalConfig defaults() {
       return new CausalConfig("naive", "naive", "popularity", 0.05, 0.5);
     }

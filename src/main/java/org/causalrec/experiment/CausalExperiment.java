@@ -35,11 +35,12 @@ public final class CausalExperiment {
    * @param vaeEpochs Mult-VAE epochs
    * @param pairEpochs exposure model epochs
    * @param upliftEpochs uplift model epochs
+   * @param upliftMembers independently trained networks in the uplift ensemble
    * @param minPropensity clipping floor
    * @param parts which measurements to run: propensity, click, vae, uplift, ope
    */
   public record Settings(WorldSpec spec, int evalUsers, int k, int clickEpochs, int vaeEpochs, int pairEpochs,
-      int upliftEpochs, double minPropensity, Set<String> parts) {
+      int upliftEpochs, int upliftMembers, double minPropensity, Set<String> parts) {
 
     /** Every measurement. */
     public static final Set<String> ALL = Set.of("propensity", "click", "vae", "uplift", "ope");
@@ -84,7 +85,8 @@ public final class CausalExperiment {
                 settings.vaeEpochs(), w.feedback.users().size(), (int) seed), device, r -> { });
             UpliftModel uplift = UpliftModel.KIND.train(new UpliftModel.Data(w.log, w.sessions, exposure,
                 CfFeatures.of(cf, w.feedback, w.log.items()), settings.minPropensity()),
-                PairModel.Params.defaults(settings.upliftEpochs(), (int) seed), device, UpliftModel.logTo(progress))) {
+                UpliftModel.Params.defaults(settings.upliftEpochs(), (int) seed, settings.upliftMembers()), device,
+                UpliftModel.logTo(progress))) {
           UpliftRanking.collaborative(w, cf, settings.k(), m);
           if (parts.contains("uplift")) {
             UpliftRanking.byUplift(w, uplift, settings.k(), m);

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.causalrec.causal.CfFeatures;
+import org.causalrec.causal.Interval;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
 import org.causalrec.core.ApiException;
@@ -125,8 +126,8 @@ public final class UpliftServing {
 
   /**
    * {@code {"user_id", "item_id", "model_version", "recommended": {"conversion_probability"},
-   * "not_recommended": {"conversion_probability"}, "uplift", "interval": {"low", "high", "level"}}}.
-   * Fails with 404 for an item the model does not know, 503 without a model.
+   * "not_recommended": {"conversion_probability"}, "uplift", "interval"}} with the interval as
+   * {@link #interval} writes it. Fails with 404 for an item the model does not know, 503 without a model.
    */
   public Future<JsonObject> whatIf(String user, String item) {
     UpliftVersion l;
@@ -155,9 +156,27 @@ public final class UpliftServing {
         .put("recommended", new JsonObject().put("conversion_probability", e.treated()))
         .put("not_recommended", new JsonObject().put("conversion_probability", e.control()))
         .put("uplift", e.uplift())
-        .put("interval", new JsonObject().put("low", e.low()).put("high", e.high()).put("level", 0.95)
-            .put("method", "bootstrap of the output heads (" + UpliftModel.REPLICAS + " replicas)"))
+        .put("interval", interval(e, l.model().members()))
         .put("history_items", history.size());
+  }
+
+  /**
+   * {@code {"low", "high", "method", "members", "nominal": 0.95, "measured_coverage", "level"}}: the
+   * ensemble's mean ± t·sd ({@link Interval}). "measured_coverage" is the share of true uplifts the
+   * interval covered in the last measurement on simulated worlds ({@link Interval#MEASURED_COVERAGE},
+   * docs/RESULTS.md), present only for an ensemble of the size measured; "level": 0.95 is present
+   * only when that coverage is at least 0.9 (CAUSAL.md, "Honest uncertainty").
+   */
+  static JsonObject interval(UpliftModel.Estimate e, int members) {
+    JsonObject o = new JsonObject().put("low", e.low()).put("high", e.high()).put("method", Interval.METHOD)
+        .put("members", members).put("nominal", 0.95);
+    if (members == Interval.MEASURED_MEMBERS) {
+      o.put("measured_coverage", Interval.MEASURED_COVERAGE);
+      if (Interval.MEASURED_COVERAGE >= 0.9) {
+        o.put("level", 0.95);
+      }
+    }
+    return o;
   }
 
 

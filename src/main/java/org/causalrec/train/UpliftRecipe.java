@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.util.Arrays;
 import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.ExposureModel;
+import org.causalrec.causal.Interval;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
@@ -15,11 +16,11 @@ import org.causalrec.data.Sessions;
 import org.causalrec.model.ModelKind;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
-import org.causalrec.model.PairModel;
 
 /**
- * The uplift model on the logged sessions, with an exposure model fitted for its propensities and a
- * Mult-VAE of its own for the collaborative features (saved with it, so serving needs nothing else).
+ * The uplift model (an ensemble of {@code causal.uplift_members} networks) on the logged sessions,
+ * with an exposure model fitted for its propensities and a Mult-VAE of its own for the collaborative
+ * features (saved with it, so serving needs nothing else).
  */
 final class UpliftRecipe implements Recipe {
 
@@ -51,7 +52,8 @@ final class UpliftRecipe implements Recipe {
       int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
       CfFeatures features = CfFeatures.of(cf, fb, imp.items());
       try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
-          PairModel.Params.defaults(run.epochs(), 1), run.device(), UpliftModel.logTo(run::detail))) {
+          UpliftModel.Params.defaults(run.epochs(), 1, run.config().causal().upliftMembers()), run.device(),
+          UpliftModel.logTo(run::detail))) {
         JsonObject metrics = metrics(m, l);
         m.save(run.dir());
         cf.save(run.dir().resolve("cf"));
@@ -60,7 +62,8 @@ final class UpliftRecipe implements Recipe {
         imp.items().write(run.dir().resolve("items.json"));
         Files.writeString(run.dir().resolve("item-counts.json"),
             new JsonArray(Arrays.stream(counts).boxed().toList()).encode());
-        JsonObject params = new JsonObject().put("epochs", run.epochs()).put("replicas", UpliftModel.REPLICAS)
+        JsonObject params = new JsonObject().put("epochs", run.epochs()).put("members", m.members())
+            .put("interval", Interval.METHOD)
             .put("min_propensity", floor).put("exposure_epochs", CausalInputs.EXPOSURE_EPOCHS)
             .put("feature_vae_epochs", FEATURE_VAE_EPOCHS);
         return new Trained(params, metrics, l.maxEventId(), run.dir());

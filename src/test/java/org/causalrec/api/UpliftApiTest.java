@@ -39,7 +39,12 @@ class UpliftApiTest {
 
   @BeforeAll
   static void start() {
-    api = ApiFixture.builder(dir).world("tiny", 8).start();
+    // a small ensemble keeps the test short; the interval needs at least 2 members
+    api = ApiFixture.builder(dir).world("tiny", 8).config(c -> {
+      org.causalrec.config.Config.CausalConfig d = c.build().causal();
+      return c.setCausal(new org.causalrec.config.Config.CausalConfig(d.vaeObjective(), d.clickObjective(),
+          d.propensity(), d.minPropensity(), d.popularityEta(), 3));
+    }).start();
     beforeAnyModel = api.get("/v1/users/u3/what-if?item=i5");
     HttpResponse<Buffer> r = api.post("/v1/models/uplift/train", new JsonObject().put("epochs", 4));
     assertEquals(202, r.statusCode(), r.bodyAsString());
@@ -81,7 +86,14 @@ class UpliftApiTest {
     assertEquals(treated - control, b.getDouble("uplift"), 1e-9);
     JsonObject interval = b.getJsonObject("interval");
     assertTrue(interval.getDouble("low") <= interval.getDouble("high"), b.encode());
-    assertEquals(0.95, interval.getDouble("level"));
+    assertTrue(interval.getDouble("low") <= b.getDouble("uplift") && b.getDouble("uplift") <= interval.getDouble("high"),
+        b.encode());
+    assertEquals(3, interval.getInteger("members"), b.encode());
+    assertEquals(0.95, interval.getDouble("nominal"));
+    assertTrue(interval.getString("method").contains("bootstrap of the users"), b.encode());
+    // a 3-member ensemble's coverage was never measured: no claim to a level, and no borrowed coverage
+    assertFalse(interval.containsKey("level"), b.encode());
+    assertFalse(interval.containsKey("measured_coverage"), b.encode());
     assertTrue(b.getInteger("history_items") > 0, "u3's history represents them: " + b.encode());
     // a user the model never saw, with events of their own, is answered from their history
     JsonArray events = new JsonArray().add(TestEnv.click(null, "late-user", "i1")).add(TestEnv.click(null, "late-user", "i2"));

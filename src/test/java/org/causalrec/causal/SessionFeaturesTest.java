@@ -79,7 +79,7 @@ class SessionFeaturesTest {
     Sessions sessions = Sessions.of(log);
     Feedback feedback = Feedback.of(events, EventTypes.defaults());
     Echo echo = new Echo(feedback);
-    UpliftModel.SessionFeatures features = new UpliftModel.SessionFeatures(CfFeatures.of(echo, feedback, log.items()),
+    SessionFeatures features = new SessionFeatures(CfFeatures.of(echo, feedback, log.items()),
         log, log.items().size());
     int u1 = log.users().indexOf("u1");
     List<Integer> mine = new ArrayList<>();

@@ -99,6 +99,7 @@ class ConfigLoaderTest {
           propensity: learned
           min_propensity: 0.02
           popularity_eta: 0.7
+          uplift_members: 5
         """);
     Config.CausalConfig c = ConfigLoader.load(f, Map.of()).causal();
     assertEquals("snips", c.vaeObjective());
@@ -106,10 +107,16 @@ class ConfigLoaderTest {
     assertEquals("learned", c.propensity());
     assertEquals(0.02, c.minPropensity());
     assertEquals(0.7, c.popularityEta());
+    assertEquals(5, c.upliftMembers());
+    assertEquals(8, ConfigLoader.load(null, Map.of()).causal().upliftMembers());
     Files.writeString(f, "causal: {vae_objective: dr}\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
     assertTrue(e.getMessage().contains("causal.vae_objective"), e.getMessage());
     Files.writeString(f, "causal: {min_propensity: 0}\n");
     assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+    // one member has no spread to form an interval from
+    Files.writeString(f, "causal: {uplift_members: 1}\n");
+    IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+    assertTrue(one.getMessage().contains("causal.uplift_members"), one.getMessage());
   }
 }
