@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.causalrec.App;
-import org.causalrec.PostgresExtension;
 import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
 import org.causalrec.store.Event;
@@ -36,34 +35,10 @@ class CommandsTest {
   private String lastOut = "";
 
   private int run(String... args) {
-    CommandLine cli = new CommandLine(new App());
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err));
-    java.io.PrintStream stdErr = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(captured, true));
-    java.io.PrintStream stdOut = System.out;
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    System.setOut(new java.io.PrintStream(out, true));
-    try {
-      return cli.execute(onTestDatabase(args));
-    } finally {
-      System.setErr(stdErr);
-      System.setOut(stdOut);
-      lastErr = err + captured.toString();
-      lastOut = out.toString();
-      stdOut.print(lastOut);
-    }
-  }
-
-  /** {@code args} with {@code --pg-url} of the test's database after the command's name. */
-  private static String[] onTestDatabase(String... args) {
-    String[] out = new String[args.length + 2];
-    out[0] = args[0];
-    out[1] = "--pg-url";
-    out[2] = PostgresExtension.currentUrl();
-    System.arraycopy(args, 1, out, 3, args.length - 1);
-    return out;
+    CliRun.Result r = CliRun.run(args);
+    lastErr = r.err();
+    lastOut = r.out();
+    return r.code();
   }
 
   @Test
@@ -243,7 +218,7 @@ class CommandsTest {
       return 1;
     });
     String data = dir.resolve("store").toString();
-    assertEquals(1, cli.execute(onTestDatabase("import", "--format", "ndjson", "--batch", "4", "--data-dir", data,
+    assertEquals(1, cli.execute(CliRun.onTestDatabase("import", "--format", "ndjson", "--batch", "4", "--data-dir", data,
         file.toString())));
     assertTrue(err.toString().contains("line 6: item_id"), err.toString());
     assertTrue(err.toString().contains("4 events of earlier batches are stored"), err.toString());
@@ -253,16 +228,9 @@ class CommandsTest {
   void evaluatePrintsEveryModelSideBySideAsJson() throws Exception {
     String data = dir.resolve("store").toString();
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "4", "--data-dir", data));
-    java.io.PrintStream stdout = System.out;
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    System.setOut(new java.io.PrintStream(out, true));
-    try {
-      assertEquals(0, run("evaluate", "--data-dir", data, "--epochs", "3", "--heldout-users", "20", "--json",
-          "--results", dir.resolve("RESULTS.md").toString(), "--label", "tiny"));
-    } finally {
-      System.setOut(stdout);
-    }
-    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(out.toString().trim());
+    assertEquals(0, run("evaluate", "--data-dir", data, "--epochs", "3", "--heldout-users", "20", "--json",
+        "--results", dir.resolve("RESULTS.md").toString(), "--label", "tiny"));
+    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(lastOut.trim());
     assertEquals("strong-generalization", doc.getString("protocol"));
     assertEquals(3, doc.getJsonArray("results").size());
     for (Object o : doc.getJsonArray("results")) {
@@ -273,15 +241,9 @@ class CommandsTest {
     String md = Files.readString(dir.resolve("RESULTS.md"));
     assertTrue(md.contains("<!-- results:tiny / strong-generalization -->") && md.contains("| mult-vae |"), md);
 
-    out.reset();
-    System.setOut(new java.io.PrintStream(out, true));
-    try {
-      assertEquals(0, run("evaluate", "--data-dir", data, "--protocol", "temporal", "--models", "popularity,ease",
-          "--json"));
-    } finally {
-      System.setOut(stdout);
-    }
-    io.vertx.core.json.JsonObject temporal = new io.vertx.core.json.JsonObject(out.toString().trim());
+    assertEquals(0, run("evaluate", "--data-dir", data, "--protocol", "temporal", "--models", "popularity,ease",
+        "--json"));
+    io.vertx.core.json.JsonObject temporal = new io.vertx.core.json.JsonObject(lastOut.trim());
     assertEquals("temporal", temporal.getString("protocol"));
     assertTrue(temporal.getJsonObject("dataset").getInteger("test_users") > 10, temporal.encode());
     assertEquals(2, temporal.getJsonArray("results").size());

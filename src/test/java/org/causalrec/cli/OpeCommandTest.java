@@ -4,22 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import org.causalrec.App;
-import org.causalrec.PostgresExtension;
 import org.causalrec.TestDatabase;
 import org.causalrec.causal.RankingWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code evaluate --ope --policy-file} end to end: an Open Bandit Dataset-shaped log imported with
@@ -36,39 +29,10 @@ class OpeCommandTest {
   private String err = "";
 
   private int run(String... args) {
-    String[] full = new String[args.length + 2];
-    full[0] = args[0];
-    full[1] = "--pg-url";
-    full[2] = PostgresExtension.currentUrl();
-    System.arraycopy(args, 1, full, 3, args.length - 1);
-    CommandLine cli = new CommandLine(new App());
-    StringWriter picoErr = new StringWriter();
-    cli.setErr(new PrintWriter(picoErr));
-    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-        picoErr.append(t.getMessage()).append('\n');
-      }
-      return 1;
-    });
-    cli.setParameterExceptionHandler((ex, given) -> {
-      picoErr.append(ex.getMessage()).append('\n');
-      return 2;
-    });
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true));
-    System.setErr(new PrintStream(e, true));
-    try {
-      return cli.execute(full);
-    } finally {
-      cli.getErr().flush();
-      System.setOut(stdout);
-      System.setErr(stderr);
-      out = o.toString();
-      err = picoErr + e.toString();
-    }
+    CliRun.Result r = CliRun.run(args);
+    out = r.out();
+    err = r.err();
+    return r.code();
   }
 
   @Test
