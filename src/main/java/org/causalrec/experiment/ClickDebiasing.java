@@ -1,5 +1,7 @@
 package org.causalrec.experiment;
 
+import org.causalrec.causal.Propensities;
+
 import ai.djl.Device;
 import java.util.Arrays;
 import java.util.Map;
@@ -25,15 +27,7 @@ final class ClickDebiasing {
     float[] logged = log.propensity();
     Sessions.Unshown unshown = w.sessions.unshown(log, 10, w.seed);
     int home = Math.max(0, log.surfaces().indexOf("home"));
-    int clipped = 0;
-    int known = 0;
-    for (float e : logged) {
-      if (!Float.isNaN(e)) {
-        known++;
-        clipped += e < s.minPropensity() ? 1 : 0;
-      }
-    }
-    m.put("click_clipped_share", known == 0 ? 0 : clipped / (double) known);
+    m.put("click_clipped_share", Propensities.clippedShare(logged, s.minPropensity()));
     for (Objective o : Objective.values()) {
       ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) s.minPropensity(),

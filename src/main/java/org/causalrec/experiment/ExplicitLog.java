@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.causalrec.causal.Propensities;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.IdIndex;
 import org.causalrec.model.ExplicitModel;
@@ -158,13 +159,14 @@ final class ExplicitLog {
   /** Popularity power: P(O = 1 | item) = (n_i / max_j n_j)^eta, n_i the item's observed pairs. */
   float[] popularity(double eta) {
     int[] n = new int[items.size()];
-    int max = 1;
     for (int i : observed.item()) {
-      max = Math.max(max, ++n[i]);
+      n[i]++;
     }
+    // unclipped here: the training clips, and the run reports the clipped share
+    double[] byItem = Propensities.popularityPower(n, eta, 0);
     float[] out = new float[observed.size()];
     for (int k = 0; k < out.length; k++) {
-      out[k] = (float) Math.pow(n[observed.item()[k]] / (double) max, eta);
+      out[k] = (float) byItem[observed.item()[k]];
     }
     return out;
   }

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.causalrec.causal.Propensities;
 import org.causalrec.config.EventTypes;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
@@ -135,7 +136,7 @@ public final class RandomExposureRun {
         .put("mult_vae_users_without_history", vae.coldUsers)
         .put("mult_vae_pairs_of_unseen_items", vae.unknownItems);
     JsonObject prop = new JsonObject().put("source", o.propensity()).put("min", o.minPropensity())
-        .put("clipped_share", ExplicitModel.clippedShare(propensity, (float) o.minPropensity()));
+        .put("clipped_share", Propensities.clippedShare(propensity, o.minPropensity()));
     if (o.propensity().equals("popularity")) {
       prop.put("eta", o.eta());
     }
@@ -165,9 +166,8 @@ public final class RandomExposureRun {
           defaults.learningRate(), l2, defaults.batchSize(), defaults.epochs(), defaults.patience(),
           defaults.allPairsPerObserved(), defaults.seed());
       ExplicitModel m = ExplicitModel.train(d, p, validate);
-      double score = validate.applyAsDouble(m);
-      if (best == null || score > best.validation()) {
-        best = new Fit(m, p, score);
+      if (best == null || m.bestScore() > best.validation()) {
+        best = new Fit(m, p, m.bestScore());
       }
     }
     return best;

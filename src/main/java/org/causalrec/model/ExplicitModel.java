@@ -88,11 +88,13 @@ public final class ExplicitModel {
   private final PairNet net;
   private final int bestEpoch;
   private final int epochsRun;
+  private final double bestScore;
 
-  private ExplicitModel(PairNet net, int bestEpoch, int epochsRun) {
+  private ExplicitModel(PairNet net, int bestEpoch, int epochsRun, double bestScore) {
     this.net = net;
     this.bestEpoch = bestEpoch;
     this.epochsRun = epochsRun;
+    this.bestScore = bestScore;
   }
 
   /**
@@ -113,7 +115,7 @@ public final class ExplicitModel {
       inverse[k] = o.debiased() ? 1f / clip(data.propensity()[k], data.minPropensity()) : 1f;
       meanInverse += inverse[k] / n;
     }
-    ExplicitModel model = new ExplicitModel(f, 0, 0);
+    ExplicitModel model = new ExplicitModel(f, 0, 0, Double.NaN);
     Trainer t = new Trainer(data, params, f, g, inverse, (float) meanInverse);
     double best = Double.NEGATIVE_INFINITY;
     float[][] bestParams = null;
@@ -138,21 +140,12 @@ public final class ExplicitModel {
     } else {
       bestEpoch = epoch;
     }
-    return new ExplicitModel(f, bestEpoch, epoch);
+    return new ExplicitModel(f, bestEpoch, epoch, bestParams != null ? best : Double.NaN);
   }
 
   /** A propensity clipped to [min, 1]; a missing one (NaN) counts as 1. */
   static float clip(float p, float min) {
     return Float.isNaN(p) ? 1f : Math.max(min, Math.min(1f, p));
-  }
-
-  /** The share of {@code propensity} below {@code min} (raised to it by clipping). */
-  public static double clippedShare(float[] propensity, float min) {
-    int clipped = 0;
-    for (float p : propensity) {
-      clipped += p < min ? 1 : 0;
-    }
-    return propensity.length == 0 ? 0 : clipped / (double) propensity.length;
   }
 
   /** P(label | u, i); an index of -1 stands for a user or item unseen in training. */
@@ -173,6 +166,11 @@ public final class ExplicitModel {
   /** The epoch whose parameters were kept. */
   public int bestEpoch() {
     return bestEpoch;
+  }
+
+  /** The validation score of the kept epoch; NaN when trained without validation. */
+  public double bestScore() {
+    return bestScore;
   }
 
   /** Epochs trained before stopping. */

@@ -143,9 +143,4 @@ class ExplicitModelTest {
     assertThrows(IllegalArgumentException.class, () -> new ExplicitModel.Data(150, 200, user, item, new boolean[1],
         null, 0.05f, Objective.NAIVE));
   }
-
-  @Test
-  void clippedShareCountsPropensitiesBelowTheFloor() {
-    assertEquals(0.5, ExplicitModel.clippedShare(new float[] {0.01f, 0.2f, 0.04f, 1f}, 0.05f), 1e-9);
-  }
 }
