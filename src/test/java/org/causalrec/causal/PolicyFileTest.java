@@ -22,6 +22,12 @@ class PolicyFileTest {
     return assertThrows(IllegalArgumentException.class, () -> read(text)).getMessage();
   }
 
+  /** Reading {@code text} is refused with a message that names {@code what}. */
+  private static void assertRefused(String text, String what) {
+    String message = refusal(text);
+    assertTrue(message.contains(what), message);
+  }
+
   @Test
   void readsContextFreeAndPerUserPolicies() {
     PolicyFile free = read("item_id,position,probability\na,1,0.75\nb,1,0.25\n\nb,2,1\n");
@@ -38,31 +44,23 @@ class PolicyFileTest {
 
   @Test
   void refusesMalformedFilesNamingTheLineAndField() {
-    assertTrue(refusal("").contains("line 1: empty file"), refusal(""));
+    assertRefused("", "line 1: empty file");
     String header = refusal("item,position,probability\na,1,1\n");
     assertTrue(header.contains("p.csv line 1, header: expected item_id,position,probability"), header);
     assertTrue(header.contains("unknown columns: item"), header);
-    String extra = refusal("item_id,position,probability,score\na,1,1,3\n");
-    assertTrue(extra.contains("unknown columns: score"), extra);
-    String fields = refusal("item_id,position,probability\na,1\n");
-    assertTrue(fields.contains("line 2: expected 3 fields"), fields);
-    String high = refusal("item_id,position,probability\na,1,1.5\n");
-    assertTrue(high.contains("line 2, field probability: '1.5' is not a number in [0, 1]"), high);
-    String negative = refusal("item_id,position,probability\na,1,0.5\nb,1,-0.1\n");
-    assertTrue(negative.contains("line 3, field probability"), negative);
-    String text = refusal("item_id,position,probability\na,1,half\n");
-    assertTrue(text.contains("field probability: 'half'"), text);
-    String zero = refusal("item_id,position,probability\na,0,1\n");
-    assertTrue(zero.contains("line 2, field position: '0' is not a whole number from 1"), zero);
-    String item = refusal("user_id,item_id,position,probability\nu1, ,1,1\n");
-    assertTrue(item.contains("line 2, field item_id: empty"), item);
-    String twice = refusal("item_id,position,probability\na,1,0.5\na,1,0.5\n");
-    assertTrue(twice.contains("line 3, field item_id: item a at position 1 is listed twice"), twice);
-    String sum = refusal("item_id,position,probability\na,1,1\nb,2,0.5\nc,2,0.3\n");
-    assertTrue(sum.contains("line 3, field probability: the probabilities of position 2 sum to 0.800000, not 1"), sum);
-    String userSum = refusal("user_id,item_id,position,probability\nu1,a,1,1\nu2,a,1,0.4\n");
-    assertTrue(userSum.contains("position 1 for user u2 sum to 0.400000"), userSum);
-    assertTrue(refusal("item_id,position,probability\n").contains("no rows"));
+    String h = "item_id,position,probability\n";
+    assertRefused("item_id,position,probability,score\na,1,1,3\n", "unknown columns: score");
+    assertRefused(h + "a,1\n", "line 2: expected 3 fields");
+    assertRefused(h + "a,1,1.5\n", "line 2, field probability: '1.5' is not a number in [0, 1]");
+    assertRefused(h + "a,1,0.5\nb,1,-0.1\n", "line 3, field probability");
+    assertRefused(h + "a,1,half\n", "field probability: 'half'");
+    assertRefused(h + "a,0,1\n", "line 2, field position: '0' is not a whole number from 1");
+    assertRefused("user_id," + h + "u1, ,1,1\n", "line 2, field item_id: empty");
+    assertRefused(h + "a,1,0.5\na,1,0.5\n", "line 3, field item_id: item a at position 1 is listed twice");
+    assertRefused(h + "a,1,1\nb,2,0.5\nc,2,0.3\n",
+        "line 3, field probability: the probabilities of position 2 sum to 0.800000, not 1");
+    assertRefused("user_id," + h + "u1,a,1,1\nu2,a,1,0.4\n", "position 1 for user u2 sum to 0.400000");
+    assertRefused(h, "no rows");
   }
 
   @Test
