@@ -75,7 +75,13 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
    * @param itemText each item's text embedding (one row per item of {@code log}), an input since
    *     item content confounds exposure; or null
    */
-  public record Data(Impressions log, Sessions sessions, float[][] itemText) {}
+  public record Data(Impressions log, Sessions sessions, float[][] itemText, float[] userWeight) {
+
+    /** Every user counted once. */
+    public Data(Impressions log, Sessions sessions, float[][] itemText) {
+      this(log, sessions, itemText, null);
+    }
+  }
 
   private static ExposureModel train(Data data, PairModel.Params p, Device device,
       Consumer<TrainingLoop.Epoch> progress) {
@@ -88,9 +94,11 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
     int[] train = java.util.stream.IntStream.range(0, sessions.size()).filter(s -> !isHeldOut(s)).toArray();
     int[] held = java.util.stream.IntStream.range(0, sessions.size()).filter(ExposureModel::isHeldOut).toArray();
     PairModel model = PairModel.train(PairModel.Data.of(log.users().size(), items, 1,
-            epoch -> examples(log, sessions, train, items, new SplittableRandom(p.seed() * 31L + epoch)))
+            epoch -> examples(log, sessions, train, items, data.userWeight(),
+                new SplittableRandom(p.seed() * 31L + epoch)))
         .withItemText(data.itemText()).withHistories(log.history())
-        .withValidation(held.length == 0 ? null : examples(log, sessions, held, items, new SplittableRandom(p.seed()))),
+        .withValidation(held.length == 0 ? null : examples(log, sessions, held, items, data.userWeight(),
+            new SplittableRandom(p.seed()))),
         p, device, progress);
     return new ExposureModel(model, sessions.perUser(), items);
   }
@@ -111,7 +119,7 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
   }
 
   private static PairModel.Examples examples(Impressions log, Sessions sessions, int[] train, int items,
-      SplittableRandom rng) {
+      float[] userWeight, SplittableRandom rng) {
     int cap = 0;
     for (int s : train) {
       cap += sessions.rows()[s].length + NEGATIVES;
@@ -125,6 +133,10 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
     for (int s : train) {
       shown.clear();
       int u = sessions.user()[s];
+      float uw = userWeight == null ? 1f : userWeight[u];
+      if (uw == 0) {
+        continue;
+      }
       for (int r : sessions.rows()[s]) {
         int i = log.item()[r];
         if (!shown.get(i)) {
@@ -132,7 +144,7 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
           us[n] = u;
           is[n] = i;
           y[n] = 1f;
-          w[n] = 1f;
+          w[n] = uw;
           n++;
         }
       }
@@ -140,7 +152,7 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
       if (unshown == 0) {
         continue;
       }
-      float weight = unshown / (float) NEGATIVES;
+      float weight = uw * unshown / (float) NEGATIVES;
       for (int k = 0; k < NEGATIVES; k++) {
         int i;
         do {

@@ -19,8 +19,8 @@ public record Interval(double low, double high) {
 
   /** How the interval is formed, in words (the what-if API and the saved model report it). */
   public static final String METHOD =
-      "mean ± t(M-1, 0.975) sd √(1+1/M) over M independently trained networks, each fitted to a Poisson(1)"
-          + " bootstrap of the users";
+      "mean ± t(M-1, 0.975) sd √(1+1/M) over M independently trained networks, each fitted (with its own"
+          + " exposure model) to a Poisson(1) bootstrap of the users";
 
   /**
    * The share of true uplifts the interval covered in the last measurement (docs/RESULTS.md,

@@ -85,6 +85,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--min-propensity", defaultValue = "0.05", description = "--causal: propensity clipping floor (default ${DEFAULT-VALUE})")
   double minPropensity;
 
+  @Option(names = "--uplift-min-propensity", defaultValue = "0.001",
+      description = "--causal: the uplift model's propensity clipping floor (default ${DEFAULT-VALUE})")
+  double upliftMinPropensity;
+
   @Option(names = "--click-epochs", defaultValue = "12", description = "--causal: click MLP epochs (default ${DEFAULT-VALUE})")
   int clickEpochs;
 
@@ -244,12 +248,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     org.causalrec.sim.WorldSpec spec = world.spec();
     org.causalrec.experiment.CausalExperiment.Settings settings = new org.causalrec.experiment.CausalExperiment.Settings(spec,
         evalUsers, 10, clickEpochs, Math.min(epochs, 30), pairEpochs, upliftEpochs, upliftMembers, minPropensity,
-        parts);
+        upliftMinPropensity, parts);
     boolean partial = !parts.containsAll(org.causalrec.experiment.CausalExperiment.Settings.ALL);
     String command = "causalrec evaluate --causal --size " + world.size + world.intentArguments() + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
         + " --epochs " + epochs + " --pair-epochs " + pairEpochs + " --click-epochs " + clickEpochs
         + " --uplift-epochs " + upliftEpochs + " --uplift-members " + upliftMembers + " --min-propensity " + minPropensity
+        + " --uplift-min-propensity " + upliftMinPropensity
         + (partial ? " --parts " + String.join(",", new java.util.TreeSet<>(parts)) : "");
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
     System.out.print(md);

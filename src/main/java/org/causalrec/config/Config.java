@@ -110,9 +110,12 @@ public record Config(
    * @param popularityEta eta of the popularity-power propensities (Saito et al. use 0.5)
    * @param upliftMembers independently trained networks in the uplift ensemble (at least 2), whose
    *     spread gives the what-if interval; training time grows with it
+   * @param upliftMinPropensity the uplift model's own clipping floor (0 < p_min <= 0.5): the spread
+   *     of its members carries the variance that small propensities add, but not the bias that
+   *     clipping adds, so it is set low
    */
   public record CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
-      double popularityEta, int upliftMembers) {
+      double popularityEta, int upliftMembers, double upliftMinPropensity) {
     public CausalConfig {
       if (!Set.of("naive", "ips", "snips").contains(vaeObjective)) {
         throw new IllegalArgumentException("causal.vae_objective must be naive, ips or snips: " + vaeObjective);
@@ -129,6 +132,16 @@ public record Config(
       if (upliftMembers < 2 || upliftMembers > 64) {
         throw new IllegalArgumentException("causal.uplift_members must be in [2, 64]: " + upliftMembers);
       }
+      if (!(upliftMinPropensity > 0 && upliftMinPropensity <= 0.5)) {
+        throw new IllegalArgumentException("causal.uplift_min_propensity must be in (0, 0.5]: " + upliftMinPropensity);
+      }
+    }
+
+    /** The given settings with the default uplift clipping floor ({@value #DEFAULT_UPLIFT_MIN_PROPENSITY}). */
+    public CausalConfig(String vaeObjective, String clickObjective, String propensity, double minPropensity,
+        double popularityEta, int upliftMembers) {
+      this(vaeObjective, clickObjective, propensity, minPropensity, popularityEta, upliftMembers,
+          DEFAULT_UPLIFT_MIN_PROPENSITY);
     }
 
     /** The given settings with the default uplift ensemble size ({@value #DEFAULT_UPLIFT_MEMBERS}). */
@@ -137,12 +150,15 @@ public record Config(
       this(vaeObjective, clickObjective, propensity, minPropensity, popularityEta, DEFAULT_UPLIFT_MEMBERS);
     }
 
+    /** The uplift model's clipping floor when nothing says otherwise. */
+    public static final double DEFAULT_UPLIFT_MIN_PROPENSITY = 0.001;
+
     /** Members of the uplift ensemble when nothing says otherwise. */
     public static final int DEFAULT_UPLIFT_MEMBERS = 8;
 
     /**
      * Naive training (as logged), popularity propensities with eta 0.5 when asked for, clipped at
-     * 0.05; an uplift ensemble of 8.
+     * 0.05; an uplift ensemble of 8, clipped at 0.001.
      */
     public static CausalConfig defaults() {
       return new CausalConfig("naive", "naive", "popularity", 0.05, 0.5);

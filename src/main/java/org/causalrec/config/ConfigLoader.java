@@ -71,7 +71,8 @@ public final class ConfigLoader {
     b.setCausal(new Config.CausalConfig(str(causal, "vae_objective", dc.vaeObjective()),
         str(causal, "click_objective", dc.clickObjective()), str(causal, "propensity", dc.propensity()),
         num(causal, "min_propensity", dc.minPropensity()), num(causal, "popularity_eta", dc.popularityEta()),
-        (int) num(causal, "uplift_members", dc.upliftMembers())));
+        (int) num(causal, "uplift_members", dc.upliftMembers()),
+        num(causal, "uplift_min_propensity", dc.upliftMinPropensity())));
 
     Config.TextConfig dt = d.text();
     // The provider's variable is read here, not with the others: it decides whether the endpoint URL must be set.

@@ -36,11 +36,12 @@ public final class CausalExperiment {
    * @param pairEpochs exposure model epochs
    * @param upliftEpochs uplift model epochs
    * @param upliftMembers independently trained networks in the uplift ensemble
-   * @param minPropensity clipping floor
+   * @param minPropensity clipping floor of the click MLP and the Mult-VAE
+   * @param upliftMinPropensity clipping floor of the uplift model
    * @param parts which measurements to run: propensity, click, vae, uplift, ope
    */
   public record Settings(WorldSpec spec, int evalUsers, int k, int clickEpochs, int vaeEpochs, int pairEpochs,
-      int upliftEpochs, int upliftMembers, double minPropensity, Set<String> parts) {
+      int upliftEpochs, int upliftMembers, double minPropensity, double upliftMinPropensity, Set<String> parts) {
 
     /** Every measurement. */
     public static final Set<String> ALL = Set.of("propensity", "click", "vae", "uplift", "ope");
@@ -84,7 +85,9 @@ public final class CausalExperiment {
         try (MultVae cf = MultVae.KIND.train(MultVae.Data.naive(w.feedback.matrix()), MultVaeParams.forData(
                 settings.vaeEpochs(), w.feedback.users().size(), (int) seed), device, r -> { });
             UpliftModel uplift = UpliftModel.KIND.train(new UpliftModel.Data(w.log, w.sessions, exposure,
-                CfFeatures.of(cf, w.feedback, w.log.items()), settings.minPropensity()),
+                CfFeatures.of(cf, w.feedback, w.log.items()), settings.upliftMinPropensity(),
+                (weight, s) -> ExposureModel.KIND.train(new ExposureModel.Data(w.log, w.sessions, null, weight),
+                    PairModel.Params.defaults(settings.pairEpochs(), s), device, ExposureModel.logTo(progress))),
                 UpliftModel.Params.defaults(settings.upliftEpochs(), (int) seed, settings.upliftMembers()), device,
                 UpliftModel.logTo(progress))) {
           UpliftRanking.collaborative(w, cf, settings.k(), m);

@@ -60,6 +60,13 @@ final class CausalInputs {
         PairModel.Params.defaults(epochs, 1), run.device(), ExposureModel.logTo(run::detail));
   }
 
+  /** The exposure model of {@code l} fitted again to a bootstrap of its users (an uplift member's). */
+  UpliftModel.ExposureRefit refitExposure(Log l, int epochs) {
+    float[][] text = run.itemText().apply(l.impressions().items());
+    return (weight, seed) -> ExposureModel.KIND.train(new ExposureModel.Data(l.impressions(), l.sessions(), text, weight),
+        PairModel.Params.defaults(epochs, seed), run.device(), ExposureModel.logTo(run::detail));
+  }
+
   /**
    * Inverse propensity weights for the Mult-VAE over {@code fb}'s indexes: popularity power of the
    * items' feedback counts, or the learned exposure over each user's sessions for items a slate

@@ -45,13 +45,14 @@ final class UpliftRecipe implements Recipe {
     CausalInputs.Log l = inputs.readLog();
     Feedback fb = Feedback.load(run.events(), run.config().eventTypes());
     Impressions imp = l.impressions();
-    double floor = run.config().causal().minPropensity();
+    double floor = run.config().causal().upliftMinPropensity();
     try (ExposureModel exposure = inputs.fitExposure(l, CausalInputs.EXPOSURE_EPOCHS);
         MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
             fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
       int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
       CfFeatures features = CfFeatures.of(cf, fb, imp.items());
-      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor),
+      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor,
+              inputs.refitExposure(l, CausalInputs.EXPOSURE_EPOCHS)),
           UpliftModel.Params.defaults(run.epochs(), 1, run.config().causal().upliftMembers()), run.device(),
           UpliftModel.logTo(run::detail))) {
         JsonObject metrics = metrics(m, l);

@@ -100,6 +100,7 @@ class ConfigLoaderTest {
           min_propensity: 0.02
           popularity_eta: 0.7
           uplift_members: 5
+          uplift_min_propensity: 0.01
         """);
     Config.CausalConfig c = ConfigLoader.load(f, Map.of()).causal();
     assertEquals("snips", c.vaeObjective());
@@ -108,7 +109,9 @@ class ConfigLoaderTest {
     assertEquals(0.02, c.minPropensity());
     assertEquals(0.7, c.popularityEta());
     assertEquals(5, c.upliftMembers());
+    assertEquals(0.01, c.upliftMinPropensity());
     assertEquals(8, ConfigLoader.load(null, Map.of()).causal().upliftMembers());
+    assertEquals(0.001, ConfigLoader.load(null, Map.of()).causal().upliftMinPropensity());
     Files.writeString(f, "causal: {vae_objective: dr}\n");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
     assertTrue(e.getMessage().contains("causal.vae_objective"), e.getMessage());
@@ -118,5 +121,8 @@ class ConfigLoaderTest {
     Files.writeString(f, "causal: {uplift_members: 1}\n");
     IllegalArgumentException one = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
     assertTrue(one.getMessage().contains("causal.uplift_members"), one.getMessage());
+    Files.writeString(f, "causal: {uplift_min_propensity: 0.6}\n");
+    IllegalArgumentException floor = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+    assertTrue(floor.getMessage().contains("causal.uplift_min_propensity"), floor.getMessage());
   }
 }
