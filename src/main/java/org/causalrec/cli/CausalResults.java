@@ -45,7 +45,7 @@ final class CausalResults {
     b.append(String.format(Locale.ROOT, "World %s (%d users x %d items, slate %d), seeds %s; mean ± sd over the seeds."
         + " %d users' rankings scored per seed. Measured %s with `%s`.%n%n", s.spec().name(), s.spec().users(),
         s.spec().items(), s.spec().slateSize(), seeds, s.evalUsers(), LocalDate.now(ZoneOffset.UTC), command));
-    b.append(String.format(Locale.ROOT, "Hidden intent (CAUSAL.md, \"Worlds that can test debiasing\"): γ = %s on"
+    b.append(String.format(Locale.ROOT, "Hidden intent (a per-session latent in the logging policy and in relevance): γ = %s on"
         + " relevance, γ_π = %s on the logging policy%s.%n%n", s.spec().intentStrength(), s.spec().policyIntentStrength(),
         s.spec().hasIntent() ? "" : " (none: the control world)"));
     if (stats.containsKey("propensity_pearson")) {
@@ -108,7 +108,7 @@ final class CausalResults {
     row(b, "Spearman ρ of P(conversion \\| not recommended) vs the true one", stats.get("control_spearman"));
     b.append(String.format(Locale.ROOT, "%n**Uplift interval** (what the what-if API returns: %s, M = %d) against"
         + " the true τ over every (sampled user, item) pair; the API names it a 95 %% interval only at a coverage of"
-        + " at least 0.9 (CAUSAL.md):%n%n| measure | value |%n|---|---|%n", Interval.METHOD, members));
+        + " at least 0.9:%n%n| measure | value |%n|---|---|%n", Interval.METHOD, members));
     row(b, "share of pairs whose true τ lies in the interval (coverage)", stats.get("uplift_interval_coverage"));
     row(b, "mean interval width", stats.get("uplift_interval_width"));
     row(b, "mean absolute error of the estimate", stats.get("uplift_abs_error"));

@@ -119,14 +119,14 @@ public final class RandomExposureRun {
         ExplicitModel.Data d = new ExplicitModel.Data(log.users.size(), log.items.size(), log.observed.user(),
             log.observed.item(), log.observed.label(), propensity, (float) o.minPropensity(), obj);
         Fit best = fit(log, d, arch, o);
-        ExplicitModel.Params p = best.params();
-        JsonObject params = new JsonObject().put("dim", p.dim()).put("learning_rate", p.learningRate())
-            .put("l2", p.l2()).put("batch", p.batchSize()).put("epochs", best.model().bestEpoch());
-        if (arch == ExplicitModel.Arch.MLP) {
-          params.put("hidden", p.hidden());
-        }
-        add.accept(row(arch.wireName(), obj.wireName(), params, log.test,
+        add.accept(row(arch.wireName(), obj.wireName(), params(best), log.test,
             best.model().probabilities(log.test.user(), log.test.item())));
+        if (obj == Objective.DR && log.sample.size() > 0) {
+          Fit cdr = conservative(log, d, best.params());
+          add.accept(row(arch.wireName(), "dr+cdr", params(cdr).put("cdr_eta", cdr.params().cdrEta())
+                  .put("cdr_kept_share", cdr.model().keptShare()), log.test,
+              cdr.model().probabilities(log.test.user(), log.test.item())));
+        }
       }
     }
     JsonObject dataset = new JsonObject().put("surface", o.surface()).put("users", log.users.size())
@@ -162,15 +162,45 @@ public final class RandomExposureRun {
         x -> Auc.of(x.probabilities(log.sample.user(), log.sample.item()), log.sample.label());
     Fit best = null;
     for (float l2 : L2_GRID) {
-      ExplicitModel.Params p = new ExplicitModel.Params(arch, defaults.dim(), defaults.hidden(),
-          defaults.learningRate(), l2, defaults.batchSize(), defaults.epochs(), defaults.patience(),
-          defaults.allPairsPerObserved(), defaults.seed());
+      ExplicitModel.Params p = defaults.withL2(l2);
       ExplicitModel m = ExplicitModel.train(d, p, validate);
       if (best == null || m.bestScore() > best.validation()) {
         best = new Fit(m, p, m.bestScore());
       }
     }
     return best;
+  }
+
+  /** The conservative filter's thresholds tried (a subset of CDR's grid). */
+  static final double[] CDR_ETA_GRID = {0.01, 0.03, 0.1, 0.3, 1};
+
+  /**
+   * DR-JL with the conservative filter (CDR) at each η of the grid, at the L2 plain DR-JL chose,
+   * each stopped at its best epoch on the set-aside sample's AUC; the best is kept.
+   */
+  static Fit conservative(ExplicitLog log, ExplicitModel.Data d, ExplicitModel.Params dr) {
+    java.util.function.ToDoubleFunction<ExplicitModel> validate =
+        x -> Auc.of(x.probabilities(log.sample.user(), log.sample.item()), log.sample.label());
+    Fit best = null;
+    for (double eta : CDR_ETA_GRID) {
+      ExplicitModel.Params p = dr.withCdr(eta);
+      ExplicitModel m = ExplicitModel.train(d, p, validate);
+      if (best == null || m.bestScore() > best.validation()) {
+        best = new Fit(m, p, m.bestScore());
+      }
+    }
+    return best;
+  }
+
+  /** A pair model's settings as a result row reports them. */
+  private static JsonObject params(Fit fit) {
+    ExplicitModel.Params p = fit.params();
+    JsonObject params = new JsonObject().put("dim", p.dim()).put("learning_rate", p.learningRate())
+        .put("l2", p.l2()).put("batch", p.batchSize()).put("epochs", fit.model().bestEpoch());
+    if (p.arch() == ExplicitModel.Arch.MLP) {
+      params.put("hidden", p.hidden());
+    }
+    return params;
   }
 
   private static double share(boolean[] labels) {

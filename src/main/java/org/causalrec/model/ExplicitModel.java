@@ -69,32 +69,61 @@ public final class ExplicitModel {
    * @param patience with a validation score, stop after this many epochs without a better one
    * @param allPairsPerObserved dr and mrdr: uniformly sampled pairs per observed pair in each step
    * @param seed initialisation, shuffling and sampling seed
+   * @param cdrEta dr and mrdr: the conservative filter's threshold η (CDR, Song et al. 2023): a
+   *     pair's imputation is used only where the spread of its imputed error over Monte Carlo
+   *     dropout samples of the imputation network is small against its mean, σ/μ &lt; η; elsewhere
+   *     the pair falls back to its IPS term. Infinity uses every imputation (plain DR-JL / MRDR).
    */
   public record Params(Arch arch, int dim, int hidden, float learningRate, float l2, int batchSize, int epochs,
-      int patience, int allPairsPerObserved, long seed) {
+      int patience, int allPairsPerObserved, long seed, double cdrEta) {
     public Params {
       if (dim < 1 || hidden < 1 || batchSize < 1 || epochs < 1 || patience < 1 || allPairsPerObserved < 1
-          || !(learningRate > 0) || l2 < 0) {
+          || !(learningRate > 0) || l2 < 0 || !(cdrEta >= 0)) {
         throw new IllegalArgumentException("invalid explicit model settings");
       }
     }
 
-    /** Defaults for {@code arch}: 16-d embeddings, 32 hidden units, Adam 1e-2, L2 1e-3, batches of 256. */
+    /** Defaults for {@code arch}: 16-d embeddings, 32 hidden units, Adam 1e-2, L2 1e-3, batches of 256, no filter. */
     public static Params defaults(Arch arch, int epochs, long seed) {
-      return new Params(arch, 16, 32, 1e-2f, 1e-3f, 256, epochs, 5, 4, seed);
+      return new Params(arch, 16, 32, 1e-2f, 1e-3f, 256, epochs, 5, 4, seed, Double.POSITIVE_INFINITY);
+    }
+
+    /** These settings with L2 {@code l2}. */
+    public Params withL2(float l2) {
+      return new Params(arch, dim, hidden, learningRate, l2, batchSize, epochs, patience, allPairsPerObserved, seed,
+          cdrEta);
+    }
+
+    /** These settings with the conservative filter at {@code eta}. */
+    public Params withCdr(double eta) {
+      return new Params(arch, dim, hidden, learningRate, l2, batchSize, epochs, patience, allPairsPerObserved, seed,
+          eta);
+    }
+
+    /** Whether the conservative filter is on. */
+    public boolean conservative() {
+      return cdrEta != Double.POSITIVE_INFINITY;
     }
   }
+
+  /** Monte Carlo dropout samples of the imputation network per pair (CDR's 10). */
+  static final int CDR_SAMPLES = 10;
+  /** The share of embedding dimensions each sample drops (CDR's 0.5 on Coat). */
+  static final double CDR_DROPOUT = 0.5;
 
   private final PairNet net;
   private final int bestEpoch;
   private final int epochsRun;
   private final double bestScore;
 
-  private ExplicitModel(PairNet net, int bestEpoch, int epochsRun, double bestScore) {
+  private final double keptShare;
+
+  private ExplicitModel(PairNet net, int bestEpoch, int epochsRun, double bestScore, double keptShare) {
     this.net = net;
     this.bestEpoch = bestEpoch;
     this.epochsRun = epochsRun;
     this.bestScore = bestScore;
+    this.keptShare = keptShare;
   }
 
   /**
@@ -115,7 +144,7 @@ public final class ExplicitModel {
       inverse[k] = o.debiased() ? 1f / clip(data.propensity()[k], data.minPropensity()) : 1f;
       meanInverse += inverse[k] / n;
     }
-    ExplicitModel model = new ExplicitModel(f, 0, 0, Double.NaN);
+    ExplicitModel model = new ExplicitModel(f, 0, 0, Double.NaN, Double.NaN);
     Trainer t = new Trainer(data, params, f, g, inverse, (float) meanInverse);
     double best = Double.NEGATIVE_INFINITY;
     float[][] bestParams = null;
@@ -140,7 +169,7 @@ public final class ExplicitModel {
     } else {
       bestEpoch = epoch;
     }
-    return new ExplicitModel(f, bestEpoch, epoch, bestParams != null ? best : Double.NaN);
+    return new ExplicitModel(f, bestEpoch, epoch, bestParams != null ? best : Double.NaN, t.keptShare());
   }
 
   /** A propensity clipped to [min, 1]; a missing one (NaN) counts as 1. */
@@ -173,6 +202,14 @@ public final class ExplicitModel {
     return bestScore;
   }
 
+  /**
+   * The share of imputations the conservative filter kept over the whole training (1 for plain
+   * dr and mrdr, NaN for the objectives without imputation).
+   */
+  public double keptShare() {
+    return keptShare;
+  }
+
   /** Epochs trained before stopping. */
   public int epochsRun() {
     return epochsRun;
@@ -201,6 +238,12 @@ public final class ExplicitModel {
     private final float[] hg;
     /** The observed pairs' share of all pairs: the DR correction's scale (1/|U·I| per observed pair, per batch). */
     private final float observedShare;
+    /** The conservative filter's own draws, apart from training's, so η = ∞ trains exactly as DR-JL. */
+    private final SplittableRandom dropout;
+    private final boolean[] keepUser;
+    private final boolean[] keepItem;
+    private long imputations;
+    private long kept;
 
     Trainer(Data data, Params params, PairNet f, PairNet g, float[] inverse, float meanInverse) {
       this.data = data;
@@ -217,6 +260,41 @@ public final class ExplicitModel {
       this.hf = f.scratch();
       this.hg = f.scratch();
       this.observedShare = (float) (inverse.length / ((double) data.users() * data.items()));
+      this.dropout = new SplittableRandom(params.seed() ^ 0xC0D5L);
+      this.keepUser = new boolean[params.dim()];
+      this.keepItem = new boolean[params.dim()];
+    }
+
+    double keptShare() {
+      return g == null ? Double.NaN : imputations == 0 ? 1 : kept / (double) imputations;
+    }
+
+    /**
+     * Whether the imputed error of (u, i) is trusted: its Monte Carlo dropout samples bce(f, g_s)
+     * have σ/μ below η. Always with η = ∞.
+     */
+    private boolean trusted(int u, int i, float zf) {
+      imputations++;
+      if (!params.conservative()) {
+        kept++;
+        return true;
+      }
+      double sum = 0;
+      double squares = 0;
+      for (int s = 0; s < CDR_SAMPLES; s++) {
+        for (int k = 0; k < keepUser.length; k++) {
+          keepUser[k] = dropout.nextDouble() >= CDR_DROPOUT;
+          keepItem[k] = dropout.nextDouble() >= CDR_DROPOUT;
+        }
+        double e = bce(zf, sigmoid(g.logit(u, i, hg, keepUser, keepItem)));
+        sum += e;
+        squares += e * e;
+      }
+      double mean = sum / CDR_SAMPLES;
+      double sd = Math.sqrt(Math.max(0, squares / CDR_SAMPLES - mean * mean));
+      boolean ok = sd < params.cdrEta() * mean;
+      kept += ok ? 1 : 0;
+      return ok;
     }
 
     void epoch() {
@@ -292,8 +370,11 @@ public final class ExplicitModel {
       for (int s = 0; s < sampled; s++) {
         int u = random.nextInt(data.users());
         int i = random.nextInt(data.items());
-        float pseudo = sigmoid(g.logit(u, i, hg));
         float z = f.logit(u, i, hf);
+        if (!trusted(u, i, z)) {
+          continue; // an untrusted imputation adds nothing over all pairs
+        }
+        float pseudo = sigmoid(g.logit(u, i, hg));
         f.backward(u, i, hf, (sigmoid(z) - pseudo) / sampled);
       }
       // d/dz [bce(z, y) - bce(z, g)] / p = (g - y) / p, scaled as one observed pair among all pairs
@@ -301,9 +382,10 @@ public final class ExplicitModel {
         int e = order[k];
         int u = data.user()[e];
         int i = data.item()[e];
-        float pseudo = sigmoid(g.logit(u, i, hg));
-        f.logit(u, i, hf);
+        float z = f.logit(u, i, hf);
         float y = data.label()[e] ? 1f : 0f;
+        // untrusted: the IPS term alone, d/dz bce(z, y) / p
+        float pseudo = trusted(u, i, z) ? sigmoid(g.logit(u, i, hg)) : sigmoid(z);
         f.backward(u, i, hf, observedShare * inverse[e] * (pseudo - y) / size);
       }
       f.step(params.learningRate(), params.l2());

@@ -112,6 +112,15 @@ final class PairNet {
    * of -1 (unseen in training) contributes no embedding and no bias.
    */
   float logit(int u, int i, float[] h) {
+    return logit(u, i, h, null, null);
+  }
+
+  /**
+   * The logit with some embedding dimensions dropped: where {@code keepUser[k]} (or
+   * {@code keepItem[k]}) is false, P_u's (Q_i's) k-th value counts as 0, unscaled (Monte Carlo
+   * dropout at prediction time). A null mask keeps every dimension. Nothing is learned from it.
+   */
+  float logit(int u, int i, float[] h, boolean[] keepUser, boolean[] keepItem) {
     double z = b.w[0] + (u >= 0 ? bu.w[u] : 0) + (i >= 0 ? bi.w[i] : 0);
     if (u < 0 || i < 0) {
       return (float) z;
@@ -120,7 +129,9 @@ final class PairNet {
     int qi = i * dim;
     if (hidden == 0) {
       for (int k = 0; k < dim; k++) {
-        z += p.w[pu + k] * q.w[qi + k];
+        if ((keepUser == null || keepUser[k]) && (keepItem == null || keepItem[k])) {
+          z += p.w[pu + k] * q.w[qi + k];
+        }
       }
       return (float) z;
     }
@@ -128,7 +139,8 @@ final class PairNet {
       int row = j * 2 * dim;
       double a = b1.w[j];
       for (int k = 0; k < dim; k++) {
-        a += w1.w[row + k] * p.w[pu + k] + w1.w[row + dim + k] * q.w[qi + k];
+        a += (keepUser == null || keepUser[k] ? w1.w[row + k] * p.w[pu + k] : 0)
+            + (keepItem == null || keepItem[k] ? w1.w[row + dim + k] * q.w[qi + k] : 0);
       }
       h[j] = a > 0 ? (float) a : 0f;
       z += w2.w[j] * h[j];

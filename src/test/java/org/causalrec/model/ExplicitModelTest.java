@@ -128,6 +128,28 @@ class ExplicitModelTest {
   }
 
   @Test
+  void theConservativeFilterFallsBackToIpsWhereItDistrustsAnImputationAndIsDrJlWhereItTrustsAll() {
+    ExplicitModel.Data d = new ExplicitModel.Data(150, 200, user, item, label, truePropensity, 0.01f, Objective.DR);
+    ExplicitModel.Params plain = ExplicitModel.Params.defaults(ExplicitModel.Arch.MF, 15, 5);
+    ExplicitModel dr = ExplicitModel.train(d, plain, null);
+    assertEquals(1.0, dr.keptShare(), "plain DR-JL uses every imputation");
+    // a threshold no spread reaches: every imputation kept, and the dropout draws leave training as it was
+    ExplicitModel all = ExplicitModel.train(d, plain.withCdr(1e9), null);
+    assertEquals(1.0, all.keptShare());
+    assertArrayEquals(dr.probabilities(allUsers, allItems), all.probabilities(allUsers, allItems));
+    // η = 0 trusts nothing: only the IPS terms remain, and they still recover the positive share over all pairs
+    ExplicitModel none = ExplicitModel.train(d, plain.withCdr(0), null);
+    assertEquals(0.0, none.keptShare());
+    double ips = meanProbability(none);
+    assertTrue(Math.abs(ips - truePositiveShare) < 0.05, "IPS terms alone estimate " + truePositiveShare + ": " + ips);
+    // in between, the MLP's imputations are kept where their dropout spread is small (about 0.58 of
+    // them at 0.1); the MF's imputed errors hardly move under dropout (their biases carry them)
+    double some = ExplicitModel.train(d, ExplicitModel.Params.defaults(ExplicitModel.Arch.MLP, 15, 5).withCdr(0.1),
+        null).keptShare();
+    assertTrue(some > 0.2 && some < 0.9, "MLP kept share at eta 0.1: " + some);
+  }
+
+  @Test
   void anUnseenUserOrItemIsScoredFromTheBiasesAlone() {
     ExplicitModel m = train(ExplicitModel.Arch.MLP, Objective.NAIVE, 1);
     float unseen = m.probability(-1, -1);
