@@ -51,7 +51,17 @@ class RandomExposureRunTest {
           new RandomExposureRun.Options("explore", 20, 20, "naive-bayes", 0.5, 0.05, 0.05, 1), Device.cpu(), m -> { });
       JsonObject d = r.getJsonObject("dataset");
       assertEquals(randomPairs.size(), d.getInteger("test_pairs") + d.getInteger("set_aside_pairs"), d.encode());
-      assertEquals(1 + 3 + 2 * 5, r.getJsonArray("results").size(), "popularity, 3 Mult-VAE, 2 x 5 pair models");
+      assertEquals(1 + 3 + 2 * 6, r.getJsonArray("results").size(),
+          "popularity, 3 Mult-VAE, 2 x (5 objectives + dr+cdr) pair models");
+      for (Object o : r.getJsonArray("results")) {
+        JsonObject m = (JsonObject) o;
+        if (m.getString("objective").equals("dr+cdr")) {
+          double kept = m.getJsonObject("params").getDouble("cdr_kept_share");
+          assertTrue(kept >= 0 && kept <= 1, m.encode());
+          assertTrue(java.util.Arrays.stream(RandomExposureRun.CDR_ETA_GRID)
+              .anyMatch(e -> e == m.getJsonObject("params").getDouble("cdr_eta")), m.encode());
+        }
+      }
       assertTrue(r.getJsonObject("propensity").getDouble("clipped_share") >= 0, r.encode());
       for (Object o : r.getJsonArray("results")) {
         JsonObject m = (JsonObject) o;
