@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.causalrec.causal.Propensities;
 import org.causalrec.config.EventTypes;
 import org.causalrec.data.Feedback;
@@ -158,17 +160,7 @@ public final class RandomExposureRun {
     if (log.sample.size() == 0) {
       return new Fit(ExplicitModel.train(d, defaults, null), defaults, Double.NaN);
     }
-    java.util.function.ToDoubleFunction<ExplicitModel> validate =
-        x -> Auc.of(x.probabilities(log.sample.user(), log.sample.item()), log.sample.label());
-    Fit best = null;
-    for (float l2 : L2_GRID) {
-      ExplicitModel.Params p = defaults.withL2(l2);
-      ExplicitModel m = ExplicitModel.train(d, p, validate);
-      if (best == null || m.bestScore() > best.validation()) {
-        best = new Fit(m, p, m.bestScore());
-      }
-    }
-    return best;
+    return best(log, d, IntStream.range(0, L2_GRID.length).mapToObj(k -> defaults.withL2(L2_GRID[k])).toList());
   }
 
   /** The conservative filter's thresholds tried (a subset of CDR's grid). */
@@ -179,11 +171,15 @@ public final class RandomExposureRun {
    * each stopped at its best epoch on the set-aside sample's AUC; the best is kept.
    */
   static Fit conservative(ExplicitLog log, ExplicitModel.Data d, ExplicitModel.Params dr) {
+    return best(log, d, Arrays.stream(CDR_ETA_GRID).mapToObj(dr::withCdr).toList());
+  }
+
+  /** Trains {@code d} with each of {@code candidates}, each stopped at its best epoch on the set-aside AUC; keeps the best. */
+  private static Fit best(ExplicitLog log, ExplicitModel.Data d, List<ExplicitModel.Params> candidates) {
     java.util.function.ToDoubleFunction<ExplicitModel> validate =
         x -> Auc.of(x.probabilities(log.sample.user(), log.sample.item()), log.sample.label());
     Fit best = null;
-    for (double eta : CDR_ETA_GRID) {
-      ExplicitModel.Params p = dr.withCdr(eta);
+    for (ExplicitModel.Params p : candidates) {
       ExplicitModel m = ExplicitModel.train(d, p, validate);
       if (best == null || m.bestScore() > best.validation()) {
         best = new Fit(m, p, m.bestScore());

@@ -19,8 +19,9 @@ import org.causalrec.model.MultVaeParams;
 
 /**
  * The uplift model (an ensemble of {@code causal.uplift_members} networks) on the logged sessions,
- * with an exposure model fitted for its propensities and a Mult-VAE of its own for the collaborative
- * features (saved with it, so serving needs nothing else).
+ * each member with an exposure model fitted to its own bootstrap of the users for its propensities,
+ * and a Mult-VAE of its own for the collaborative features (saved with it, so serving needs nothing
+ * else).
  */
 final class UpliftRecipe implements Recipe {
 
@@ -46,12 +47,12 @@ final class UpliftRecipe implements Recipe {
     Feedback fb = Feedback.load(run.events(), run.config().eventTypes());
     Impressions imp = l.impressions();
     double floor = run.config().causal().upliftMinPropensity();
-    try (ExposureModel exposure = inputs.fitExposure(l, CausalInputs.EXPOSURE_EPOCHS);
-        MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
+    // each member of the ensemble fits its own exposure model to its bootstrap of the users
+    try (MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
             fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
       int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
       CfFeatures features = CfFeatures.of(cf, fb, imp.items());
-      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), exposure, features, floor,
+      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), null, features, floor,
               inputs.refitExposure(l, CausalInputs.EXPOSURE_EPOCHS)),
           UpliftModel.Params.defaults(run.epochs(), 1, run.config().causal().upliftMembers()), run.device(),
           UpliftModel.logTo(run::detail))) {

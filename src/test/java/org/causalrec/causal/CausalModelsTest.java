@@ -165,10 +165,9 @@ class CausalModelsTest {
         covered / (double) pairs, pairs, width / pairs, error / pairs);
     assertTrue(treated > control, "recommending raises conversion on average");
     assertTrue(topQuarter / n > 0, "positive effect where the planted one is largest");
-    // 1.25 times: measured 1.41 once the pair features stopped seeing the session's own and later
-    // events and the members each see about 63 % of the users (the single network with leaking
-    // features reached twice; the ensemble with them about 1.7)
-    assertTrue(topQuarter / n > 1.25 * Math.max(bottomQuarter / n, 1e-6),
+    // twice: measured 2.5-3.2 with the uplift floor at 0.001 and an exposure model per member (1.41
+    // with the shared exposure model clipped at 0.05, whose bias flattened the estimates)
+    assertTrue(topQuarter / n > 2 * Math.max(bottomQuarter / n, 1e-6),
         "items with the largest true uplift get larger estimates: " + topQuarter / n + " vs " + bottomQuarter / n);
   }
 
