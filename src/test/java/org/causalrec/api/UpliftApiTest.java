@@ -211,9 +211,10 @@ class UpliftApiTest {
   @Test
   void theLiveFeedRanksByUpliftWhenAsked() throws Exception {
     java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
-    io.vertx.core.http.WebSocket ws = api.server().vertx().createWebSocketClient()
-        .connect(api.port(), "127.0.0.1", "/v1/feed?user=u3&n=5&objective=uplift")
-        .map(w -> w.textMessageHandler(got::add)).await();
+    // the handler is set before connecting, so the list sent on connect cannot arrive before it
+    io.vertx.core.http.ClientWebSocket ws = api.server().vertx().createWebSocketClient().webSocket();
+    ws.textMessageHandler(got::add);
+    ws.connect(api.port(), "127.0.0.1", "/v1/feed?user=u3&n=5&objective=uplift").await();
     JsonObject first = new JsonObject(got.poll(60, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals("uplift", first.getString("objective"));
     assertEquals(version, first.getString("model_version"));

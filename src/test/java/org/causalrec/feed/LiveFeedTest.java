@@ -66,12 +66,12 @@ class LiveFeedTest {
   static Client connect(String uri) {
     BlockingQueue<JsonObject> q = new LinkedBlockingQueue<>();
     CompletableFuture<short[]> closed = new CompletableFuture<>();
-    // handlers are set as the connection completes, on its event loop, before any frame is read
-    WebSocket s = ws.connect(api.port(), "127.0.0.1", uri).map(w -> {
-      w.textMessageHandler(t -> q.add(new JsonObject(t)));
-      w.closeHandler(v -> closed.complete(new short[] {w.closeStatusCode() == null ? -1 : w.closeStatusCode()}));
-      return w;
-    }).await();
+    // handlers are set before connecting: the server may send, or close for bad parameters, before
+    // the connect future's callbacks run, and a closed socket refuses new handlers
+    io.vertx.core.http.ClientWebSocket w = ws.webSocket();
+    w.textMessageHandler(t -> q.add(new JsonObject(t)));
+    w.closeHandler(v -> closed.complete(new short[] {w.closeStatusCode() == null ? -1 : w.closeStatusCode()}));
+    WebSocket s = w.connect(api.port(), "127.0.0.1", uri).await();
     return new Client(s, q, closed);
   }
 
