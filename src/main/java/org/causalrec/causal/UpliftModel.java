@@ -38,9 +38,9 @@ import org.causalrec.model.TrainingLoop;
  * propensities and its starting embeddings) is fitted again to the member's own bootstrap, so
  * the spread carries that model's sampling error too; with one shared exposure model the members
  * start from the same embeddings and their spread came out narrower (on the test world, 4 members,
- * floor 0.001: coverage 0.87 shared, 0.89 refitted). The pair features are fitted once on the whole log and shared, and
- * the interval sees no bias, which is why its coverage of the truth is measured rather than
- * assumed.
+ * floor 0.001: coverage 0.87 shared, 0.89 refitted). The pair features are fitted once on the
+ * whole log and shared, and the interval sees no bias, which is why its coverage of the truth is
+ * measured rather than assumed.
  */
 public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftModel.Estimate[]> {
 
@@ -131,6 +131,16 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
      * @param seed the member's seed
      */
     ExposureModel fit(float[] userWeight, int seed);
+
+    /**
+     * Exposure models of {@code log} with {@code epochs} epochs, its items' text rows (or null),
+     * each fitted to the bootstrap and seed it is given.
+     */
+    static ExposureRefit of(Impressions log, Sessions sessions, float[][] itemText, int epochs, Device device,
+        Consumer<TrainingLoop.Epoch> progress) {
+      return (weight, seed) -> ExposureModel.KIND.train(new ExposureModel.Data(log, sessions, itemText, weight),
+          PairModel.Params.defaults(epochs, seed), device, progress);
+    }
   }
 
   private static UpliftModel train(Data data, Params params, Device device,
@@ -139,7 +149,6 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
     Sessions sessions = data.sessions();
     ExposureModel shared = data.exposure();
     CfFeatures features = data.features();
-    double minPropensity = data.minPropensity();
     int items = log.items().size();
     if (sessions.size() == 0) {
       throw new IllegalArgumentException("the log has no recommendation sessions to learn uplift from");
@@ -197,7 +206,6 @@ public final class UpliftModel implements TrainedModel<PairModel.Pairs, UpliftMo
 
   /** Per-history features are kept in memory while their floats stay under this. */
   static final long MEMO_FLOATS = 64L << 20;
-
 
   /**
    * Estimates for user u (of the training log) and every item, from the user's whole training

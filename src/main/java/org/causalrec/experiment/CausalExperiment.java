@@ -86,8 +86,8 @@ public final class CausalExperiment {
                 settings.vaeEpochs(), w.feedback.users().size(), (int) seed), device, r -> { });
             UpliftModel uplift = UpliftModel.KIND.train(new UpliftModel.Data(w.log, w.sessions, exposure,
                 CfFeatures.of(cf, w.feedback, w.log.items()), settings.upliftMinPropensity(),
-                (weight, s) -> ExposureModel.KIND.train(new ExposureModel.Data(w.log, w.sessions, null, weight),
-                    PairModel.Params.defaults(settings.pairEpochs(), s), device, ExposureModel.logTo(progress))),
+                UpliftModel.ExposureRefit.of(w.log, w.sessions, null, settings.pairEpochs(), device,
+                    ExposureModel.logTo(progress))),
                 UpliftModel.Params.defaults(settings.upliftEpochs(), (int) seed, settings.upliftMembers()), device,
                 UpliftModel.logTo(progress))) {
           UpliftRanking.collaborative(w, cf, settings.k(), m);

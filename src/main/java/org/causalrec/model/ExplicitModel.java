@@ -115,7 +115,6 @@ public final class ExplicitModel {
   private final int bestEpoch;
   private final int epochsRun;
   private final double bestScore;
-
   private final double keptShare;
 
   private ExplicitModel(PairNet net, int bestEpoch, int epochsRun, double bestScore, double keptShare) {

@@ -62,9 +62,8 @@ final class CausalInputs {
 
   /** The exposure model of {@code l} fitted again to a bootstrap of its users (an uplift member's). */
   UpliftModel.ExposureRefit refitExposure(Log l, int epochs) {
-    float[][] text = run.itemText().apply(l.impressions().items());
-    return (weight, seed) -> ExposureModel.KIND.train(new ExposureModel.Data(l.impressions(), l.sessions(), text, weight),
-        PairModel.Params.defaults(epochs, seed), run.device(), ExposureModel.logTo(run::detail));
+    return UpliftModel.ExposureRefit.of(l.impressions(), l.sessions(), run.itemText().apply(l.impressions().items()),
+        epochs, run.device(), ExposureModel.logTo(run::detail));
   }
 
   /**
