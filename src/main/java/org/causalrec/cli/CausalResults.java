@@ -46,7 +46,7 @@ final class CausalResults {
         + " %d users' rankings scored per seed. Measured %s with `%s`.%n%n", s.spec().name(), s.spec().users(),
         s.spec().items(), s.spec().slateSize(), seeds, s.evalUsers(), LocalDate.now(ZoneOffset.UTC), command));
     b.append(String.format(Locale.ROOT, "Hidden intent (a per-session latent in the logging policy and in relevance): γ = %s on"
-        + " relevance, γ_π = %s on the logging policy%s.%n%n", s.spec().intentStrength(), s.spec().policyIntentStrength(),
+        + " relevance, γ_π = %s on the logging policy%s.%n", s.spec().intentStrength(), s.spec().policyIntentStrength(),
         s.spec().hasIntent() ? "" : " (none: the control world)"));
     if (stats.containsKey("propensity_pearson")) {
       propensities(b, stats);
@@ -64,7 +64,7 @@ final class CausalResults {
   }
 
   private static void propensities(StringBuilder b, Map<String, double[]> stats) {
-    b.append("**Exposure propensities** (learned per-session model against the true inclusion probabilities;"
+    b.append("\n**Exposure propensities** (learned per-session model against the true inclusion probabilities;"
         + " calibration on held-out sessions):\n\n| measure | value |\n|---|---|\n");
     row(b, "Pearson r, learned vs true", stats.get("propensity_pearson"));
     row(b, "Spearman ρ, learned vs true", stats.get("propensity_spearman"));
@@ -76,6 +76,8 @@ final class CausalResults {
     b.append(String.format(Locale.ROOT, "%n**Debiased training**: NDCG@%d against true relevance (graded gains) over"
         + " every item, and Spearman ρ of the scores with true relevance over every item:%n%n"
         + "| model | objective | NDCG@%d | Spearman ρ |%n|---|---|---|---|%n", k, k));
+    row(b, "simulator | relevance among the sessions that showed the item (what naive click training converges to)",
+        stats.get("click_when_shown_ndcg@" + k), stats.get("click_when_shown_spearman"));
     for (String o : List.of("naive", "ips", "snips", "dr", "mrdr")) {
       row(b, "click MLP | " + o + (o.equals("naive") ? "" : " (logged propensities)"),
           stats.get("click_" + o + "_ndcg@" + k), stats.get("click_" + o + "_spearman"));

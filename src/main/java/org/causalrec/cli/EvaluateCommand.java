@@ -41,7 +41,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "temporal: share of the feedback, in time order, before the cut-off (default ${DEFAULT-VALUE})")
   double trainShare;
 
-  @Option(names = "--heldout-users", description = "validation and test users each (default: 10% of users, at most 10,000)")
+  @Option(names = "--heldout-users", description = "validation and test users each (default: 10%% of users, at most 10,000)")
   Integer heldOut;
 
   // Not train's --epochs: that one has no default of its own (models.epochs) and covers every model kind.
@@ -253,9 +253,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     boolean partial = !parts.containsAll(org.causalrec.experiment.CausalExperiment.Settings.ALL);
     String command = "causalrec evaluate --causal --size " + world.size + world.intentArguments() + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
-        + " --epochs " + epochs + " --pair-epochs " + pairEpochs + " --click-epochs " + clickEpochs
-        + " --uplift-epochs " + upliftEpochs + " --uplift-members " + upliftMembers + " --min-propensity " + minPropensity
-        + " --uplift-min-propensity " + upliftMinPropensity
+        + " --epochs " + epochs + " --pair-epochs " + pairEpochs
+        + (parts.contains("click") ? " --click-epochs " + clickEpochs : "")
+        + (parts.contains("uplift") || parts.contains("ope") ? " --uplift-epochs " + upliftEpochs + " --uplift-members "
+            + upliftMembers + " --uplift-min-propensity " + upliftMinPropensity : "")
+        + " --min-propensity " + minPropensity
         + (partial ? " --parts " + String.join(",", new java.util.TreeSet<>(parts)) : "");
     String md = CausalResults.run(settings, seeds, device.device(), command, System.err::println);
     System.out.print(md);

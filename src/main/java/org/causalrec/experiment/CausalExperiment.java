@@ -69,8 +69,11 @@ public final class CausalExperiment {
     Map<String, Double> m = new LinkedHashMap<>();
     JsonObject detail = w.detail();
     Set<String> parts = settings.parts();
-    try (ExposureModel exposure = ExposureModel.KIND.train(new ExposureModel.Data(w.log, w.sessions, null),
-        PairModel.Params.defaults(settings.pairEpochs(), (int) seed), device, ExposureModel.logTo(progress))) {
+    // the click MLP trains on the logged propensities; every other part needs the learned exposure model
+    boolean exposureNeeded = !parts.equals(Set.of("click"));
+    try (ExposureModel exposure = !exposureNeeded ? null : ExposureModel.KIND.train(
+        new ExposureModel.Data(w.log, w.sessions, null), PairModel.Params.defaults(settings.pairEpochs(), (int) seed),
+        device, ExposureModel.logTo(progress))) {
       if (parts.contains("propensity")) {
         PropensityQuality.measure(w, exposure, m, detail);
       }

@@ -147,6 +147,17 @@ final class CausalWorld {
       }
     }
 
+    /** Adds world user wu's scores over every world item, in world order. */
+    void add(int wu, double[] worldScores) {
+      float[] scores = new float[worldScores.length];
+      int[] identity = new int[worldScores.length];
+      for (int i = 0; i < scores.length; i++) {
+        scores[i] = (float) worldScores[i];
+        identity[i] = i;
+      }
+      add(wu, scores, identity);
+    }
+
     /** Puts {@code key}_ndcg@k and {@code key}_spearman into m and tells how {@code label} did since t0. */
     void report(String key, String label, long t0, Map<String, Double> m, Consumer<String> progress) {
       m.put(key + "_ndcg@" + k, ndcg / users);

@@ -13,8 +13,10 @@ import org.causalrec.model.Objective;
 
 /**
  * The click MLP trained naive and debiased (ips, snips, dr) on the logged propensities, each
- * ranking every item for the sampled users: NDCG@k and Spearman ρ against true relevance; and the
- * share of logged propensities under the clipping floor.
+ * ranking every item for the sampled users: NDCG@k and Spearman ρ against true relevance; the same
+ * for the world's relevance among the sessions that showed each item (the target of naive training,
+ * which a perfect fit of the log converges to); and the share of logged propensities under the
+ * clipping floor.
  */
 final class ClickDebiasing {
 
@@ -28,6 +30,13 @@ final class ClickDebiasing {
     Sessions.Unshown unshown = w.sessions.unshown(log, 10, w.seed);
     int home = Math.max(0, log.surfaces().indexOf("home"));
     m.put("click_clipped_share", Propensities.clippedShare(logged, s.minPropensity()));
+    // the ceiling of naive training: ranking by the world's own click rate when shown, the target a
+    // perfectly fitted naive model converges to (true relevance itself would score 1)
+    CausalWorld.Agreement whenShown = w.agreement(s.k());
+    for (int u : w.evalUsers) {
+      whenShown.add(w.impUser[u], w.world.relevanceWhenShown(w.impUser[u]));
+    }
+    whenShown.report("click_when_shown", "relevance when shown (the naive target)", System.nanoTime(), m, progress);
     for (Objective o : Objective.values()) {
       ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) s.minPropensity(),

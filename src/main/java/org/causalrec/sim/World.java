@@ -211,6 +211,38 @@ public final class World {
     return r;
   }
 
+  /**
+   * What a click model fitted to the log alone converges to, for user u and every item: the mean
+   * relevance over the sessions that showed the item, E[incl(i) * rel(i)] / E[incl(i)] over the
+   * hidden intent. It equals {@link #relevance} where the logging policy ignores the intent; where
+   * it does not, items are shown most in the sessions that want them, and this is the bias that
+   * naive training inherits.
+   */
+  public double[] relevanceWhenShown(int u) {
+    double[] affinity = affinities(u);
+    int ni = spec.items();
+    double[] out = new double[ni];
+    if (spec.policyIntentStrength() == 0 || userRandom[u]) {
+      for (int i = 0; i < ni; i++) {
+        out[i] = relevance(u, i);
+      }
+      return out;
+    }
+    double[] shown = new double[ni];
+    for (int k = 0; k < INTENT_NODES.length; k++) {
+      double[] p = policy(u, affinity, INTENT_NODES[k]);
+      for (int i = 0; i < ni; i++) {
+        double e = INTENT_WEIGHTS[k] * inclusion(p[i]);
+        shown[i] += e;
+        out[i] += e * relevanceAt(affinity[i], i, INTENT_NODES[k]);
+      }
+    }
+    for (int i = 0; i < ni; i++) {
+      out[i] /= shown[i];
+    }
+    return out;
+  }
+
   double relevanceAt(double affinity, int i) {
     return sigmoid(5.0 * affinity + 0.5 * quality[i] - 3.0);
   }
