@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
+import org.causalrec.eval.Calibration;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.causalrec.model.ModelKind;
@@ -32,26 +33,6 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
   static final int MAX_CALIBRATION_PAIRS = 20_000_000;
   /** Sessions whose hash falls here (of 10) are held out for calibration. */
   static final int HOLDOUT_BUCKET = 0;
-
-  /**
-   * Predicted against observed exposure in one decile of the predictions.
-   *
-   * @param decile 1..10, ascending predictions
-   * @param pairs (session, item) pairs in it
-   * @param predicted mean predicted probability
-   * @param observed share of the pairs the held-out slates showed
-   */
-  public record Decile(int decile, long pairs, double predicted, double observed) {}
-
-  /**
-   * The calibration of the per-session propensity on held-out sessions.
-   *
-   * @param sessions held-out sessions
-   * @param deciles predicted vs observed by decile
-   * @param expectedCalibrationError pair-weighted mean of |predicted - observed| over the deciles
-   * @param logLoss mean binary cross-entropy over the held-out pairs
-   */
-  public record Calibration(int sessions, List<Decile> deciles, double expectedCalibrationError, double logLoss) {}
 
   private final PairModel model;
   private final int[] sessionsPerUser;
@@ -240,15 +221,16 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
     return items;
   }
 
-  /** Predicted against observed exposure by decile over every item of the held-out sessions. */
+  /**
+   * Predicted against observed exposure by decile over every item of the held-out sessions (as
+   * many as fit in the calibration's budget of pairs; {@code examples / items()} of them).
+   */
   public Calibration calibration(Impressions log, Sessions sessions) {
     int cap = Math.max(1, MAX_CALIBRATION_PAIRS / items);
     int held = 0;
     for (int s = 0; s < sessions.size() && held < cap; s++) {
       held += isHeldOut(s) ? 1 : 0;
     }
-    // (prediction, shown) packed into one long each: predictions are non-negative floats, whose
-    // bit patterns sort like their values, so one primitive sort orders the pairs
     long[] pairs = new long[held * items];
     int n = 0;
     int used = 0;
@@ -264,41 +246,10 @@ public final class ExposureModel implements TrainedModel<PairModel.Pairs, float[
       }
       float[] e = sessionForUser(sessions.user()[s]);
       for (int i = 0; i < items; i++) {
-        pairs[n++] = pack(e[i], shown.get(i));
+        pairs[n++] = Calibration.pack(e[i], shown.get(i));
       }
     }
-    return calibrationOf(pairs, used);
-  }
-
-  static long pack(float predicted, boolean shown) {
-    return ((long) Float.floatToIntBits(Math.max(0f, predicted)) << 1) | (shown ? 1 : 0);
-  }
-
-  /** Decile calibration of packed (predicted, shown) pairs (see {@link #pack}); sorts them in place. */
-  static Calibration calibrationOf(long[] pairs, int sessions) {
-    java.util.Arrays.sort(pairs);
-    List<Decile> deciles = new ArrayList<>();
-    double ece = 0;
-    double logLoss = 0;
-    int n = pairs.length;
-    for (int d = 0; d < 10 && n > 0; d++) {
-      int from = (int) ((long) n * d / 10);
-      int to = (int) ((long) n * (d + 1) / 10);
-      double sp = 0;
-      double so = 0;
-      for (int k = from; k < to; k++) {
-        double p = Float.intBitsToFloat((int) (pairs[k] >>> 1));
-        double o = pairs[k] & 1;
-        sp += p;
-        so += o;
-        double q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-        logLoss -= o * Math.log(q) + (1 - o) * Math.log(1 - q);
-      }
-      int m = Math.max(1, to - from);
-      deciles.add(new Decile(d + 1, to - from, sp / m, so / m));
-      ece += (to - from) * Math.abs(sp / m - so / m);
-    }
-    return new Calibration(sessions, deciles, n == 0 ? Double.NaN : ece / n, n == 0 ? Double.NaN : logLoss / n);
+    return Calibration.ofPacked(pairs);
   }
 
   /** Saves the parameters and each user's session count into {@code dir}. */

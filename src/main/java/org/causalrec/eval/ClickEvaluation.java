@@ -3,7 +3,10 @@ package org.causalrec.eval;
 import java.util.SplittableRandom;
 import org.causalrec.data.Impressions;
 
-/** Splits impressions at random and scores click models by AUC, against a position-only baseline. */
+/**
+ * Splits impressions at random and scores click models on the held-out ones: AUC against a
+ * position-only baseline, and how well their probabilities are calibrated.
+ */
 public final class ClickEvaluation {
 
   private ClickEvaluation() {}

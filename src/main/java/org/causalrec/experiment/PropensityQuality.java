@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.causalrec.causal.ExposureModel;
 import org.causalrec.causal.Propensities;
+import org.causalrec.eval.Calibration;
 import org.causalrec.eval.Correlation;
 
 /**
@@ -20,7 +21,7 @@ final class PropensityQuality {
 
   /** Puts the correlations and the calibration error into m, the calibration deciles into detail. */
   static void measure(CausalWorld w, ExposureModel exposure, Map<String, Double> m, JsonObject detail) {
-    ExposureModel.Calibration cal = exposure.calibration(w.log, w.sessions);
+    Calibration cal = exposure.calibration(w.log, w.sessions);
     int[] counts = new int[w.log.items().size()];
     for (int i : w.log.item()) {
       counts[i]++;
@@ -43,9 +44,9 @@ final class PropensityQuality {
     m.put("popularity_spearman", Correlation.pearson(popular, true));
     m.put("propensity_ece", cal.expectedCalibrationError());
     JsonArray deciles = new JsonArray();
-    for (ExposureModel.Decile d : cal.deciles()) {
+    for (Calibration.Decile d : cal.deciles()) {
       deciles.add(new JsonObject().put("decile", d.decile()).put("predicted", d.predicted()).put("observed", d.observed()));
     }
-    detail.put("calibration", deciles).put("calibration_sessions", cal.sessions());
+    detail.put("calibration", deciles).put("calibration_sessions", cal.examples() / exposure.items());
   }
 }

@@ -117,6 +117,8 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
   private final int items;
   private final float[][] itemFeatures;
   private final Params params;
+  /** Maps the network's probabilities to calibrated ones (identity until {@link #calibrate}). */
+  private PlattScaling calibration = PlattScaling.IDENTITY;
 
   private ClickMlp(Model model, int items, int surfaces, float[][] itemFeatures, Params params) {
     this.model = model;
@@ -125,6 +127,24 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     this.surfaces = surfaces;
     this.itemFeatures = itemFeatures;
     this.params = params;
+  }
+
+  /**
+   * From now on {@link #predict} maps the network's probabilities through {@code c}, fitted on
+   * impressions the model did not train on; saved and loaded with the model.
+   */
+  public synchronized void calibrate(PlattScaling c) {
+    calibration = c;
+  }
+
+  /** The calibration {@link #predict} applies. */
+  public synchronized PlattScaling calibration() {
+    return calibration;
+  }
+
+  /** Whether item features (e.g. text embeddings) are an input of the network. */
+  public boolean usesItemFeatures() {
+    return itemFeatures != null;
   }
 
   static int contextDim(int surfaces) {
@@ -198,7 +218,9 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
         NDList x = inputs(m, data, java.util.stream.IntStream.range(from, to).toArray());
         NDArray logits = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow();
         float[] p = ai.djl.nn.Activation.sigmoid(logits).toFloatArray();
-        System.arraycopy(p, 0, out, from, to - from);
+        for (int k = 0; k < p.length; k++) {
+          out[from + k] = calibration.apply(p[k]);
+        }
       }
     }
     return out;
@@ -258,7 +280,8 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     Files.writeString(dir.resolve(NAME + ".json"), new JsonObject().put("items", items).put("surfaces", surfaces)
         .put("feature_dim", featureDim).put("embedding", params.embedding()).put("hidden", params.hidden())
         .put("learning_rate", params.learningRate()).put("batch_size", params.batchSize())
-        .put("epochs", params.epochs()).put("seed", params.seed()).encodePrettily());
+        .put("epochs", params.epochs()).put("seed", params.seed())
+        .put("platt_a", calibration.a()).put("platt_b", calibration.b()).encodePrettily());
     model.save(dir, NAME);
     if (featureDim > 0) {
       Files.write(dir.resolve(NAME + "-item-features.bin"), FloatBytes.of(itemFeatures));
@@ -276,7 +299,9 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
         : Artifacts.readRows(dir.resolve(NAME + "-item-features.bin"), items, featureDim);
     Model model = newModel(NAME, items, surfaces, featureDim, p, device);
     Artifacts.loadParameters(model, dir, NAME);
-    return new ClickMlp(model, items, surfaces, features, p);
+    ClickMlp mlp = new ClickMlp(model, items, surfaces, features, p);
+    mlp.calibrate(new PlattScaling(meta.getDouble("platt_a", 1.0), meta.getDouble("platt_b", 0.0)));
+    return mlp;
   }
 
   @Override

@@ -4,16 +4,14 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import org.causalrec.config.Config;
 import org.causalrec.data.Impressions;
-import org.causalrec.data.Sessions;
-import org.causalrec.eval.Auc;
-import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.model.ModelKind;
 import org.causalrec.model.Objective;
 
 /**
  * The click MLP on the logged impressions (one in five held out for its AUC against a position
- * baseline), with the items' text embeddings as an input when they exist; debiased by the
+ * baseline and the calibration of its probabilities), with the items' text embeddings as an input
+ * when they exist; debiased by the
  * impressions' logged propensities (the exposure model's where none was logged).
  */
 final class ClickMlpRecipe implements Recipe {
@@ -45,28 +43,17 @@ final class ClickMlpRecipe implements Recipe {
     if (all.size() < 100) {
       throw new IllegalStateException("not enough impressions to train a click model: " + all.size());
     }
-    int[][] split = ClickEvaluation.split(all.size(), 0.2, 1);
-    Impressions train = all.select(split[0]);
-    Impressions test = all.select(split[1]);
     int epochs = run.epochs();
     ClickMlp.Params p = ClickMlp.Params.defaults(epochs);
     Objective objective = Objective.parse(run.objective());
-    ClickMlp.Debiasing debiasing = ClickMlp.Debiasing.NONE;
-    if (objective.debiased()) {
-      float[] prop = new CausalInputs(run).impressionPropensities(train);
-      Sessions.Unshown unshown = objective.doublyRobust() ? Sessions.of(train).unshown(train, 10, 1) : null;
-      debiasing = new ClickMlp.Debiasing(objective, prop, (float) run.config().causal().minPropensity(),
-          unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
-    }
-    float[][] text = run.itemText().apply(train.items());
-    try (ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(train, text, debiasing), p, run.device(),
+    try (ClickMlpFit.Fitted fitted = ClickMlpFit.fit(all, objective,
+        train -> new CausalInputs(run).impressionPropensities(train), (float) run.config().causal().minPropensity(),
+        run.itemText(), p, run.device(),
         r -> run.report(new JsonObject().put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
             .put("examples_per_second", r.examplesPerSecond())))) {
-      JsonObject metrics = new JsonObject()
-          .put("auc", Auc.of(mlp.predict(test), test.clicked()))
-          .put("position_baseline_auc", Auc.of(ClickEvaluation.positionBaseline(train, test), test.clicked()))
-          .put("test_impressions", test.size())
-          .put("click_rate", all.clickRate());
+      ClickMlp mlp = fitted.mlp();
+      Impressions train = fitted.train();
+      JsonObject metrics = fitted.metrics();
       mlp.save(run.dir());
       train.items().write(run.dir().resolve("items.json"));
       train.surfaces().write(run.dir().resolve("surfaces.json"));
@@ -74,7 +61,7 @@ final class ClickMlpRecipe implements Recipe {
           .put("embedding", p.embedding())
           .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
           .put("train_impressions", train.size())
-          .put("text_features", text == null ? null : run.itemTextModel());
+          .put("text_features", !mlp.usesItemFeatures() ? null : run.itemTextModel());
       return new Trained(params, metrics, maxEventId, run.dir());
     }
   }

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import org.causalrec.causal.ExposureModel;
 import org.causalrec.config.Config;
+import org.causalrec.eval.Calibration;
 import org.causalrec.model.ModelKind;
 import org.causalrec.model.PairModel;
 
@@ -26,15 +27,14 @@ final class ExposureRecipe implements Recipe {
     CausalInputs inputs = new CausalInputs(run);
     CausalInputs.Log l = inputs.readLog();
     try (ExposureModel m = inputs.fitExposure(l, run.epochs())) {
-      ExposureModel.Calibration cal = m.calibration(l.impressions(), l.sessions());
+      Calibration cal = m.calibration(l.impressions(), l.sessions());
       m.save(run.dir());
       l.impressions().users().write(run.dir().resolve("users.json"));
       l.impressions().items().write(run.dir().resolve("items.json"));
-      JsonArray deciles = new JsonArray();
-      cal.deciles().forEach(d -> deciles.add(new JsonObject().put("decile", d.decile()).put("pairs", d.pairs())
-          .put("predicted", d.predicted()).put("observed", d.observed())));
+      JsonObject c = Recipe.json(cal);
       JsonObject metrics = new JsonObject().put("expected_calibration_error", cal.expectedCalibrationError())
-          .put("log_loss", cal.logLoss()).put("calibration_sessions", cal.sessions()).put("calibration", deciles)
+          .put("log_loss", cal.logLoss()).put("calibration_sessions", cal.examples() / m.items())
+          .put("calibration", c.getJsonArray("deciles"))
           .put("sessions", l.sessions().size()).put("impressions", l.impressions().size());
       JsonObject params = new JsonObject().put("epochs", run.epochs())
           .put("dim", PairModel.Params.defaults(run.epochs(), 1).dim())

@@ -1,9 +1,11 @@
 package org.causalrec.train;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
+import org.causalrec.eval.Calibration;
 import org.causalrec.model.ModelKind;
 
 /**
@@ -40,5 +42,17 @@ interface Recipe {
       throw ApiException.badField("propensity", "propensity (popularity or learned) applies to mult-vae;"
           + " the click model uses the impressions' logged propensities");
     }
+  }
+
+  /**
+   * {@code {"expected_calibration_error", "log_loss", "examples", "deciles": [{"decile", "examples",
+   * "predicted", "observed"}]}}.
+   */
+  static JsonObject json(Calibration c) {
+    JsonArray ds = new JsonArray();
+    c.deciles().forEach(d -> ds.add(new JsonObject().put("decile", d.decile()).put("examples", d.examples())
+        .put("predicted", d.predicted()).put("observed", d.observed())));
+    return new JsonObject().put("expected_calibration_error", c.expectedCalibrationError()).put("log_loss", c.logLoss())
+        .put("examples", c.examples()).put("deciles", ds);
   }
 }

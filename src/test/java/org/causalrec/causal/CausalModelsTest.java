@@ -12,6 +12,7 @@ import org.causalrec.config.EventTypes;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
+import org.causalrec.eval.Calibration;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.PairModel;
@@ -107,13 +108,13 @@ class CausalModelsTest {
     }
     double rho = spearman(pairs);
     System.out.printf("exposure spearman %.3f%n", rho);
-    ExposureModel.Calibration cal = exposure.calibration(log, sessions);
+    Calibration cal = exposure.calibration(log, sessions);
     System.out.println("calibration " + cal);
     assertTrue(rho > 0.4, "learned propensities rank like the true ones: " + rho);
     assertEquals(10, cal.deciles().size());
     assertTrue(cal.expectedCalibrationError() < 0.02, "calibrated: " + cal.expectedCalibrationError());
-    ExposureModel.Decile top = cal.deciles().get(9);
-    ExposureModel.Decile bottom = cal.deciles().get(0);
+    Calibration.Decile top = cal.deciles().get(9);
+    Calibration.Decile bottom = cal.deciles().get(0);
     assertTrue(top.observed() > 5 * bottom.observed(), "the top decile is shown far more often: " + cal.deciles());
   }
 

@@ -250,6 +250,36 @@ class CommandsTest {
   }
 
   @Test
+  void evaluateClicksMeasuresTheClickModelsCalibrationOnHeldOutImpressions() throws Exception {
+    String data = dir.resolve("clicks").toString();
+    assertEquals(0, run("simulate", "--size", "tiny", "--seed", "4", "--data-dir", data));
+    assertEquals(0, run("evaluate", "--data-dir", data, "--protocol", "clicks", "--click-epochs", "3", "--json",
+        "--results", dir.resolve("CLICKS.md").toString(), "--label", "tiny"), () -> lastErr);
+    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(lastOut.trim());
+    assertEquals("clicks", doc.getString("protocol"));
+    io.vertx.core.json.JsonObject m = doc.getJsonObject("metrics");
+    io.vertx.core.json.JsonArray deciles = m.getJsonArray("calibration");
+    assertEquals(10, deciles.size());
+    long n = 0;
+    double ece = 0;
+    for (int k = 0; k < 10; k++) {
+      io.vertx.core.json.JsonObject d = deciles.getJsonObject(k);
+      n += d.getLong("examples");
+      ece += d.getLong("examples") * Math.abs(d.getDouble("predicted") - d.getDouble("observed"));
+    }
+    assertEquals(m.getInteger("test_impressions").longValue(), n, "every held-out impression in one decile");
+    assertEquals(ece / n, m.getDouble("expected_calibration_error"), 1e-9);
+    double bottom = deciles.getJsonObject(0).getDouble("observed");
+    double top = deciles.getJsonObject(9).getDouble("observed");
+    assertTrue(top > 2 * bottom, "the highest predictions are clicked more: " + deciles.encode());
+    io.vertx.core.json.JsonObject platt = m.getJsonObject("platt");
+    assertTrue(platt.getDouble("a") > 0 && !platt.getBoolean("weighted"), "naive: an unweighted scaling " + platt);
+    io.vertx.core.json.JsonObject weighted = m.getJsonObject("propensity_weighted_calibration");
+    assertEquals(10, weighted.getJsonArray("deciles").size(), "the simulator logs every propensity");
+    assertTrue(Files.readString(dir.resolve("CLICKS.md")).contains("| decile of predictions |"));
+  }
+
+  @Test
   void simulateWritesTheTinyWorldAndItsTruth() {
     String data = dir.resolve("store").toString();
     assertEquals(0, run("simulate", "--size", "tiny", "--seed", "3", "--data-dir", data));

@@ -44,6 +44,20 @@ class ClickMlpTest {
       assertTrue(baseline > 0.5, "position alone carries signal: " + baseline);
       // measured: 0.690 vs 0.664 (deterministic since impressions are ordered by time and id)
       assertTrue(model > baseline + 0.015, "click MLP AUC " + model + " vs position-only " + baseline);
+      // a Platt scaling keeps the ranking, changes the probabilities, and is saved with the model
+      float[] raw = mlp.predict(test);
+      mlp.calibrate(new PlattScaling(0.5, -0.2));
+      float[] calibrated = mlp.predict(test);
+      assertEquals(model, Auc.of(calibrated, test.clicked()), 1e-9);
+      assertTrue(Math.abs(calibrated[0] - raw[0]) > 1e-4, raw[0] + " -> " + calibrated[0]);
+      mlp.save(dir.resolve("mlp"));
+      try (ClickMlp loaded = ClickMlp.KIND.load(dir.resolve("mlp"), Device.cpu())) {
+        assertEquals(new PlattScaling(0.5, -0.2), loaded.calibration());
+        float[] again = loaded.predict(test);
+        for (int k = 0; k < 50; k++) {
+          assertEquals(calibrated[k], again[k], 1e-6);
+        }
+      }
     }
     // The item-feature input (the hook for text embeddings) trains and predicts with features.
     float[][] features = new float[train.items().size()][4];
