@@ -65,7 +65,7 @@ public final class World {
     SplittableRandom rng = new SplittableRandom(seed);
     float[][] centroids = new float[nc][];
     for (int k = 0; k < nc; k++) {
-      centroids[k] = normalize(gaussian(rng, d, 1.0));
+      centroids[k] = Vectors.normalize(Vectors.gaussian(rng, d, 1.0));
     }
     int ni = spec.items();
     itemVec = new float[ni][];
@@ -84,12 +84,12 @@ public final class World {
       SplittableRandom r = new SplittableRandom(mix(seed, 1, i));
       itemCategory[i] = r.nextInt(nc);
       itemSecond[i] = r.nextDouble() < 0.2 ? r.nextInt(nc) : -1;
-      float[] v = gaussian(r, d, 0.5 / Math.sqrt(d));
-      add(v, centroids[itemCategory[i]], 1.0);
+      float[] v = Vectors.gaussian(r, d, 0.5 / Math.sqrt(d));
+      Vectors.add(v, centroids[itemCategory[i]], 1.0);
       if (itemSecond[i] >= 0) {
-        add(v, centroids[itemSecond[i]], 0.4);
+        Vectors.add(v, centroids[itemSecond[i]], 0.4);
       }
-      itemVec[i] = normalize(v);
+      itemVec[i] = Vectors.normalize(v);
       promoted[i] = r.nextDouble() < 0.15;
       quality[i] = r.nextGaussian();
       priceTier[i] = 1 + r.nextInt(3);
@@ -118,12 +118,12 @@ public final class World {
       SplittableRandom r = new SplittableRandom(mix(seed, 2, u));
       userHome[u] = r.nextInt(nc);
       userSecond[u] = r.nextDouble() < 0.5 ? r.nextInt(nc) : -1;
-      float[] w = gaussian(r, d, 0.5 / Math.sqrt(d));
-      add(w, centroids[userHome[u]], 1.0);
+      float[] w = Vectors.gaussian(r, d, 0.5 / Math.sqrt(d));
+      Vectors.add(w, centroids[userHome[u]], 1.0);
       if (userSecond[u] >= 0) {
-        add(w, centroids[userSecond[u]], 0.5);
+        Vectors.add(w, centroids[userSecond[u]], 0.5);
       }
-      userVec[u] = normalize(w);
+      userVec[u] = Vectors.normalize(w);
       userRandom[u] = r.nextDouble() < spec.randomShare();
       userActivity[u] = Math.exp(0.5 * r.nextGaussian() - 0.125);
     }
@@ -382,31 +382,5 @@ public final class World {
 
   static double sigmoid(double x) {
     return 1.0 / (1.0 + Math.exp(-x));
-  }
-
-  private static float[] gaussian(SplittableRandom r, int d, double sd) {
-    float[] v = new float[d];
-    for (int k = 0; k < d; k++) {
-      v[k] = (float) (r.nextGaussian() * sd);
-    }
-    return v;
-  }
-
-  private static void add(float[] v, float[] c, double w) {
-    for (int k = 0; k < v.length; k++) {
-      v[k] += (float) (w * c[k]);
-    }
-  }
-
-  private static float[] normalize(float[] v) {
-    double n = 0;
-    for (float x : v) {
-      n += x * x;
-    }
-    n = Math.sqrt(n);
-    for (int k = 0; k < v.length; k++) {
-      v[k] /= (float) n;
-    }
-    return v;
   }
 }
