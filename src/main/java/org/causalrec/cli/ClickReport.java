@@ -84,7 +84,8 @@ final class ClickReport {
             + "%s| decile of predictions | impressions | mean predicted | observed click rate |%s%n"
             + "|---|---|---|---|%s%n",
         r.getString("objective"), r.getInteger("train_impressions"), platt.getInteger("impressions"),
-        platt.getDouble("a"), platt.getDouble("b"), platt.getBoolean("weighted") ? ", weighted by 1/p" : "",
+        platt.getDouble("a"), platt.getDouble("b"), !platt.getBoolean("fitted") ? ": not fitted, they lack a click or a non-click"
+            : platt.getBoolean("weighted") ? ", weighted by 1/p" : "",
         m.getInteger("test_impressions"), m.getDouble("click_rate"), m.getDouble("auc"),
         m.getDouble("position_baseline_auc"), m.getDouble("expected_calibration_error"),
         m.getDouble("uncalibrated_expected_calibration_error"), m.getDouble("log_loss"),

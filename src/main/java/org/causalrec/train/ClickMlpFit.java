@@ -16,8 +16,9 @@ import org.causalrec.model.PlattScaling;
 import org.causalrec.model.TrainingLoop;
 
 /**
- * The click MLP fitted to four in five of a log's impressions and measured on the fifth: what the
- * trainer registers and what {@code evaluate --protocol clicks} prints.
+ * The click MLP fitted to four in five of a log's impressions, Platt-scaled on half of the fifth and
+ * measured on the other half: what the trainer registers and what {@code evaluate --protocol clicks}
+ * prints.
  */
 public final class ClickMlpFit {
 
@@ -32,8 +33,9 @@ public final class ClickMlpFit {
    * @param mlp the model, its Platt scaling set (the caller closes it)
    * @param train the impressions it was fitted to
    * @param metrics {@code auc}, {@code position_baseline_auc}, {@code test_impressions},
-   *     {@code click_rate}, {@code platt} (its {@code a}, {@code b}, {@code impressions} and whether
-   *     they were {@code weighted}), {@code uncalibrated_expected_calibration_error},
+   *     {@code click_rate}, {@code platt} (its {@code a}, {@code b}, {@code impressions}, whether
+   *     they were {@code weighted} and whether it was {@code fitted}: not when they lack a click or a
+   *     non-click), {@code uncalibrated_expected_calibration_error},
    *     {@code expected_calibration_error}, {@code log_loss} and {@code calibration} (predicted
    *     against observed click rate by decile of the predictions); where every test impression
    *     logged its propensity, {@code propensity_weighted_calibration} (the same weighted by 1/p:
@@ -79,7 +81,11 @@ public final class ClickMlpFit {
         calibrationWeights = new float[calibrationSet.size()];
         java.util.Arrays.fill(calibrationWeights, 1f);
       }
-      PlattScaling platt = PlattScaling.fit(mlp.predict(calibrationSet), calibrationSet.clicked(), calibrationWeights);
+      // a held-out set without both outcomes (a tiny log) cannot fit a scaling: the network's own
+      // probabilities are kept, and the metrics say so
+      boolean fitted = hasBoth(calibrationSet.clicked());
+      PlattScaling platt = !fitted ? PlattScaling.IDENTITY
+          : PlattScaling.fit(mlp.predict(calibrationSet), calibrationSet.clicked(), calibrationWeights);
       double uncalibrated = Calibration.of(mlp.predict(test), test.clicked()).expectedCalibrationError();
       mlp.calibrate(platt);
       float[] predicted = mlp.predict(test);
@@ -90,7 +96,7 @@ public final class ClickMlpFit {
           .put("test_impressions", test.size())
           .put("click_rate", all.clickRate())
           .put("platt", new JsonObject().put("a", platt.a()).put("b", platt.b())
-              .put("impressions", calibrationSet.size()).put("weighted", weighted))
+              .put("impressions", calibrationSet.size()).put("weighted", weighted).put("fitted", fitted))
           .put("uncalibrated_expected_calibration_error", uncalibrated)
           .put("expected_calibration_error", calibration.expectedCalibrationError())
           .put("log_loss", calibration.logLoss())
@@ -105,6 +111,16 @@ public final class ClickMlpFit {
       mlp.close();
       throw e;
     }
+  }
+
+  private static boolean hasBoth(boolean[] outcomes) {
+    boolean yes = false;
+    boolean no = false;
+    for (boolean o : outcomes) {
+      yes |= o;
+      no |= !o;
+    }
+    return yes && no;
   }
 
   /** 1/p of each impression's logged propensity, clipped at {@code floor}; null unless every one logged it. */

@@ -9,9 +9,9 @@ import org.causalrec.model.ModelKind;
 import org.causalrec.model.Objective;
 
 /**
- * The click MLP on the logged impressions (one in five held out for its AUC against a position
- * baseline and the calibration of its probabilities), with the items' text embeddings as an input
- * when they exist; debiased by the
+ * The click MLP on the logged impressions (one in five held out: half to fit the Platt scaling of
+ * its probabilities, half for its AUC against a position baseline and its calibration; see
+ * {@link ClickMlpFit}), with the items' text embeddings as an input when they exist; debiased by the
  * impressions' logged propensities (the exposure model's where none was logged).
  */
 final class ClickMlpRecipe implements Recipe {
