@@ -60,6 +60,17 @@ final class CausalResults {
     if (stats.keySet().stream().anyMatch(key -> key.startsWith("ope_t"))) {
       offPolicy(b, stats);
     }
+    if (stats.containsKey("clicks_per_1000_two_stage")) {
+      b.append(String.format(Locale.ROOT, "%n**Two-stage ranking**: true expected clicks per 1,000 recommendations of"
+          + " each user's top %d (the simulator's click model at positions 1..%d):%n%n| ranking | clicks / 1,000 recs"
+          + " |%n|---|---|%n", k, k));
+      row(b, "Mult-VAE score", stats.get("clicks_per_1000_cf"));
+      row(b, "Mult-VAE's top 200 re-ranked by the naive click MLP (two stages)",
+          stats.get("clicks_per_1000_two_stage"));
+      row(b, "click MLP over every item", stats.get("clicks_per_1000_click_mlp"));
+      row(b, "random", stats.get("clicks_per_1000_random"));
+      row(b, "by true P(click at the top) (oracle)", stats.get("clicks_per_1000_oracle"));
+    }
     return b.toString();
   }
 

@@ -79,7 +79,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--eval-users", defaultValue = "500", description = "--causal: users scored per seed (default ${DEFAULT-VALUE})")
   int evalUsers;
 
-  @Option(names = "--parts", split = ",", defaultValue = "propensity,click,vae,uplift,ope",
+  @Option(names = "--parts", split = ",", defaultValue = "propensity,click,vae,uplift,ope,rank",
       description = "--causal: measurements to run (default ${DEFAULT-VALUE})")
   java.util.Set<String> parts;
 
@@ -259,7 +259,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     String command = "causalrec evaluate --causal --size " + world.size + world.intentArguments() + " --seeds "
         + String.join(",", seeds.stream().map(String::valueOf).toList()) + " --eval-users " + evalUsers
         + " --epochs " + epochs + " --pair-epochs " + pairEpochs
-        + (parts.contains("click") ? " --click-epochs " + clickEpochs : "")
+        + (parts.contains("click") || parts.contains("rank") ? " --click-epochs " + clickEpochs : "")
         + (parts.contains("uplift") || parts.contains("ope") ? " --uplift-epochs " + upliftEpochs + " --uplift-members "
             + upliftMembers + " --uplift-min-propensity " + upliftMinPropensity : "")
         + " --min-propensity " + minPropensity

@@ -291,6 +291,17 @@ public final class World {
     return UPLIFT_SCALE * relevance * (1.0 - awareness[i]);
   }
 
+  /**
+   * Probability that u's impression of i at {@code position} (0 = top) is logged as a click: the
+   * user clicks with examination(position) · relevance, and a conversion (y0 + τ) logs a click too
+   * (with hidden intent, each factor is its mean over the intent).
+   */
+  public double clickProbability(int u, int i, int position) {
+    double clicked = Simulator.examination(position) * relevance(u, i);
+    double converted = Math.min(1, organicConversion(u, i) + uplift(u, i));
+    return 1 - (1 - clicked) * (1 - converted);
+  }
+
   /** Item popularity in (0, 1] (1 for the most popular). */
   public double popularity(int i) {
     return popularity[i];
