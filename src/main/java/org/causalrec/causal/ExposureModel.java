@@ -19,7 +19,7 @@ import org.causalrec.model.TrainedModel;
 import org.causalrec.model.TrainingLoop;
 
 /**
- * The learned exposure propensity (CAUSAL.md, "Exposure propensity: learned"): the probability
+ * The learned exposure propensity: the probability
  * that the logging policy shows item i to user u in a session, a {@link PairModel} classifier of
  * the items each logged slate showed against items it did not (sampled, and weighted back to
  * their number so the output stays calibrated). One session in ten is held out of training: the

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Off-policy estimators of a candidate policy's value from logs of another (CAUSAL.md): IPS,
+ * Off-policy estimators of a candidate policy's value from logs of another: IPS,
  * SNIPS, the direct method, doubly robust (Dudik et al. 2011), switch-DR (Wang et al. 2017: the DR
  * correction only where w <= tau, the reward model alone elsewhere) and DR with optimistic
  * shrinkage (Su et al. 2020: w -> lambda w / (w^2 + lambda)). tau and lambda are each picked from a

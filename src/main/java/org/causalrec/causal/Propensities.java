@@ -1,6 +1,6 @@
 package org.causalrec.causal;
 
-/** Exposure propensity estimates that need no model (CAUSAL.md, "Exposure propensity"). */
+/** Exposure propensity estimates that need no model. */
 public final class Propensities {
 
   private Propensities() {}

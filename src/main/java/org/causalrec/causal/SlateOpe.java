@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Off-policy value of a slate policy from logged slates (CAUSAL.md, "Off-policy evaluation"),
+ * Off-policy value of a slate policy from logged slates,
  * item-wise: each shown item is an action whose reward (its conversion) does not depend on the
  * rest of the slate nor on the item's position in it (so never for clicks, which do: those need
  * per-position propensities and {@link OffPolicy} with (item, position) as the action), so

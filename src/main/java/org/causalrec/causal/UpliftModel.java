@@ -19,7 +19,7 @@ import org.causalrec.model.TrainedModel;
 import org.causalrec.model.TrainingLoop;
 
 /**
- * The causal effect of recommending an item (CAUSAL.md, "Causal effect of recommending"): an
+ * The causal effect of recommending an item: an
  * ensemble of independently trained {@link PairModel}s, each with a treated head that learns
  * P(conversion | recommended) from the items sessions recommended, weighted by 1/e, and a control
  * head that learns P(conversion | not recommended) from the items they did not (organic purchases in
@@ -30,7 +30,7 @@ import org.causalrec.model.TrainingLoop;
  * need. One session in ten is held out and each member keeps the epoch with the lowest loss on it:
  * with few conversions the heads overfit within a few epochs.
  *
- * <p>Uncertainty (CAUSAL.md, "Honest uncertainty"): every member is a whole network of its own,
+ * <p>Uncertainty: every member is a whole network of its own,
  * with its own initialisation seed, trained on a Poisson(1) bootstrap over users (one weight per
  * user, shared by all of that user's examples, training and held-out alike; users drawn 0 times
  * are left out). The estimate is the members' mean and the interval {@link Interval#of} their

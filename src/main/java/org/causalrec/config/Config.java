@@ -99,7 +99,7 @@ public record Config(
   }
 
   /**
-   * How models are debiased (CAUSAL.md); a train request may override each.
+   * How models are debiased; a train request may override each.
    *
    * @param vaeObjective Mult-VAE objective: naive, ips or snips
    * @param clickObjective click MLP objective: naive, ips, snips, dr or mrdr
@@ -254,7 +254,7 @@ public record Config(
     }
   }
 
-  /** The defaults of every setting (DESIGN.md section 5b). */
+  /** The defaults of every setting. */
   public static Config defaults() {
     return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, null), new StorageConfig(Path.of("data"), null),
         "auto", new EventsConfig(EventTypes.defaults(), 10_000), new StreamConfig("tailer", 5_000, 1_000),

@@ -151,7 +151,7 @@ public final class HoldoutRun {
     return vae;
   }
 
-  /** The JSON document {@code evaluate --json} prints (DESIGN.md section 5). */
+  /** The JSON document {@code evaluate --json} prints. */
   public static JsonObject toJson(String protocol, Feedback feedback, HoldoutSplit split, List<Result> results) {
     JsonArray rs = new JsonArray();
     for (Result r : results) {

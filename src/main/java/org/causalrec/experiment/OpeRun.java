@@ -16,7 +16,7 @@ import org.causalrec.data.Sessions;
 import org.causalrec.model.CfModel;
 
 /**
- * Off-policy evaluation of a candidate policy from the logged impressions (CAUSAL.md). Where the
+ * Off-policy evaluation of a candidate policy from the logged impressions. Where the
  * impressions carry per-position propensities (see {@link Impressions#PER_POSITION_SUFFIX}) the
  * action is (item, position) and {@link PositionOpe} estimates the candidate's reward per
  * impression; the candidate is a policy file or a model version ({@link OpeCandidates}). Where

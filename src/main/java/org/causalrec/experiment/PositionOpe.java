@@ -12,8 +12,8 @@ import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
 
 /**
- * Position-aware off-policy evaluation on logged impressions with per-position propensities
- * (CAUSAL.md, "Positions"): the action is (item, position), w_k = pi_e(item_k at pos_k | x_k) /
+ * Position-aware off-policy evaluation on logged impressions with per-position propensities: the
+ * action is (item, position), w_k = pi_e(item_k at pos_k | x_k) /
  * pi_b(item_k at pos_k | x_k), the value is the candidate's expected reward per impression at the
  * positions the log shows, and the reward model of DM and its DR relatives is
  * {@link PositionRewardModel}, fitted on the same impressions. Bootstrap intervals resample

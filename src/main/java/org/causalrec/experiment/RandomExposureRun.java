@@ -31,7 +31,7 @@ import org.causalrec.model.TopK;
 import org.causalrec.store.EventRepository;
 
 /**
- * The random-exposure protocol (CAUSAL.md; Coat, Yahoo!R3, KuaiRec, OBD's random policy): train on
+ * The random-exposure protocol (Coat, Yahoo!R3, KuaiRec, OBD's random policy): train on
  * the biased log (every event not on the random surface), test on the randomly exposed pairs. A
  * pair is positive when rated at least 4 or, unrated, clicked, carted or bought. A uniformly drawn
  * share of the test pairs (default 5 %) is set aside to estimate propensities and choose epochs,

@@ -12,7 +12,7 @@ import org.causalrec.model.TopK;
  * True incremental conversions per 1,000 recommendations of each sampled user's top k, ranked by
  * the collaborative model's relevance, by estimated uplift, by P(convert | recommended), at random
  * and by true uplift; how the uplift model's estimates rank against the true ones; and how often its
- * interval covers the true uplift (CAUSAL.md, "Honest uncertainty": called 95 % only at a measured
+ * interval covers the true uplift (called 95 % only at a measured
  * coverage of at least 0.9).
  */
 final class UpliftRanking {

@@ -10,7 +10,7 @@ import ai.djl.training.Trainer;
 import org.causalrec.data.Impressions;
 
 /**
- * The click model's examples and its objective (CAUSAL.md, "Debiased learning") for the training
+ * The click model's examples and its objective for the training
  * loop: the impressions and, for dr and mrdr, the unshown sample after them; the loss of naive, ips,
  * snips, dr (DR-JL, with its imputation network's step before each batch's) or mrdr (the same, its
  * imputation fitted with weights (1 - p)/p^2).

@@ -82,7 +82,7 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
   }
 
   /**
-   * How the training impressions are weighed (CAUSAL.md, "Debiased learning"). The population is
+   * How the training impressions are weighed. The population is
    * every (session, item) pair; an impression's label is what the user did with it when shown.
    *
    * @param objective naive (the mean loss over impressions), ips, snips, dr (DR-JL) or mrdr

@@ -5,8 +5,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * P(label | user, item) learned from the observed pairs of a log of explicit feedback (ratings, or
- * impressions with clicks), the way the debiasing papers train (CAUSAL.md, "Debiased learning from
- * MNAR feedback"): binary cross-entropy on the observed (user, item, label) pairs, weighted by the
+ * impressions with clicks), the way the debiasing papers train: binary cross-entropy on the observed (user, item, label) pairs, weighted by the
  * objective: {@code naive} (the mean over observed pairs), {@code ips} (each pair by 1/p, scaled
  * once by the mean of 1/p over the log so the step size matches naive's), {@code snips} (by 1/p
  * over the batch's sum of 1/p), {@code dr} (DR-JL, Wang et al. 2019: a second network imputes a

@@ -35,7 +35,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
    * What a Mult-VAE trains on.
    *
    * @param train the users' feedback rows
-   * @param objective naive, ips or snips (CAUSAL.md, "Mult-VAE with IPS"): each consumed item's
+   * @param objective naive, ips or snips: each consumed item's
    *     log-softmax term is weighted by {@code inverse}; ips keeps those weights as they are,
    *     divided by one global constant (their mean over every training pair, fixed for the whole
    *     training) so the loss keeps the naive loss's scale; snips divides by the mean weight over

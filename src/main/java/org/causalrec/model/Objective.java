@@ -3,7 +3,7 @@ package org.causalrec.model;
 import java.util.Locale;
 
 /**
- * How a model weighs logged feedback (CAUSAL.md, "Debiased learning from MNAR feedback"): as it
+ * How a model weighs logged feedback: as it
  * was logged ({@code naive}), by inverse exposure propensity ({@code ips}), self-normalised
  * ({@code snips}), doubly robust with a jointly learned imputation model ({@code dr}, DR-JL), or
  * doubly robust with the imputation model fitted to minimise the estimator's variance ({@code mrdr}).

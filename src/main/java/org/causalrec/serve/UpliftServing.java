@@ -165,7 +165,7 @@ public final class UpliftServing {
    * ensemble's mean ± t·sd ({@link Interval}). "measured_coverage" is the share of true uplifts the
    * interval covered in the last measurement on simulated worlds ({@link Interval#MEASURED_COVERAGE},
    * docs/RESULTS.md), present only for an ensemble of the size measured; "level": 0.95 is present
-   * only when that coverage is at least 0.9 (CAUSAL.md, "Honest uncertainty").
+   * only when that coverage is at least 0.9.
    */
   static JsonObject interval(UpliftModel.Estimate e, int members) {
     JsonObject o = new JsonObject().put("low", e.low()).put("high", e.high()).put("method", Interval.METHOD)

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 
 /**
  * A world of ratings missing not at random, shaped like Coat (Schnabel et al., ICML 2016) and
- * Yahoo!R3 (CAUSAL.md, "Self-selection"): every user has a true 1–5 rating of every item; users
+ * Yahoo!R3: every user has a true 1–5 rating of every item; users
  * choose which items to rate, preferring items they rate higher (P(O = 1 | Y = y) rises with y,
  * by the factors {@link #SELECTION}, as Marlin and Zemel measured on Yahoo!) and more visible
  * items (a log-normal visibility per item, independent of the ratings); each user also rates

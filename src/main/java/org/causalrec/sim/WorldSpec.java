@@ -13,7 +13,7 @@ import java.util.Locale;
  * @param slateSize draws of the logging policy per session (distinct items shown are at most this)
  * @param randomShare share of users whose slates are uniformly random (the random-exposure slice)
  * @param browseRate mean organic browsing views per session
- * @param intentStrength gamma of the hidden intent (CAUSAL.md, "Worlds that can test debiasing"):
+ * @param intentStrength gamma of the hidden intent:
  *     each session draws eps ~ N(0, 1), unseen by models, and the user's relevance logit adds
  *     gamma * eps * a_i (a_i an item trait); 0: no hidden intent
  * @param policyIntentStrength gamma_pi: the logging policy's score adds gamma_pi * eps * a_i, so what

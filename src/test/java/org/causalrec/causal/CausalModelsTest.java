@@ -127,7 +127,7 @@ class CausalModelsTest {
     double treated = 0;
     double control = 0;
     int n = 0;
-    // the interval's coverage of the true uplift is reported, not asserted: CAUSAL.md asks for it over
+    // the interval's coverage of the true uplift is reported, not asserted: it is measured over
     // many worlds and seeds (the causal experiment's, docs/RESULTS.md); on this world 0.89 (4 members)
     int covered = 0;
     double width = 0;
