@@ -48,7 +48,8 @@ class ClickMlpTest {
       float[] raw = mlp.predict(test);
       mlp.calibrate(new PlattScaling(0.5, -0.2));
       float[] calibrated = mlp.predict(test);
-      assertEquals(model, Auc.of(calibrated, test.clicked()), 1e-9);
+      // the same order, up to the few float ties the squeezed probabilities round into
+      assertEquals(model, Auc.of(calibrated, test.clicked()), 1e-5);
       assertTrue(Math.abs(calibrated[0] - raw[0]) > 1e-4, raw[0] + " -> " + calibrated[0]);
       mlp.save(dir.resolve("mlp"));
       try (ClickMlp loaded = ClickMlp.KIND.load(dir.resolve("mlp"), Device.cpu())) {
