@@ -52,36 +52,17 @@ public record Calibration(List<Decile> deciles, double expectedCalibrationError,
    */
   public static Calibration ofPacked(long[] pairs) {
     Arrays.sort(pairs);
-    int n = pairs.length;
-    double[] sp = new double[10];
-    double[] so = new double[10];
-    long[] count = new long[10];
-    double logLoss = 0;
-    for (int from = 0; from < n; ) {
-      long bits = pairs[from] >>> 1;
-      int to = from;
-      int positives = 0;
-      while (to < n && pairs[to] >>> 1 == bits) {
-        positives += (int) (pairs[to] & 1);
-        to++;
+    return fromSorted(pairs, 1, new Examples() {
+      @Override
+      public double weight(int r) {
+        return 1;
       }
-      double p = Float.intBitsToFloat((int) bits);
-      double share = positives / (double) (to - from);
-      double q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-      logLoss -= positives * Math.log(q) + (to - from - positives) * Math.log(1 - q);
-      for (int k = from; k < to; k++) {
-        int d = (int) (10L * k / n);
-        sp[d] += p;
-        so[d] += share;
-        count[d]++;
+
+      @Override
+      public double weightIfHappened(int r) {
+        return pairs[r] & 1;
       }
-      from = to;
-    }
-    double[] sw = new double[10];
-    for (int d = 0; d < 10; d++) {
-      sw[d] = count[d];
-    }
-    return fromSums(sw, sp, so, count, logLoss, n);
+    });
   }
 
   /**
@@ -103,20 +84,46 @@ public record Calibration(List<Decile> deciles, double expectedCalibrationError,
       order[k] = ((long) Float.floatToIntBits(Math.max(0f, predicted[k])) << 32) | k;
     }
     Arrays.sort(order);
+    return fromSorted(order, 32, new Examples() {
+      @Override
+      public double weight(int r) {
+        return weight[(int) order[r]];
+      }
+
+      @Override
+      public double weightIfHappened(int r) {
+        int k = (int) order[r];
+        return outcome[k] ? weight[k] : 0;
+      }
+    });
+  }
+
+  /** The examples in their sorted order r: each one's weight, and that weight again if its outcome happened. */
+  private interface Examples {
+    double weight(int r);
+
+    double weightIfHappened(int r);
+  }
+
+  /**
+   * Deciles of examples sorted by prediction, whose prediction's float bits are each sorted long
+   * shifted right by {@code shift}. Ties (equal predictions) share their weighted outcome evenly.
+   */
+  private static Calibration fromSorted(long[] sorted, int shift, Examples at) {
+    int n = sorted.length;
     double[] sw = new double[10];
     double[] sp = new double[10];
     double[] so = new double[10];
     long[] count = new long[10];
     double logLoss = 0;
     for (int from = 0; from < n; ) {
-      long bits = order[from] >>> 32;
+      long bits = sorted[from] >>> shift;
       int to = from;
       double w = 0;
       double wy = 0;
-      while (to < n && order[to] >>> 32 == bits) {
-        int k = (int) order[to];
-        w += weight[k];
-        wy += outcome[k] ? weight[k] : 0;
+      while (to < n && sorted[to] >>> shift == bits) {
+        w += at.weight(to);
+        wy += at.weightIfHappened(to);
         to++;
       }
       double p = Float.intBitsToFloat((int) bits);
@@ -124,23 +131,15 @@ public record Calibration(List<Decile> deciles, double expectedCalibrationError,
       double q = Math.min(1 - 1e-7, Math.max(1e-7, p));
       logLoss -= wy * Math.log(q) + (w - wy) * Math.log(1 - q);
       for (int r = from; r < to; r++) {
-        int k = (int) order[r];
+        double wr = at.weight(r);
         int d = (int) (10L * r / n);
-        sw[d] += weight[k];
-        sp[d] += weight[k] * p;
-        so[d] += weight[k] * share;
+        sw[d] += wr;
+        sp[d] += wr * p;
+        so[d] += wr * share;
         count[d]++;
       }
       from = to;
     }
-    return fromSums(sw, sp, so, count, logLoss, n);
-  }
-
-  /**
-   * Deciles from their sums: weight, weighted predictions and weighted outcomes, and example
-   * counts; {@code logLoss} is the weighted sum over all examples.
-   */
-  private static Calibration fromSums(double[] sw, double[] sp, double[] so, long[] count, double logLoss, long n) {
     List<Decile> deciles = new ArrayList<>();
     double ece = 0;
     double total = 0;
@@ -150,6 +149,7 @@ public record Calibration(List<Decile> deciles, double expectedCalibrationError,
       ece += sw[d] * Math.abs(sp[d] / m - so[d] / m);
       total += sw[d];
     }
-    return new Calibration(deciles, total > 0 ? ece / total : Double.NaN, total > 0 ? logLoss / total : Double.NaN, n);
+    return new Calibration(deciles, total > 0 ? ece / total : Double.NaN, total > 0 ? logLoss / total : Double.NaN,
+        n);
   }
 }

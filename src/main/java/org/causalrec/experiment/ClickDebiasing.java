@@ -38,7 +38,7 @@ final class ClickDebiasing {
     }
     whenShown.report("click_when_shown", "relevance when shown (the naive target)", System.nanoTime(), m, progress);
     for (Objective o : Objective.values()) {
-      ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
+      ClickMlp.Params p = params(w, s);
       ClickMlp.Debiasing d = new ClickMlp.Debiasing(o, logged, (float) s.minPropensity(),
           o.doublyRobust() ? unshown.pairs() : null, o.doublyRobust() ? unshown.weight() : null);
       long t0 = System.nanoTime();
@@ -51,6 +51,13 @@ final class ClickDebiasing {
         agreement.report("click_" + o.wireName(), "click " + o.wireName(), t0, m, progress);
       }
     }
+  }
+
+  /** The click MLP's default network with the settings' epochs and the world's seed. */
+  static ClickMlp.Params params(CausalWorld w, CausalExperiment.Settings s) {
+    ClickMlp.Params d = ClickMlp.Params.defaults(s.clickEpochs());
+    return new ClickMlp.Params(d.embedding(), d.hidden(), d.learningRate(), d.batchSize(), d.epochs(),
+        (int) w.seed);
   }
 
   /** Rows for user u and every item at the top position of the surface, after all of u's history. */

@@ -1,7 +1,6 @@
 package org.causalrec.experiment;
 
 import ai.djl.Device;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.causalrec.model.ClickMlp;
@@ -27,22 +26,16 @@ final class TwoStageRanking {
       Consumer<String> progress, Map<String, Double> m) {
     int k = s.k();
     int home = Math.max(0, w.log.surfaces().indexOf("home"));
-    int[] fbToLog = new int[w.feedback.items().size()];
-    Arrays.fill(fbToLog, -1);
-    for (int li = 0; li < w.logToFbItem.length; li++) {
-      if (w.logToFbItem[li] >= 0) {
-        fbToLog[w.logToFbItem[li]] = li;
-      }
-    }
+    int[] fbToLog = w.feedback.items().indexesIn(w.log.items());
     double cfClicks = 0;
     double twoStage = 0;
     double mlpAlone = 0;
     double random = 0;
     double oracle = 0;
     int users = 0;
-    ClickMlp.Params p = new ClickMlp.Params(32, 256, 1e-3f, 1024, s.clickEpochs(), (int) w.seed);
     long t0 = System.nanoTime();
-    try (ClickMlp mlp = ClickMlp.KIND.train(ClickMlp.Data.naive(w.log), p, device, r -> { })) {
+    try (ClickMlp mlp = ClickMlp.KIND.train(ClickMlp.Data.naive(w.log), ClickDebiasing.params(w, s), device,
+        r -> { })) {
       for (int u : w.evalUsers) {
         int fu = w.logToFbUser[u];
         if (fu < 0) {
@@ -58,10 +51,6 @@ final class TwoStageRanking {
           second[c] = li < 0 ? Float.NEGATIVE_INFINITY : click[li];
         }
         int[] reranked = TopK.of(second, k, null);
-        double[] atTop = new double[w.world.items()];
-        for (int i = 0; i < atTop.length; i++) {
-          atTop[i] = w.world.clickProbability(wu, i, 0);
-        }
         for (int r = 0; r < k; r++) {
           cfClicks += w.world.clickProbability(wu, w.fbItem[candidates[r]], r);
           twoStage += w.world.clickProbability(wu, w.fbItem[candidates[reranked[r]]], r);
@@ -70,15 +59,15 @@ final class TwoStageRanking {
         for (int r = 0; r < k; r++) {
           mlpAlone += w.world.clickProbability(wu, w.impItem[mlpTop[r]], r);
         }
-        float[] truth = new float[atTop.length];
-        for (int i = 0; i < atTop.length; i++) {
-          truth[i] = (float) atTop[i];
+        float[] truth = new float[w.world.items()];
+        for (int i = 0; i < truth.length; i++) {
+          truth[i] = (float) w.world.clickProbability(wu, i, 0);
         }
         int[] best = TopK.of(truth, k, null);
         for (int r = 0; r < k; r++) {
           oracle += w.world.clickProbability(wu, best[r], r);
-          for (int i = 0; i < atTop.length; i++) { // a random item at position r
-            random += w.world.clickProbability(wu, i, r) / atTop.length;
+          for (int i = 0; i < truth.length; i++) { // a random item at position r
+            random += w.world.clickProbability(wu, i, r) / truth.length;
           }
         }
         users++;

@@ -86,9 +86,13 @@ public final class ClickMlpFit {
       boolean fitted = hasBoth(calibrationSet.clicked());
       PlattScaling platt = !fitted ? PlattScaling.IDENTITY
           : PlattScaling.fit(mlp.predict(calibrationSet), calibrationSet.clicked(), calibrationWeights);
-      double uncalibrated = Calibration.of(mlp.predict(test), test.clicked()).expectedCalibrationError();
+      float[] raw = mlp.predict(test);
+      double uncalibrated = Calibration.of(raw, test.clicked()).expectedCalibrationError();
       mlp.calibrate(platt);
-      float[] predicted = mlp.predict(test);
+      float[] predicted = new float[raw.length]; // what predict now returns, without a second pass
+      for (int k = 0; k < raw.length; k++) {
+        predicted[k] = platt.apply(raw[k]);
+      }
       Calibration calibration = Calibration.of(predicted, test.clicked());
       JsonObject metrics = new JsonObject()
           .put("auc", Auc.of(predicted, test.clicked()))
