@@ -13,6 +13,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.core.ApiException;
+import org.causalrec.serve.Catalogue;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.text.ItemEmbeddings;
 
@@ -24,11 +25,13 @@ final class CatalogRoutes {
   private final IngestService ingest;
   private final CatalogRepository catalog;
   private final ItemEmbeddings text;
+  private final Catalogue catalogue;
 
-  CatalogRoutes(IngestService ingest, CatalogRepository catalog, ItemEmbeddings text) {
+  CatalogRoutes(IngestService ingest, CatalogRepository catalog, ItemEmbeddings text, Catalogue catalogue) {
     this.ingest = ingest;
     this.catalog = catalog;
     this.text = text;
+    this.catalogue = catalogue;
   }
 
   /** Items changed: their text embeddings are computed in the background, now rather than at the next poll. */
@@ -52,7 +55,14 @@ final class CatalogRoutes {
 
   private void postItems(RoutingContext ctx) {
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), false, "items");
+    List<String> ids = new java.util.ArrayList<>();
+    for (int k = 0; k < records.size(); k++) {
+      if (records.getValue(k) instanceof JsonObject o && o.getValue("id") instanceof String id) {
+        ids.add(id);
+      }
+    }
     ingest.upsertItems(records)
+        .compose(n -> catalogue.refresh(ids).map(n))
         .onSuccess(n -> {
           itemsChanged();
           Responses.ok(ctx, new JsonObject().put("upserted", n));
@@ -62,6 +72,7 @@ final class CatalogRoutes {
 
   private void putItem(RoutingContext ctx) {
     ingest.upsertItem(ctx.pathParam("id"), Bodies.object(ctx))
+        .compose(item -> catalogue.refresh(List.of(item.id())).map(item))
         .onSuccess(item -> {
           itemsChanged();
           Responses.ok(ctx, item.toJson());
@@ -77,6 +88,7 @@ final class CatalogRoutes {
   private void deleteItem(RoutingContext ctx) {
     String id = Params.pathId(ctx);
     catalog.deleteItem(id)
+        .compose(found -> catalogue.refresh(List.of(id)).map(found))
         .onSuccess(found -> {
           if (found) {
             if (text != null) {

@@ -48,14 +48,14 @@ final class FeedRoutes {
           bad = "n: must be an integer in 1.." + LiveFeed.MAX_N;
         }
       }
-      if (bad == null && objective != null && !objective.equals("relevance") && !objective.equals("uplift")) {
-        bad = "objective: relevance or uplift";
+      if (bad == null && objective != null && !java.util.Set.of("relevance", "click", "uplift").contains(objective)) {
+        bad = "objective: relevance, click or uplift";
       }
       if (bad != null) {
         ws.close(LiveFeed.CLOSE_BAD_PARAMETER, bad);
         return;
       }
-      feed.open(ws, user, size, objective == null ? "relevance" : objective);
+      feed.open(ws, user, size, objective == null ? LiveFeed.DEFAULT_OBJECTIVE : objective);
     });
   }
 

@@ -31,7 +31,7 @@ public final class HttpVerticle extends VerticleBase {
     // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new EventRoutes(services.ingest(), services.events()).mount(router);
-    new CatalogRoutes(services.ingest(), services.catalog(), services.text()).mount(router);
+    new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
     new TextRoutes(services.text(), services.catalog()).mount(router);
     new RecommendationRoutes(services.recommender(), services.uplift()).mount(router);
     new ModelRoutes(services.training(), services.models()).mount(router);

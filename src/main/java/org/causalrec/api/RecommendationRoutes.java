@@ -8,7 +8,7 @@ import java.util.Set;
 import org.causalrec.serve.Recommender;
 import org.causalrec.serve.UpliftServing;
 
-/** A user's recommendations (by relevance or by uplift) and what-if answers. */
+/** A user's recommendations (by click probability, relevance, conversion or uplift) and what-if answers. */
 final class RecommendationRoutes {
 
   private final Recommender recommender;
@@ -40,18 +40,38 @@ final class RecommendationRoutes {
       }
     }
     String objective = ctx.queryParams().get("objective");
-    if (objective != null && !objective.equals("relevance") && !objective.equals("uplift")) {
-      throw Params.invalid("objective", "objective must be relevance (default) or uplift");
+    if (objective != null && !OBJECTIVES.contains(objective)) {
+      throw Params.invalid("objective", "objective must be relevance, click, conversion or uplift");
     }
-    if ("uplift".equals(objective)) {
-      if (category != null) {
-        throw Params.invalid("category", "category filters apply to objective=relevance only");
+    Double minProbability = null;
+    String min = ctx.queryParams().get("min_probability");
+    if (min != null) {
+      try {
+        minProbability = Double.parseDouble(min);
+      } catch (NumberFormatException e) {
+        minProbability = Double.NaN;
       }
-      Responses.reply(ctx, uplift.recommend(user, n, exclude));
+      if (!(minProbability >= 0 && minProbability <= 1)) {
+        throw Params.invalid("min_probability", "min_probability must be a number in [0, 1]");
+      }
+    }
+    String surface = ctx.queryParams().get("surface");
+    if (surface != null && (surface.isBlank() || surface.length() > 128)) {
+      throw Params.invalid("surface", "surface must be 1..128 characters");
+    }
+    if ("uplift".equals(objective) || "conversion".equals(objective)) {
+      if (category != null || minProbability != null || surface != null) {
+        throw Params.invalid(category != null ? "category" : minProbability != null ? "min_probability" : "surface",
+            "category, min_probability and surface apply to objective=relevance and click only");
+      }
+      Responses.reply(ctx, uplift.recommend(user, n, exclude, objective.equals("conversion")));
       return;
     }
-    Responses.reply(ctx, recommender.recommend(user, n, category, exclude));
+    Responses.reply(ctx, recommender.recommend(new Recommender.Query(user, n, category, exclude, objective,
+        minProbability, surface)));
   }
+
+  private static final Set<String> OBJECTIVES = Set.of("relevance", "click", "conversion", "uplift");
 
   /** {@code GET /v1/users/{id}/what-if?item=}: both conversion probabilities, the uplift and its interval. */
   private void whatIf(RoutingContext ctx) {

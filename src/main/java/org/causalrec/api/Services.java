@@ -19,6 +19,7 @@ import org.causalrec.train.TrainingJobs;
  * @param catalog item and user reads
  * @param events event reads
  * @param recommender recommendations
+ * @param catalogue serving's view of the catalogue, told at once of this node's item writes
  * @param uplift what-if answers and rankings by uplift
  * @param training training jobs
  * @param evaluations offline and off-policy evaluations
@@ -29,7 +30,8 @@ import org.causalrec.train.TrainingJobs;
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
-    Recommender recommender, UpliftServing uplift, TrainingJobs training, Evaluations evaluations,
+    Recommender recommender, org.causalrec.serve.Catalogue catalogue, UpliftServing uplift, TrainingJobs training,
+    Evaluations evaluations,
     ModelRepository models,
     org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,
     org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness) {}

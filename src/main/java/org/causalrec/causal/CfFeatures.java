@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.IdIndex;
+import org.causalrec.data.Impressions;
 import org.causalrec.data.Interactions;
 import org.causalrec.model.CfModel;
 
@@ -17,7 +18,7 @@ import org.causalrec.model.CfModel;
  * item never scores itself; the caller passes the history the example may see (for a training
  * example, the user's history strictly before its session; when serving, the current one).
  */
-public final class CfFeatures {
+public final class CfFeatures implements org.causalrec.model.ImpressionFeatures {
 
   /** Features per pair. */
   public static final int DIM = 3;
@@ -124,6 +125,119 @@ public final class CfFeatures {
     }
     return out;
   }
+
+  /**
+   * Features of {@code items} only, row-major [items.length, DIM], from one history's scores of
+   * every item ({@code s}: NaN for unknown items, null for no signal): the same values as
+   * {@link #of} gives those items (up to the order of exact ties), in O(n log n) on primitives, so a
+   * ranker can afford them for a few candidates out of many items.
+   */
+  public float[] forItems(float[] s, int[] items) {
+    int n = popularity.length;
+    float[] out = new float[items.length * DIM];
+    if (s == null) {
+      for (int k = 0; k < items.length; k++) {
+        out[k * DIM + 1] = 0.5f;
+        out[k * DIM + 2] = items[k] >= 0 && items[k] < n ? popularity[items[k]] : 0f;
+      }
+      return out;
+    }
+    double sum = 0;
+    double sq = 0;
+    int known = 0;
+    float[] sorted = new float[n];
+    for (int i = 0; i < n; i++) {
+      float x = s[i];
+      sorted[i] = Float.isNaN(x) ? Float.NEGATIVE_INFINITY : x;
+      if (!Float.isNaN(x)) {
+        sum += x;
+        sq += x * x;
+        known++;
+      }
+    }
+    Arrays.sort(sorted);
+    double mean = known == 0 ? 0 : sum / known;
+    double sd = known < 2 ? 1 : Math.sqrt(Math.max(1e-12, sq / known - mean * mean));
+    for (int k = 0; k < items.length; k++) {
+      int i = items[k];
+      if (i < 0 || i >= n) {
+        out[k * DIM] = -3f;
+        continue;
+      }
+      boolean unknown = Float.isNaN(s[i]);
+      float key = unknown ? Float.NEGATIVE_INFINITY : s[i];
+      int r = lowerBound(sorted, key);
+      out[k * DIM] = unknown ? -3f : (float) ((s[i] - mean) / sd);
+      out[k * DIM + 1] = n == 1 ? 0.5f : r / (float) (n - 1);
+      out[k * DIM + 2] = popularity[i];
+    }
+    return out;
+  }
+
+  private static int lowerBound(float[] sorted, float key) {
+    int lo = 0;
+    int hi = sorted.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid] < key) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
+   * The features of every impression of {@code d} (row-major [d.size(), DIM]; item indexes of
+   * {@code d} are this object's): each from its user's history strictly before it, whole (a
+   * re-shown history item sees itself, as it does when serving scores the whole history). One
+   * fold-in per distinct (user, visible history), batched.
+   */
+  public float[] forImpressions(Impressions d) {
+    java.util.Map<Long, java.util.List<Integer>> byHistory = new java.util.LinkedHashMap<>();
+    int[] visible = new int[d.size()];
+    for (int r = 0; r < d.size(); r++) {
+      int u = d.user()[r];
+      visible[r] = Impressions.firstAtOrAfter(d.historyTime()[u], d.time()[r]);
+      byHistory.computeIfAbsent(((long) u << 32) | visible[r], k -> new java.util.ArrayList<>()).add(r);
+    }
+    float[] out = new float[d.size() * DIM];
+    java.util.List<java.util.List<Integer>> groups = new java.util.ArrayList<>(byHistory.values());
+    for (int from = 0; from < groups.size(); from += FOLD_IN_BATCH) {
+      java.util.List<java.util.List<Integer>> batch =
+          groups.subList(from, Math.min(groups.size(), from + FOLD_IN_BATCH));
+      int[][] histories = new int[batch.size()][];
+      for (int g = 0; g < histories.length; g++) {
+        int r = batch.get(g).get(0);
+        histories[g] = Arrays.copyOf(d.history()[d.user()[r]], visible[r]);
+      }
+      float[][] scores = scoreNonEmpty(histories);
+      for (int g = 0; g < histories.length; g++) {
+        java.util.List<Integer> rows = batch.get(g);
+        int[] items = rows.stream().mapToInt(r -> d.item()[r]).toArray();
+        float[] f = forItems(scores[g], items);
+        for (int k = 0; k < items.length; k++) {
+          System.arraycopy(f, k * DIM, out, rows.get(k) * DIM, DIM);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public int dim() {
+    return DIM;
+  }
+
+  /** As {@link #forImpressions}. */
+  @Override
+  public float[] of(Impressions d) {
+    return forImpressions(d);
+  }
+
+  /** Histories folded into the collaborative model per pass. */
+  private static final int FOLD_IN_BATCH = 256;
 
   /** Scores of the histories; null for an empty one (no signal: neutral features). */
   private float[][] scoreNonEmpty(int[][] rows) {

@@ -9,7 +9,9 @@ import java.time.ZoneOffset;
 import java.util.Locale;
 import org.causalrec.config.Config;
 import org.causalrec.data.Impressions;
+import org.causalrec.data.Feedback;
 import org.causalrec.train.ClickMlpFit;
+import org.causalrec.train.PairFeatures;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.model.Devices;
 import org.causalrec.model.Objective;
@@ -17,8 +19,9 @@ import org.causalrec.store.EventRepository;
 import org.causalrec.store.StoreHandle;
 
 /**
- * {@code evaluate --protocol clicks}: the click MLP, with the objective of
- * {@code causal.click_objective}, fitted to four in five of the store's impressions, Platt-scaled on
+ * {@code evaluate --protocol clicks}: the click MLP as the trainer registers it (the objective of
+ * {@code causal.click_objective}, the collaborative pair features of a Mult-VAE fitted to the
+ * store's positive feedback), fitted to four in five of the store's impressions, Platt-scaled on
  * half of the fifth and measured on the other half: AUC against a position-only baseline, and the
  * calibration of its click probabilities (expected calibration error before and after the scaling,
  * predicted against observed click rate by decile).
@@ -32,8 +35,10 @@ final class ClickReport {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     Impressions all;
+    Feedback feedback;
     try (StoreHandle store = StoreHandle.open(config)) {
       all = Impressions.load(new EventRepository(store.pool()));
+      feedback = Feedback.load(new EventRepository(store.pool()), config.eventTypes());
     }
     if (all.size() < 100) {
       throw new IllegalArgumentException("the store holds " + all.size()
@@ -41,8 +46,10 @@ final class ClickReport {
     }
     Objective objective = Objective.parse(config.causal().clickObjective());
     JsonObject r;
-    try (ClickMlpFit.Fitted f = ClickMlpFit.fit(all, objective, ClickReport::logged,
-        (float) config.causal().minPropensity(), items -> null, ClickMlp.Params.defaults(epochs), device.device(),
+    try (PairFeatures pf = PairFeatures.fit(feedback, all.items(), device.device());
+        ClickMlpFit.Fitted f = ClickMlpFit.fit(all, objective, ClickReport::logged,
+        (float) config.causal().minPropensity(), items -> null, pf.features(), ClickMlp.Params.defaults(epochs),
+        device.device(),
         e -> System.err.printf(Locale.ROOT, "click %s epoch %d loss %.4f%n", objective.wireName(), e.epoch(),
             e.loss()))) {
       r = new JsonObject().put("protocol", "clicks").put("model", "click-mlp").put("objective", objective.wireName())

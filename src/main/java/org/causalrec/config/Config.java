@@ -27,7 +27,8 @@ public record Config(
     ModelConfig models,
     CausalConfig causal,
     TextConfig text,
-    FeedConfig feed) {
+    FeedConfig feed,
+    ServingConfig serving) {
 
   /**
    * The HTTP server (YAML {@code http:} and the top-level {@code api_key}).
@@ -232,6 +233,45 @@ public record Config(
     }
   }
 
+  /**
+   * How recommendations are served and how much of the machine training may take (YAML
+   * {@code serving:}).
+   *
+   * @param candidates items the Mult-VAE hands to the click model's ranking per request
+   * @param cacheSize users' ranked lists kept in memory (each current until the user's next event,
+   *     a model switch or a catalogue change)
+   * @param scoringThreads PyTorch intra-op threads of each scoring thread; 0: half the cores (at least one)
+   * @param trainingThreads PyTorch intra-op threads of a training job; 0: all cores but one (at least one)
+   */
+  public record ServingConfig(int candidates, int cacheSize, int scoringThreads, int trainingThreads) {
+    public ServingConfig {
+      if (candidates < 1 || candidates > 10_000) {
+        throw new IllegalArgumentException("serving.candidates must be in 1..10000: " + candidates);
+      }
+      if (cacheSize < 0) {
+        throw new IllegalArgumentException("serving.cache_size must be >= 0: " + cacheSize);
+      }
+      if (scoringThreads < 0 || trainingThreads < 0) {
+        throw new IllegalArgumentException("serving.scoring_threads and serving.training_threads must be >= 0");
+      }
+    }
+
+    /** 200 candidates, 100,000 cached lists, threads from the core count. */
+    public static ServingConfig defaults() {
+      return new ServingConfig(200, 100_000, 0, 0);
+    }
+
+    /** The scoring threads' PyTorch threads: as set, or half the cores (at least one). */
+    public int scoringThreadsResolved() {
+      return scoringThreads > 0 ? scoringThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    /** A training job's PyTorch threads: as set, or all cores but one (at least one). */
+    public int trainingThreadsResolved() {
+      return trainingThreads > 0 ? trainingThreads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+  }
+
   /** Settings of the event-stream tailer. */
   public record StreamConfig(String cursorName, int batchSize, long pollIntervalMs) {
     public StreamConfig {
@@ -259,7 +299,7 @@ public record Config(
     return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, null), new StorageConfig(Path.of("data"), null),
         "auto", new EventsConfig(EventTypes.defaults(), 10_000), new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
-        CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults());
+        CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults());
   }
 
   /** A builder that starts from {@link #defaults()}. */

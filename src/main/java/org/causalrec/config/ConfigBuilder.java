@@ -22,6 +22,7 @@ public final class ConfigBuilder {
   private Config.CausalConfig causal;
   private Config.TextConfig text;
   private Config.FeedConfig feed;
+  private Config.ServingConfig serving;
 
   ConfigBuilder(Config c) {
     httpHost = c.http().host();
@@ -38,6 +39,7 @@ public final class ConfigBuilder {
     causal = c.causal();
     text = c.text();
     feed = c.feed();
+    serving = c.serving();
   }
 
   /** Sets the interface the HTTP server binds to. */
@@ -124,10 +126,16 @@ public final class ConfigBuilder {
     return this;
   }
 
+  /** Sets how recommendations are served and the training threads. */
+  public ConfigBuilder setServing(Config.ServingConfig serving) {
+    this.serving = serving;
+    return this;
+  }
+
   /** The configuration; throws IllegalArgumentException naming the first invalid setting. */
   public Config build() {
     return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, apiKey),
         new Config.StorageConfig(dataDir, pgUrl), device, new Config.EventsConfig(eventTypes, maxEventsPerRequest),
-        stream, models, causal, text, feed);
+        stream, models, causal, text, feed, serving);
   }
 }

@@ -38,6 +38,7 @@ public final class ConfigLoader {
     Map<String, Object> causal = section(tree, "causal");
     Map<String, Object> text = section(tree, "text");
     Map<String, Object> feed = section(tree, "feed");
+    Map<String, Object> serving = section(tree, "serving");
 
     ConfigBuilder b = d.toBuilder()
         .setHttpHost(str(http, "host", d.httpHost()))
@@ -86,6 +87,10 @@ public final class ConfigLoader {
         .setNewItemOptimism(num(text, "new_item_optimism", dt.newItemOptimism()))
         .build());
 
+    Config.ServingConfig ds = d.serving();
+    b.setServing(new Config.ServingConfig((int) num(serving, "candidates", ds.candidates()),
+        (int) num(serving, "cache_size", ds.cacheSize()), (int) num(serving, "scoring_threads", ds.scoringThreads()),
+        (int) num(serving, "training_threads", ds.trainingThreads())));
     return b.setFeed(new Config.FeedConfig((int) num(feed, "send_buffer_bytes", d.feed().sendBufferBytes())));
   }
 

@@ -33,7 +33,15 @@ public final class FeatureStore {
     final Deque<Integer> recent = new ArrayDeque<>();
     final Set<Integer> positive = new HashSet<>();
     final Set<Integer> consumed = new HashSet<>();
+    /** The store's change count when this user's state last changed. */
+    long stamp;
   }
+
+  /** Ids applied from commits on this node ahead of the stream; the stream skips them when it delivers them. */
+  private final Set<Long> appliedAhead = new HashSet<>();
+  /** Beyond this many ids waiting for the stream, commits are left to the stream alone. */
+  private static final int MAX_AHEAD = 1_000_000;
+  private long changes;
 
   private final Config config;
   private final IdIndex users = new IdIndex();
@@ -114,26 +122,49 @@ public final class FeatureStore {
         continue;
       }
       lastId = e.id();
-      int u = users.add(e.userId());
-      int i = items.add(e.itemId());
-      UserState s = state.computeIfAbsent(u, k -> new UserState());
-      if (Feedback.weight(e, config.eventTypes()) > 0) {
-        s.recent.remove(i);
-        s.recent.addLast(i);
-        if (s.recent.size() > HISTORY) {
-          s.recent.removeFirst();
-        }
-        if (s.positive.add(i)) {
-          if (i >= itemUsers.length) {
-            itemUsers = Arrays.copyOf(itemUsers, Math.max(i + 1, itemUsers.length * 2));
-          }
-          itemUsers[i]++;
-          popularDirty = true;
-        }
+      if (!appliedAhead.remove(e.id())) {
+        applyOne(e);
       }
-      if (config.models().excludeTypes().contains(e.type())) {
-        s.consumed.add(i);
+    }
+  }
+
+  /**
+   * Applies events this node just committed (with their server ids), ahead of the stream, so the
+   * node's next answer to their users sees them; the stream's delivery of the same ids is then
+   * skipped. Before the bulk load has finished it does nothing: the stream delivers them in order.
+   */
+  public synchronized void applyCommitted(List<Event> committed) {
+    if (!ready || failed || appliedAhead.size() > MAX_AHEAD) {
+      return;
+    }
+    for (Event e : committed) {
+      if (e.id() != null && e.id() > lastId && appliedAhead.add(e.id())) {
+        applyOne(e);
       }
+    }
+  }
+
+  private void applyOne(Event e) {
+    int u = users.add(e.userId());
+    int i = items.add(e.itemId());
+    UserState s = state.computeIfAbsent(u, k -> new UserState());
+    if (Feedback.weight(e, config.eventTypes()) > 0) {
+      s.stamp = ++changes;
+      s.recent.remove(i);
+      s.recent.addLast(i);
+      if (s.recent.size() > HISTORY) {
+        s.recent.removeFirst();
+      }
+      if (s.positive.add(i)) {
+        if (i >= itemUsers.length) {
+          itemUsers = Arrays.copyOf(itemUsers, Math.max(i + 1, itemUsers.length * 2));
+        }
+        itemUsers[i]++;
+        popularDirty = true;
+      }
+    }
+    if (config.models().excludeTypes().contains(e.type()) && s.consumed.add(i)) {
+      s.stamp = ++changes;
     }
   }
 
@@ -145,6 +176,29 @@ public final class FeatureStore {
   /** The last event id applied. */
   public synchronized long lastEventId() {
     return lastId;
+  }
+
+  /**
+   * A user's features at one moment.
+   *
+   * @param history recent positive items, oldest first
+   * @param consumed items of the configured exclude types
+   * @param stamp changes whenever the user's history or consumed items do (0: none yet)
+   */
+  public record UserView(List<String> history, Set<String> consumed, long stamp) {}
+
+  /** The user's history, consumed items and stamp, read together. */
+  public synchronized UserView view(String userId) {
+    int u = users.indexOf(userId);
+    UserState s = u < 0 ? null : state.get(u);
+    return s == null ? new UserView(List.of(), Set.of(), 0) : new UserView(history(userId), consumed(userId), s.stamp);
+  }
+
+  /** The user's stamp (see {@link UserView#stamp}): equal stamps, equal features. */
+  public synchronized long stamp(String userId) {
+    int u = users.indexOf(userId);
+    UserState s = u < 0 ? null : state.get(u);
+    return s == null ? 0 : s.stamp;
   }
 
   /** The user's recent positive items, oldest first (empty for unknown users). */

@@ -12,6 +12,7 @@ import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
+import org.causalrec.model.Devices;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
@@ -50,7 +51,7 @@ public final class Evaluations {
   public Future<JsonObject> offline(String protocol, List<String> models, int epochs, Integer heldOut,
       double trainShare, long seed) {
     if (protocol.equals("random-exposure")) {
-      return worker.executeBlocking(() -> {
+      return bounded(() -> {
         try {
           return RandomExposureRun.run(events, config.eventTypes(), RandomExposureRun.Options.defaults("random", epochs,
               config.causal().popularityEta(), config.causal().minPropensity(), seed), device, LOG::info);
@@ -65,7 +66,7 @@ public final class Evaluations {
             + " (popularity, ease, mult-vae)"));
       }
     }
-    return worker.executeBlocking(() -> {
+    return bounded(() -> {
       HoldoutRun.Prepared p;
       try {
         p = HoldoutRun.prepare(events, config.eventTypes(), protocol, heldOut, trainShare, seed);
@@ -91,7 +92,7 @@ public final class Evaluations {
             ? "no ready mult-vae version to evaluate: train one first"
             : "no ready mult-vae version '" + policy + "'"));
       }
-      return worker.executeBlocking(() -> {
+      return bounded(() -> {
         Path dir = Path.of(row.artifact());
         IdIndex items = IdIndex.read(dir.resolve("items.json"));
         Impressions log = Impressions.load(events);
@@ -110,13 +111,22 @@ public final class Evaluations {
    * cannot weigh it (no per-position propensities, a position or user the file does not cover).
    */
   public Future<JsonObject> offPolicy(org.causalrec.causal.PolicyFile policy, String name, OpeRun.Settings settings) {
-    return worker.executeBlocking(() -> {
+    return bounded(() -> {
       Impressions log = Impressions.load(events);
       try {
         return OpeRun.run(log, policy, name, settings);
       } catch (IllegalArgumentException e) {
         throw ApiException.badRequest("not_evaluable", "policy_file", e.getMessage());
       }
+    });
+  }
+
+  /** Runs {@code task} on the training worker with the training share of the cores (as training jobs do). */
+  private <T> Future<T> bounded(java.util.concurrent.Callable<T> task) {
+    int threads = config.serving().trainingThreadsResolved();
+    return worker.executeBlocking(() -> {
+      Devices.useThreads(threads);
+      return task.call();
     });
   }
 

@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.causalrec.ingest.EventBatch;
-import org.causalrec.ingest.EventTailer;
 import org.causalrec.serve.Recommender;
 import org.causalrec.serve.UpliftServing;
 import org.causalrec.store.Event;
@@ -61,18 +59,22 @@ public final class LiveFeed implements AutoCloseable {
    * for none): that one computation more follows, with it as the cause. On the context.
    */
   private final Map<String, Event> computing = new HashMap<>();
-  private final MessageConsumer<EventBatch> events;
   private final long pinger;
   private final AtomicLong pushed = new AtomicLong();
   private final AtomicLong coalesced = new AtomicLong();
   private final AtomicLong computed = new AtomicLong();
+
+  /**
+   * What a socket that names no objective follows: the recommendations' default order (by click
+   * probability once a click model serves, by relevance before).
+   */
+  public static final String DEFAULT_OBJECTIVE = "default";
 
   public LiveFeed(Vertx vertx, Recommender recommender, UpliftServing uplift) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.recommender = recommender;
     this.uplift = uplift;
-    this.events = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> context.runOnContext(v -> onEvents(m.body())));
     this.pinger = vertx.setPeriodic(PING_MS, id -> pingAll());
   }
 
@@ -99,7 +101,8 @@ public final class LiveFeed implements AutoCloseable {
   }
 
   /**
-   * Serves an accepted socket for {@code user}; {@code n} items, objective relevance or uplift
+   * Serves an accepted socket for {@code user}; {@code n} items, objective relevance, click, uplift or
+   * {@link #DEFAULT_OBJECTIVE}
    * (validated by the caller). Call on the socket's context.
    */
   public void open(ServerWebSocket ws, String user, int n, String objective) {
@@ -125,6 +128,14 @@ public final class LiveFeed implements AutoCloseable {
       set.remove(s);
       return set.isEmpty() ? null : set;
     });
+  }
+
+  /**
+   * Takes a batch of the stream once the feature store has applied it (so the lists recomputed
+   * for its users see it): recomputes the lists of the users it touched who have a socket open.
+   */
+  public void accept(EventBatch batch) {
+    context.runOnContext(v -> onEvents(batch));
   }
 
   private void onEvents(EventBatch batch) {
@@ -174,7 +185,8 @@ public final class LiveFeed implements AutoCloseable {
   private Future<JsonObject> list(String user, String objective, int n) {
     computed.incrementAndGet();
     return objective.equals("uplift") ? uplift.recommend(user, n, Set.of())
-        : recommender.recommend(user, n, null, Set.of());
+        : recommender.recommend(new Recommender.Query(user, n, null, Set.of(),
+            objective.equals(DEFAULT_OBJECTIVE) ? null : objective, null, null));
   }
 
   /** Builds this socket's message from {@code result} and writes it, or keeps it as the one pending. */
@@ -194,7 +206,8 @@ public final class LiveFeed implements AutoCloseable {
     s.last = ids;
     s.seq++;
     String msg = new JsonObject().put("type", "recommendations").put("user", s.user).put("seq", s.seq)
-        .put("objective", s.objective).put("model_version", result.getString("model_version"))
+        .put("objective", result.getString("objective", s.objective))
+        .put("model_version", result.getString("model_version"))
         .put("items", items).put("changes", changes).put("cause", cause).encode();
     s.out.offer(msg);
   }
@@ -263,7 +276,6 @@ public final class LiveFeed implements AutoCloseable {
   @Override
   public void close() {
     vertx.cancelTimer(pinger);
-    events.unregister();
     for (Set<Subscription> subs : byUser.values()) {
       for (Subscription s : subs) {
         s.ctx.runOnContext(v -> {

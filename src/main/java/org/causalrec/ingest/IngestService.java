@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.causalrec.config.EventTypes;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.Event;
@@ -55,6 +56,7 @@ public final class IngestService {
   private final AtomicLong acceptedTotal = new AtomicLong();
   private final AtomicLong duplicatesTotal = new AtomicLong();
   private final AtomicLong unknownItemTotal = new AtomicLong();
+  private final List<Consumer<List<Event>>> committed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The write path over {@code pool} with the configured event types and batch limit. */
   public static IngestService on(io.vertx.sqlclient.Pool pool, org.causalrec.config.Config config) {
@@ -71,6 +73,15 @@ public final class IngestService {
     this.clock = clock;
   }
 
+  /**
+   * Calls {@code listener} with the events of every batch this service stored, with their server
+   * ids, once the transaction has committed and before the request is answered: how the node that
+   * accepted an event sees it in its own next answer without asking the database.
+   */
+  public void onCommitted(Consumer<List<Event>> listener) {
+    committed.add(listener);
+  }
+
   /** Validates every event, then stores them all or none. */
   public Future<EventsResult> ingestEvents(JsonArray raw) {
     List<Event> parsed;
@@ -85,6 +96,15 @@ public final class IngestService {
       acceptedTotal.addAndGet(r.accepted());
       duplicatesTotal.addAndGet(r.duplicateEventIds().size());
       unknownItemTotal.addAndGet(r.unknownItemEvents());
+      if (!r.stored().isEmpty()) {
+        for (Consumer<List<Event>> l : committed) {
+          try {
+            l.accept(r.stored());
+          } catch (RuntimeException e) { // stored is stored: the stream delivers them to the features anyway
+            org.slf4j.LoggerFactory.getLogger(IngestService.class).warn("a commit listener failed: {}", e.toString());
+          }
+        }
+      }
       return new EventsResult(raw.size(), r.accepted(), r.duplicateEventIds(), r.unknownItemEvents());
     });
   }

@@ -21,6 +21,8 @@ final class ClickBatches implements TrainingLoop.Batches {
   private final Trainer trainer;
   private final Trainer imputer;
   private final Impressions rows;
+  /** The pair features of {@code rows}, computed once; null when the network takes none. */
+  private final float[] pair;
   private final boolean[] observed;
   /** 1 / clipped propensity for impressions (1 for naive), 0 for unshown pairs. */
   private final float[] inverse;
@@ -43,6 +45,7 @@ final class ClickBatches implements TrainingLoop.Batches {
     int n = train.size();
     this.rows = d.objective().doublyRobust() ? train.concat(d.unshown()) : train;
     int m = rows.size();
+    this.pair = mlp.pairFeaturesOf(rows);
     observed = new boolean[m];
     inverse = new float[m];
     weight = new float[m];
@@ -67,7 +70,7 @@ final class ClickBatches implements TrainingLoop.Batches {
 
   @Override
   public NDList inputs(NDManager batch, int[] r) {
-    return mlp.inputs(batch, rows, r);
+    return mlp.inputs(batch, rows, r, pair);
   }
 
   @Override

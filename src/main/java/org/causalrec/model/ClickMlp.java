@@ -23,8 +23,9 @@ import org.causalrec.data.Impressions;
 /**
  * P(click | user, item, context) from logged impressions: the user's history before the
  * impression (its item embeddings averaged), the item's embedding, position (one-hot, 0..19 and
- * "other"), surface (one-hot) and hour of day (sine, cosine) through an MLP; sigmoid output
- * trained with binary cross-entropy and Adam.
+ * "other"), surface (one-hot), hour of day (sine, cosine) and optionally per-impression features
+ * computed outside (a collaborative model's view of the pair: what lets it re-rank that model's
+ * candidates) through an MLP; sigmoid output trained with binary cross-entropy and Adam.
  */
 public final class ClickMlp implements TrainedModel<Impressions, float[]> {
 
@@ -41,8 +42,9 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
    * @param itemFeatures one row per item index, all of one width (e.g. text embeddings), an input
    *     of the network; null for none
    * @param debiasing the objective and propensities
+   * @param pairFeatures per-impression inputs computed outside the network, or null for none
    */
-  public record Data(Impressions train, float[][] itemFeatures, Debiasing debiasing) {
+  public record Data(Impressions train, float[][] itemFeatures, Debiasing debiasing, ImpressionFeatures pairFeatures) {
     public Data {
       if (debiasing.propensity() != null && debiasing.propensity().length != train.size()) {
         throw new IllegalArgumentException("one propensity per training impression is needed");
@@ -53,7 +55,12 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
       }
     }
 
-    /** The impressions as logged, without item features. */
+    /** Without pair features. */
+    public Data(Impressions train, float[][] itemFeatures, Debiasing debiasing) {
+      this(train, itemFeatures, debiasing, null);
+    }
+
+    /** The impressions as logged, without item or pair features. */
     public static Data naive(Impressions train) {
       return new Data(train, null, Debiasing.NONE);
     }
@@ -117,11 +124,18 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
   private final int items;
   private final float[][] itemFeatures;
   private final Params params;
+  /** Width of the pair features (0: none). */
+  private final int pairDim;
+  /** Computes the pair features of impressions; null for none, or for a loaded model (its callers pass them). */
+  private final ImpressionFeatures pairFeatures;
   /** Maps the network's probabilities to calibrated ones (identity until {@link #calibrate}). */
   private PlattScaling calibration = PlattScaling.IDENTITY;
 
-  private ClickMlp(Model model, int items, int surfaces, float[][] itemFeatures, Params params) {
+  private ClickMlp(Model model, int items, int surfaces, float[][] itemFeatures, Params params, int pairDim,
+      ImpressionFeatures pairFeatures) {
     this.model = model;
+    this.pairDim = pairDim;
+    this.pairFeatures = pairFeatures;
     this.block = (ClickMlpBlock) model.getBlock();
     this.items = items;
     this.surfaces = surfaces;
@@ -147,8 +161,16 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return itemFeatures != null;
   }
 
-  static int contextDim(int surfaces) {
-    return POSITIONS + 1 + surfaces + 2;
+  /**
+   * Width of the pair features the network takes (0: none); a loaded model needs them passed to
+   * {@link #predict(Impressions, float[])}.
+   */
+  public int pairDim() {
+    return pairDim;
+  }
+
+  static int contextDim(int surfaces, int pairDim) {
+    return POSITIONS + 1 + surfaces + 2 + pairDim;
   }
 
   private static ClickMlp train(Data data, Params p, Device device, Consumer<TrainingLoop.Epoch> progress) {
@@ -157,14 +179,15 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     int items = train.items().size();
     int surfaces = train.surfaces().size();
     int featureDim = data.itemFeatures() == null ? 0 : data.itemFeatures()[0].length;
-    ClickMlp mlp = new ClickMlp(newModel(NAME, items, surfaces, featureDim, p, device), items, surfaces,
-        data.itemFeatures(), p);
+    int pairDim = data.pairFeatures() == null ? 0 : data.pairFeatures().dim();
+    ClickMlp mlp = new ClickMlp(newModel(NAME, items, surfaces, featureDim, pairDim, p, device), items, surfaces,
+        data.itemFeatures(), p, pairDim, data.pairFeatures());
     Debiasing debiasing = data.debiasing();
     Model imputation = debiasing.objective().doublyRobust()
-        ? newModel("click-imputation", items, surfaces, featureDim, p, device) : null;
+        ? newModel("click-imputation", items, surfaces, featureDim, pairDim, p, device) : null;
     try (Trainer trainer = mlp.model.newTrainer(config(p, device));
         Trainer imputer = imputation == null ? null : imputation.newTrainer(config(p, device))) {
-      Shape[] shapes = inputShapes(p, surfaces, featureDim);
+      Shape[] shapes = inputShapes(p, contextDim(surfaces, pairDim), featureDim);
       trainer.initialize(shapes);
       if (imputer != null) {
         imputer.initialize(shapes);
@@ -183,9 +206,10 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return mlp;
   }
 
-  private static Model newModel(String name, int items, int surfaces, int featureDim, Params p, Device device) {
+  private static Model newModel(String name, int items, int surfaces, int featureDim, int pairDim, Params p,
+      Device device) {
     Model model = Model.newInstance(name, device);
-    model.setBlock(new ClickMlpBlock(items, p.embedding(), contextDim(surfaces), featureDim, p.hidden()));
+    model.setBlock(new ClickMlpBlock(items, p.embedding(), contextDim(surfaces, pairDim), featureDim, p.hidden()));
     return model;
   }
 
@@ -193,9 +217,9 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return TrainingLoop.adam(Loss.sigmoidBinaryCrossEntropyLoss(), p.learningRate(), 0f, device);
   }
 
-  private static Shape[] inputShapes(Params p, int surfaces, int featureDim) {
+  private static Shape[] inputShapes(Params p, int contextDim, int featureDim) {
     Shape[] shapes = {new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
-        new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim(surfaces)), new Shape(p.batchSize(), featureDim)};
+        new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim), new Shape(p.batchSize(), featureDim)};
     return featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4);
   }
 
@@ -208,14 +232,39 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return predict(data);
   }
 
-  /** As {@link #score}. */
-  public synchronized float[] predict(Impressions data) {
+  /** As {@link #score}; the pair features, if the network takes them, computed as in training. */
+  public float[] predict(Impressions data) {
+    return predict(data, pairFeaturesOf(data));
+  }
+
+  /**
+   * The pair features of {@code d}'s impressions as training computed them; null when the network
+   * takes none. Fails for a loaded model, which does not carry what computed them.
+   */
+  float[] pairFeaturesOf(Impressions d) {
+    if (pairDim == 0) {
+      return null;
+    }
+    if (pairFeatures == null) {
+      throw new IllegalStateException("this click model takes pair features: pass them to predict");
+    }
+    return pairFeatures.of(d);
+  }
+
+  /**
+   * Click probabilities (calibrated) of {@code data}'s impressions with their pair features
+   * ({@code pair}, row-major [data.size(), pairDim()]; null when the network takes none).
+   */
+  public synchronized float[] predict(Impressions data, float[] pair) {
+    if ((pair == null) != (pairDim == 0) || (pair != null && pair.length != data.size() * pairDim)) {
+      throw new IllegalArgumentException("this click model takes " + pairDim + " pair features per impression");
+    }
     float[] out = new float[data.size()];
     int chunk = 8_192;
     for (int from = 0; from < data.size(); from += chunk) {
       int to = Math.min(data.size(), from + chunk);
       try (NDManager m = model.getNDManager().newSubManager()) {
-        NDList x = inputs(m, data, java.util.stream.IntStream.range(from, to).toArray());
+        NDList x = inputs(m, data, java.util.stream.IntStream.range(from, to).toArray(), pair);
         NDArray logits = block.forward(new ParameterStore(m, false), x, false).singletonOrThrow();
         float[] p = ai.djl.nn.Activation.sigmoid(logits).toFloatArray();
         for (int k = 0; k < p.length; k++) {
@@ -226,10 +275,10 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return out;
   }
 
-  /** The network inputs of impressions {@code rows} of {@code d}. */
-  NDList inputs(NDManager m, Impressions d, int[] rows) {
+  /** The network inputs of impressions {@code rows} of {@code d}; {@code pair}: all of d's pair features, or null. */
+  NDList inputs(NDManager m, Impressions d, int[] rows, float[] pair) {
     int b = rows.length;
-    int c = contextDim(surfaces);
+    int c = contextDim(surfaces, pairDim);
     long[] hist = new long[b * HISTORY];
     float[] weights = new float[b * HISTORY];
     long[] it = new long[b];
@@ -250,6 +299,9 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
       double angle = 2 * Math.PI * d.hour()[r] / 24.0;
       ctx[k * c + POSITIONS + 1 + surfaces] = (float) Math.sin(angle);
       ctx[k * c + POSITIONS + 2 + surfaces] = (float) Math.cos(angle);
+      if (pairDim > 0) {
+        System.arraycopy(pair, r * pairDim, ctx, k * c + POSITIONS + 3 + surfaces, pairDim);
+      }
     }
     NDList x = new NDList(m.create(hist, new Shape(b, HISTORY)), m.create(weights, new Shape(b, HISTORY)),
         m.create(it), m.create(ctx, new Shape(b, c)).toType(DataType.FLOAT32, false));
@@ -278,7 +330,8 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     Files.createDirectories(dir);
     int featureDim = itemFeatures == null ? 0 : itemFeatures[0].length;
     Files.writeString(dir.resolve(NAME + ".json"), new JsonObject().put("items", items).put("surfaces", surfaces)
-        .put("feature_dim", featureDim).put("embedding", params.embedding()).put("hidden", params.hidden())
+        .put("feature_dim", featureDim).put("pair_dim", pairDim).put("embedding", params.embedding())
+        .put("hidden", params.hidden())
         .put("learning_rate", params.learningRate()).put("batch_size", params.batchSize())
         .put("epochs", params.epochs()).put("seed", params.seed())
         .put("platt_a", calibration.a()).put("platt_b", calibration.b()).encodePrettily());
@@ -297,9 +350,10 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
         meta.getInteger("batch_size"), meta.getInteger("epochs"), meta.getInteger("seed"));
     float[][] features = featureDim == 0 ? null
         : Artifacts.readRows(dir.resolve(NAME + "-item-features.bin"), items, featureDim);
-    Model model = newModel(NAME, items, surfaces, featureDim, p, device);
+    int pairDim = meta.getInteger("pair_dim", 0);
+    Model model = newModel(NAME, items, surfaces, featureDim, pairDim, p, device);
     Artifacts.loadParameters(model, dir, NAME);
-    ClickMlp mlp = new ClickMlp(model, items, surfaces, features, p);
+    ClickMlp mlp = new ClickMlp(model, items, surfaces, features, p, pairDim, null);
     mlp.calibrate(new PlattScaling(meta.getDouble("platt_a", 1.0), meta.getDouble("platt_b", 0.0)));
     return mlp;
   }

@@ -35,4 +35,24 @@ public final class Devices {
           : new Choice(Device.cpu(), "auto: no GPU visible to " + flavor + ", using the CPU");
     };
   }
+
+  /**
+   * Sets the PyTorch intra-op threads of the calling thread's CPU work to {@code n}. The setting
+   * holds for the calling thread (and threads PyTorch starts later), not for threads that set
+   * their own: a serving thread and a training thread each set theirs when they start, so a
+   * retrain cannot take the cores serving needs.
+   */
+  public static void useThreads(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("threads must be >= 1: " + n);
+    }
+    Engine.getEngine("PyTorch");
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(n);
+  }
+
+  /** The calling thread's PyTorch intra-op threads. */
+  public static int threads() {
+    Engine.getEngine("PyTorch");
+    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+  }
 }

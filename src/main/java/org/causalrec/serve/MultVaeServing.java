@@ -31,10 +31,16 @@ public final class MultVaeServing {
   private final VersionedModel<MultVaeVersion> versions;
   private final ScoringQueue queue;
 
+  /** As below, with the scoring thread's PyTorch threads from the core count. */
   public MultVaeServing(Vertx vertx, Pool pool, Device device) {
+    this(vertx, pool, device, org.causalrec.config.Config.ServingConfig.defaults().scoringThreadsResolved());
+  }
+
+  /** @param torchThreads the scoring thread's PyTorch intra-op threads */
+  public MultVaeServing(Vertx vertx, Pool pool, Device device, int torchThreads) {
     this.catalog = new CatalogRepository(pool);
     this.device = device;
-    this.queue = new ScoringQueue(this::current);
+    this.queue = new ScoringQueue(this::current, torchThreads);
     this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), MultVae.KIND.name(), this::open,
         opening -> vertx.executeBlocking(opening, false), queue::run);
   }

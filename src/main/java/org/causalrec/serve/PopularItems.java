@@ -19,7 +19,8 @@ import org.causalrec.data.Feedback;
 
 /**
  * The fallback ranking: items by how many distinct users gave positive feedback. From the feature
- * store once it has caught up with the log; before that from a query, cached briefly.
+ * store once it has caught up with the log (with the catalogue view's titles, no query); before
+ * that from a query, cached briefly.
  */
 final class PopularItems {
 
@@ -30,15 +31,18 @@ final class PopularItems {
 
   private final Pool pool;
   private final FeatureStore features;
+  /** Titles, categories and what may be recommended; null to read the items table. */
+  private final Catalogue catalogue;
   private final String[] positiveTypes;
   /** Ratings count as positive from this value on, as in {@link Feedback#weight}; null: every rating does. */
   private final Double positiveRating;
   private volatile List<Entry> cached;
   private volatile long cachedAt;
 
-  PopularItems(Pool pool, FeatureStore features, Config config) {
+  PopularItems(Pool pool, FeatureStore features, Catalogue catalogue, Config config) {
     this.pool = pool;
     this.features = features;
+    this.catalogue = catalogue;
     this.positiveTypes = config.eventTypes().names().stream()
         .filter(t -> config.eventTypes().weight(t) > 0).toArray(String[]::new);
     EventTypes.Type rating = config.eventTypes().get("rating");
@@ -53,7 +57,8 @@ final class PopularItems {
         if (out.size() == n) {
           break;
         }
-        if (skip.contains(e.id()) || (category != null && !e.categories().contains(category))) {
+        if (skip.contains(e.id()) || (category != null && !e.categories().contains(category))
+            || (catalogue != null && !catalogue.recommendable(e.id()))) {
           continue;
         }
         out.add(new JsonObject().put("id", e.id()).put("title", e.title()).put("score", (double) e.users())
@@ -64,6 +69,13 @@ final class PopularItems {
   }
 
   private Future<List<Entry>> entries() {
+    if (features.ready() && catalogue != null) {
+      List<Entry> out = new ArrayList<>();
+      for (Map.Entry<String, Integer> e : features.popular(KEEP)) {
+        out.add(new Entry(e.getKey(), catalogue.title(e.getKey()), catalogue.categories(e.getKey()), e.getValue()));
+      }
+      return Future.succeededFuture(out);
+    }
     if (features.ready()) {
       List<Map.Entry<String, Integer>> top = features.popular(KEEP);
       String[] ids = top.stream().map(Map.Entry::getKey).toArray(String[]::new);

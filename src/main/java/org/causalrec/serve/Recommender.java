@@ -1,77 +1,242 @@
 package org.causalrec.serve;
 
-import org.causalrec.model.TopK;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.causalrec.config.Config;
+import org.causalrec.core.ApiException;
 import org.causalrec.data.FeatureStore;
 import org.causalrec.data.Feedback;
+import org.causalrec.model.TopK;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
 import org.causalrec.text.ItemEmbeddings;
 
 /**
- * Answers "what should this user see": the user's recent positive events (from the feature store
- * once it has caught up with the log, from PostgreSQL before that) are folded into the serving
- * model (micro-batched), consumed and excluded items are removed, a category filter applies, and
- * unknown users (or no model yet) get the most popular items.
+ * Answers "what should this user see", in two stages. Stage one folds the user's recent positive
+ * events into the serving Mult-VAE (micro-batched) and keeps the best {@code serving.candidates}
+ * items that are in the catalogue, not consumed and in the asked category, with the new items the
+ * text neighbours score; stage two gives each the click model's calibrated P(click | shown at the
+ * top position). The list is cached per user, category and surface, and served again while the
+ * user's features (the feature store's stamp, moved by the stream and by this node's own commits),
+ * the serving versions, the catalogue and the hour are unchanged: no database query and no forward
+ * pass. Unknown users (or no model yet) get the most popular items. Before the feature store has
+ * loaded, histories come from PostgreSQL and nothing is cached.
  */
 public final class Recommender {
+
+  /** What a request asks for (validated by the caller). */
+  public record Query(String user, int n, String category, Set<String> exclude, String objective,
+      Double minProbability, String surface) {
+
+    /** By the default objective, without threshold or surface. */
+    public static Query of(String user, int n, String category, Set<String> exclude) {
+      return new Query(user, n, category, exclude, null, null, null);
+    }
+  }
 
   private final Vertx vertx;
   private final EventRepository events;
   private final MultVaeServing serving;
+  private final ClickServing clicks;
+  private final Catalogue catalogue;
   private final PopularItems popular;
   private final FeatureStore features;
   private final Config config;
-  private final ItemEmbeddings text;
+  private final Reasons reasons;
   private final ColdStart coldStart;
+  private final ItemEmbeddings text;
+  private final Cache<String, RankedList> cache;
+  private final AtomicLong hits = new AtomicLong();
+  private final AtomicLong misses = new AtomicLong();
 
-  /** As below, without text features. */
+  /** One stage, no catalogue view, no text features (tests of the first stage). */
   public Recommender(Vertx vertx, Pool pool, MultVaeServing serving, FeatureStore features, Config config) {
-    this(vertx, pool, serving, features, config, null);
+    this(vertx, pool, serving, null, null, features, config, null);
   }
 
   /**
+   * @param clicks the second stage, or null for none
+   * @param catalogue what may be recommended and the items' titles and categories, or null to take
+   *     them from the model version
    * @param text the item text embeddings (reasons, cold-start scores), or null when text features are off
    */
-  public Recommender(Vertx vertx, Pool pool, MultVaeServing serving, FeatureStore features, Config config,
-      ItemEmbeddings text) {
-    this.text = text;
-    this.coldStart = text == null ? null : new ColdStart(text, features, config.text().newItemOptimism());
+  public Recommender(Vertx vertx, Pool pool, MultVaeServing serving, ClickServing clicks, Catalogue catalogue,
+      FeatureStore features, Config config, ItemEmbeddings text) {
     this.vertx = vertx;
     this.events = new EventRepository(pool);
     this.serving = serving;
-    this.popular = new PopularItems(pool, features, config);
+    this.clicks = clicks;
+    this.catalogue = catalogue;
+    this.popular = new PopularItems(pool, features, catalogue, config);
     this.features = features;
     this.config = config;
+    this.text = text;
+    this.reasons = new Reasons(text);
+    this.coldStart = text == null ? null : new ColdStart(text, features, config.text().newItemOptimism());
+    this.cache = Caffeine.newBuilder().maximumSize(config.serving().cacheSize()).build();
+  }
+
+  /** As {@link #recommend(Query)} by the default objective. */
+  public Future<JsonObject> recommend(String user, int n, String category, Set<String> exclude) {
+    return recommend(Query.of(user, n, category, exclude));
   }
 
   /**
-   * Up to {@code n} recommendations for {@code user}: {@code {"user_id", "model_version", "items":
-   * [{"id", "title", "score", "reason"}]}}.
+   * Up to {@code n} recommendations: {@code {"user_id", "model_version", "click_model_version",
+   * "objective", "cached", "items": [{"id", "title", "score", "probability", "scored_by",
+   * "reason"}]}}; {@code probability} is present when a click model serves. Fails with 503 when
+   * the objective or the threshold needs a click model and none serves.
    */
-  public Future<JsonObject> recommend(String user, int n, String category, Set<String> exclude) {
-    return userFeatures(user).compose(f -> {
-      List<String> history = f.history();
-      Set<String> consumed = new HashSet<>(exclude);
-      consumed.addAll(f.consumed());
+  public Future<JsonObject> recommend(Query q) {
+    return view(q.user()).compose(f -> {
       MultVaeVersion current = serving.current();
-      boolean known = current != null && history.stream().anyMatch(id -> current.items().indexOf(id) >= 0);
+      boolean known = current != null && f.history().stream().anyMatch(id -> current.items().indexOf(id) >= 0);
       if (!known) {
-        return popular.top(n, category, consumed).map(items -> response(user, null, items));
+        if ("click".equals(q.objective()) || q.minProbability() != null) {
+          return Future.failedFuture(needsClickModel(q, "a user the Mult-VAE knows"));
+        }
+        Set<String> skip = new HashSet<>(q.exclude());
+        skip.addAll(f.consumed());
+        return popular.top(q.n(), q.category(), skip).map(items -> new JsonObject().put("user_id", q.user())
+            .put("model_version", (String) null).put("objective", "popularity").put("items", items));
       }
-      return serving.queue().score(vertx, new ArrayList<>(new LinkedHashSet<>(history)))
-          .map(s -> response(user, s.model().version(), rank(s, n, category, consumed, history)));
+      String key = q.user() + '\u0000' + q.category() + '\u0000' + q.surface();
+      RankedList.Validity validity = validity(current, f.stamp());
+      RankedList cached = f.stamp() < 0 ? null : cache.getIfPresent(key);
+      if (cached != null && cached.validity().equals(validity)) {
+        hits.incrementAndGet();
+        return respond(q, cached, true);
+      }
+      misses.incrementAndGet();
+      return compute(q, f, validity).compose(list -> {
+        if (f.stamp() >= 0) {
+          cache.put(key, list);
+        }
+        return respond(q, list, false);
+      });
     });
+  }
+
+  private RankedList.Validity validity(MultVaeVersion m, long stamp) {
+    ColdStart.Table table = coldStart == null ? null : coldStart.table(m);
+    return new RankedList.Validity(stamp, m.version(), clicks == null ? null : clicks.version(),
+        catalogue == null ? 0 : catalogue.version(), table, ZonedDateTime.now(ZoneOffset.UTC).getHour());
+  }
+
+  private Future<JsonObject> respond(Query q, RankedList list, boolean cached) {
+    String objective = q.objective() != null ? q.objective() : list.hasProbabilities() ? "click" : "relevance";
+    if (!list.hasProbabilities() && (objective.equals("click") || q.minProbability() != null)) {
+      return Future.failedFuture(needsClickModel(q, null));
+    }
+    JsonArray items = new JsonArray();
+    List<String> history = list.history();
+    for (RankedList.Candidate c : list.select(objective, q.exclude(), q.minProbability(), q.n())) {
+      JsonObject o = new JsonObject().put("id", c.id()).put("title", c.title()).put("score", c.score());
+      if (list.hasProbabilities()) {
+        o.put("probability", c.probability());
+      }
+      o.put("scored_by", c.scoredBy());
+      reasons.explain(o, history, c.scoredBy().equals("text"));
+      items.add(o);
+    }
+    return Future.succeededFuture(new JsonObject().put("user_id", q.user())
+        .put("model_version", list.validity().modelVersion()).put("click_model_version", list.clickVersion())
+        .put("objective", objective).put("cached", cached).put("items", items));
+  }
+
+  private static ApiException needsClickModel(Query q, String forWhom) {
+    String field = q.minProbability() != null ? "min_probability" : "objective";
+    return ApiException.unavailable("no_click_model", field, field + " needs click probabilities: "
+        + (forWhom == null ? "no click model serves yet (train one with POST /v1/models/click-mlp/train)"
+        : "they are given to " + forWhom + " only, and this user has no history it knows"));
+  }
+
+  /** Both stages for one user. */
+  private Future<RankedList> compute(Query q, FeatureStore.UserView f, RankedList.Validity validity) {
+    List<String> history = f.history();
+    return serving.queue().score(vertx, new ArrayList<>(new LinkedHashSet<>(history))).compose(s -> {
+      MultVaeVersion m = s.model();
+      float[] raw = s.scores();
+      float[] scores = raw.clone();
+      ColdStart.Table table = coldStart == null ? null : coldStart.table(m);
+      Set<Integer> blendedCols = new HashSet<>();
+      if (table != null && !table.blended().isEmpty()) {
+        table.blended().forEach((id, nb) -> {
+          int col = m.items().indexOf(id);
+          if (col >= 0) {
+            scores[col] = coldStart.blend(id, raw[col], nb, raw);
+            blendedCols.add(col);
+          }
+        });
+      }
+      boolean[] skip = new boolean[m.items().size()];
+      for (int i = 0; i < skip.length; i++) {
+        String id = m.items().id(i);
+        skip[i] = f.consumed().contains(id) || !recommendable(id)
+            || (q.category() != null && !categories(m, i).contains(q.category()));
+      }
+      List<RankedList.Candidate> candidates = new ArrayList<>();
+      for (int col : TopK.of(scores, config.serving().candidates(), skip)) {
+        if (!skip[col]) {
+          String id = m.items().id(col);
+          candidates.add(new RankedList.Candidate(id, title(m, col), scores[col], Float.NaN,
+              blendedCols.contains(col) ? "mult-vae+text" : "mult-vae"));
+        }
+      }
+      if (table != null) {
+        table.cold().forEach((id, nb) -> {
+          List<String> cats = text.index().categories(id);
+          if (!f.consumed().contains(id) && recommendable(id)
+              && (q.category() == null || (cats != null && cats.contains(q.category())))) {
+            candidates.add(new RankedList.Candidate(id, text.index().title(id), coldStart.score(nb, scores),
+                Float.NaN, "text"));
+          }
+        });
+        candidates.sort((a, b) -> Float.compare(b.score(), a.score()));
+      }
+      List<String> recent = Collections.unmodifiableList(history);
+      if (clicks == null || clicks.version() == null || candidates.isEmpty()) {
+        return Future.succeededFuture(new RankedList(validity, recent, candidates, null));
+      }
+      ClickServing.Request request = new ClickServing.Request(history,
+          candidates.stream().map(RankedList.Candidate::id).toList(), q.surface(), validity.hour(), m.items(), raw);
+      return clicks.rank(vertx, request).map(ranked -> {
+        List<RankedList.Candidate> withP = new ArrayList<>(candidates.size());
+        for (int k = 0; k < candidates.size(); k++) {
+          RankedList.Candidate c = candidates.get(k);
+          withP.add(new RankedList.Candidate(c.id(), c.title(), c.score(), ranked.probability()[k], c.scoredBy()));
+        }
+        return new RankedList(validity, recent, withP, ranked.version());
+      });
+    });
+  }
+
+  private boolean recommendable(String id) {
+    return catalogue == null || catalogue.recommendable(id);
+  }
+
+  private String title(MultVaeVersion m, int col) {
+    String t = catalogue == null ? null : catalogue.title(m.items().id(col));
+    return t != null ? t : m.titles()[col];
+  }
+
+  private List<String> categories(MultVaeVersion m, int col) {
+    List<String> c = catalogue == null ? List.of() : catalogue.categories(m.items().id(col));
+    return !c.isEmpty() || catalogue != null && catalogue.size() > 0 ? c : m.categories().get(col);
   }
 
   /**
@@ -82,134 +247,37 @@ public final class Recommender {
    */
   public record UserFeatures(List<String> history, Set<String> consumed) {}
 
-  /** The user's history and consumed items (see {@link #userFeatures}). */
+  /** The user's history and consumed items: from the feature store once it has loaded, from PostgreSQL before. */
   public Future<UserFeatures> features(String user) {
-    return userFeatures(user);
+    return view(user).map(v -> new UserFeatures(v.history(), v.consumed()));
   }
 
-  /**
-   * The user's history and consumed items. From the feature store plus the user's events it has
-   * not applied yet (one indexed query, usually empty), so a user's own writes are always seen.
-   */
-  private Future<UserFeatures> userFeatures(String user) {
+  /** As {@link FeatureStore.UserView}; stamp -1 when read from PostgreSQL (not cacheable). */
+  private Future<FeatureStore.UserView> view(String user) {
     if (features.ready()) {
-      long applied = features.lastEventId();
-      List<String> history = new ArrayList<>(features.history(user));
-      Set<String> consumed = new HashSet<>(features.consumed(user));
-      return events.userEventsAfter(user, applied, FeatureStore.HISTORY).map(newer -> {
-        add(newer, history, consumed);
-        return new UserFeatures(history, consumed);
-      });
+      return Future.succeededFuture(features.view(user));
     }
     return events.recentByUser(user, FeatureStore.HISTORY, null).map(recent -> {
       List<String> history = new ArrayList<>();
       Set<String> consumed = new HashSet<>();
       List<Event> oldestFirst = new ArrayList<>(recent);
-      java.util.Collections.reverse(oldestFirst);
-      add(oldestFirst, history, consumed);
-      return new UserFeatures(history, consumed);
+      Collections.reverse(oldestFirst);
+      for (Event e : oldestFirst) {
+        if (Feedback.weight(e, config.eventTypes()) > 0) {
+          history.remove(e.itemId());
+          history.add(e.itemId());
+        }
+        if (config.models().excludeTypes().contains(e.type())) {
+          consumed.add(e.itemId());
+        }
+      }
+      return new FeatureStore.UserView(history, consumed, -1);
     });
   }
 
-  private void add(List<Event> events, List<String> history, Set<String> consumed) {
-    for (Event e : events) {
-      if (Feedback.weight(e, config.eventTypes()) > 0) {
-        history.remove(e.itemId());
-        history.add(e.itemId());
-      }
-      if (config.models().excludeTypes().contains(e.type())) {
-        consumed.add(e.itemId());
-      }
-    }
-  }
-
-  /** One ranked item: a model column, or -1 for an item scored from its text alone. */
-  private record Ranked(String id, String title, float score, int col, String scoredBy) {}
-
-  private JsonArray rank(ScoringQueue.Scored s, int n, String category, Set<String> consumed, List<String> history) {
-    MultVaeVersion m = s.model();
-    float[] scores = s.scores();
-    ColdStart.Table table = coldStart == null ? null : coldStart.table(m);
-    Set<Integer> blendedCols = new HashSet<>();
-    if (table != null && !table.blended().isEmpty()) {
-      float[] raw = scores.clone();
-      table.blended().forEach((id, nb) -> {
-        int col = m.items().indexOf(id);
-        if (col >= 0) {
-          scores[col] = coldStart.blend(id, raw[col], nb, raw);
-          blendedCols.add(col);
-        }
-      });
-    }
-    boolean[] skip = new boolean[m.items().size()];
-    for (int i = 0; i < skip.length; i++) {
-      skip[i] = consumed.contains(m.items().id(i))
-          || (category != null && !m.categories().get(i).contains(category));
-    }
-    List<Ranked> ranked = new ArrayList<>();
-    for (int col : TopK.of(scores, n, skip)) {
-      if (!skip[col]) {
-        ranked.add(new Ranked(m.items().id(col), m.titles()[col], scores[col], col,
-            blendedCols.contains(col) ? "mult-vae+text" : "mult-vae"));
-      }
-    }
-    if (table != null) {
-      table.cold().forEach((id, nb) -> {
-        List<String> cats = text.index().categories(id);
-        if (!consumed.contains(id) && (category == null || (cats != null && cats.contains(category)))) {
-          ranked.add(new Ranked(id, text.index().title(id), coldStart.score(nb, scores), -1, "text"));
-        }
-      });
-      ranked.sort((a, b) -> Float.compare(b.score(), a.score()));
-    }
-    List<String> recent = history.subList(Math.max(0, history.size() - REASON_HISTORY), history.size());
-    String generic = "liked by users with a history like your " + history.size() + " recent items";
-    JsonArray out = new JsonArray();
-    for (Ranked r : ranked.subList(0, Math.min(n, ranked.size()))) {
-      JsonObject o = new JsonObject().put("id", r.id()).put("title", r.title()).put("score", r.score())
-          .put("scored_by", r.scoredBy());
-      JsonObject because = because(r.id(), recent);
-      if (because != null) {
-        o.put("reason", "because you liked " + because.getString("title")).put("because", because);
-      } else {
-        o.put("reason", r.col() < 0 ? "new, and like items you liked" : generic);
-      }
-      out.add(o);
-    }
-    return out;
-  }
-
-  /** History items a reason may cite: the most recent ones. */
-  static final int REASON_HISTORY = 50;
-  /**
-   * A history item is cited only this similar in text or more: below it the texts share little
-   * (unrelated all-MiniLM-L6-v2 sentences sit around 0 to 0.3) and the reason would mislead.
-   */
-  static final float MIN_REASON_SIMILARITY = 0.35f;
-
-  /** {@code {"id", "title", "similarity"}} of the history item most similar in text to {@code item}, or null. */
-  private JsonObject because(String item, List<String> recent) {
-    if (text == null) {
-      return null;
-    }
-    String best = null;
-    float bestSim = Float.NEGATIVE_INFINITY;
-    for (String h : recent) {
-      float sim = h.equals(item) ? Float.NaN : text.index().similarity(item, h);
-      if (!Float.isNaN(sim) && sim > bestSim) {
-        best = h;
-        bestSim = sim;
-      }
-    }
-    if (best == null || bestSim < MIN_REASON_SIMILARITY) {
-      return null;
-    }
-    String title = text.index().title(best);
-    return new JsonObject().put("id", best).put("title", title == null || title.isBlank() ? best : title)
-        .put("similarity", bestSim);
-  }
-
-  private static JsonObject response(String user, String version, JsonArray items) {
-    return new JsonObject().put("user_id", user).put("model_version", version).put("items", items);
+  /** Cache figures for {@code /health/ready}: hits, misses (lists computed) and lists kept. */
+  public JsonObject cacheStatus() {
+    return new JsonObject().put("hits", hits.get()).put("misses", misses.get())
+        .put("lists", cache.estimatedSize()).put("capacity", config.serving().cacheSize());
   }
 }

@@ -1,45 +1,29 @@
 package org.causalrec.serve;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.causalrec.data.Interactions;
 
 /**
- * Micro-batched scoring on one dedicated thread (DJL predictors are not thread-safe): requests
- * that arrive while a forward pass runs are scored together in the next one. Model switches and
- * closes go through the same thread, so no pass ever uses a closed model.
+ * The Mult-VAE's fold-ins, micro-batched on one scoring thread ({@link MicroBatcher}): each pass
+ * folds the histories that arrived meanwhile into the version current when it runs.
  */
 final class ScoringQueue {
 
   /** Scores of one history under one model version. */
   record Scored(MultVaeVersion model, float[] scores) {}
 
-  private record Pending(List<String> history, Promise<Scored> promise, Context context) {}
-
   private static final int MAX_BATCH = 256;
 
   private final Supplier<MultVaeVersion> current;
-  private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "causalrec-scoring");
-    t.setDaemon(true);
-    return t;
-  });
-  private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean scheduled = new AtomicBoolean();
-  private volatile long batches;
-  private volatile long scored;
+  private final MicroBatcher<List<String>, Scored> batcher;
 
-  ScoringQueue(Supplier<MultVaeVersion> current) {
+  ScoringQueue(Supplier<MultVaeVersion> current, int torchThreads) {
     this.current = current;
+    this.batcher = new MicroBatcher<>("causalrec-scoring", torchThreads, MAX_BATCH, this::pass);
   }
 
   /**
@@ -47,13 +31,7 @@ final class ScoringQueue {
    * current when the pass runs; completes on the caller's context.
    */
   Future<Scored> score(Vertx vertx, List<String> history) {
-    Context ctx = vertx.getOrCreateContext();
-    Promise<Scored> p = Promise.promise();
-    pending.add(new Pending(history, p, ctx));
-    if (scheduled.compareAndSet(false, true)) {
-      thread.execute(this::drain);
-    }
-    return p.future();
+    return batcher.submit(vertx, history);
   }
 
   /**
@@ -61,63 +39,38 @@ final class ScoringQueue {
    * current version and closes the old one after every pass that may use it.
    */
   Future<Void> run(Runnable task) {
-    Promise<Void> done = Promise.promise();
-    thread.execute(() -> {
-      try {
-        task.run();
-        done.complete();
-      } catch (RuntimeException e) {
-        done.fail(e);
-      }
-    });
-    return done.future();
+    return batcher.run(task);
   }
 
   /** Forward passes run and histories scored since start. */
   long[] counters() {
-    return new long[] {batches, scored};
+    return batcher.counters();
   }
 
-  private void drain() {
-    scheduled.set(false);
-    while (!pending.isEmpty()) {
-      List<Pending> batch = new ArrayList<>();
-      Pending p;
-      while (batch.size() < MAX_BATCH && (p = pending.poll()) != null) {
-        batch.add(p);
-      }
-      MultVaeVersion m = current.get();
-      try {
-        if (m == null) {
-          throw new IllegalStateException("no model is loaded");
-        }
-        Interactions.Builder b = new Interactions.Builder(batch.size(), m.items().size());
-        for (int r = 0; r < batch.size(); r++) {
-          for (String id : batch.get(r).history()) {
-            int col = m.items().indexOf(id);
-            if (col >= 0) {
-              b.add(r, col, 1f);
-            }
-          }
-        }
-        float[][] scores = m.model().score(b.build(), 0, batch.size());
-        batches++;
-        scored += batch.size();
-        for (int r = 0; r < batch.size(); r++) {
-          Pending q = batch.get(r);
-          Scored s = new Scored(m, scores[r]);
-          q.context().runOnContext(v -> q.promise().complete(s));
-        }
-      } catch (RuntimeException e) {
-        for (Pending q : batch) {
-          q.context().runOnContext(v -> q.promise().fail(e));
+  private List<Scored> pass(List<List<String>> histories) {
+    MultVaeVersion m = current.get();
+    if (m == null) {
+      throw new IllegalStateException("no model is loaded");
+    }
+    Interactions.Builder b = new Interactions.Builder(histories.size(), m.items().size());
+    for (int r = 0; r < histories.size(); r++) {
+      for (String id : histories.get(r)) {
+        int col = m.items().indexOf(id);
+        if (col >= 0) {
+          b.add(r, col, 1f);
         }
       }
     }
+    float[][] scores = m.model().score(b.build(), 0, histories.size());
+    List<Scored> out = new ArrayList<>(histories.size());
+    for (float[] s : scores) {
+      out.add(new Scored(m, s));
+    }
+    return out;
   }
 
   /** Stops the scoring thread once the tasks queued before it ran. */
   void close() {
-    thread.shutdown();
+    batcher.close();
   }
 }

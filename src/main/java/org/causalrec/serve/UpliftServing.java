@@ -9,9 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.causalrec.causal.CfFeatures;
@@ -21,8 +19,6 @@ import org.causalrec.data.IdIndex;
 import org.causalrec.core.ApiException;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.ModelRepository;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Serves the newest ready uplift model: "what if we recommend item i to user u" (both conversion
@@ -46,13 +42,16 @@ public final class UpliftServing {
 
   private final Device device;
   private final Recommender recommender;
+  private final Catalogue catalogue;
   /** Opens versions and scores, one task at a time: a switch closes the old version between requests. */
   private final WorkerExecutor worker;
   private final VersionedModel<UpliftVersion> versions;
 
-  public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender) {
+  /** @param catalogue what may be recommended, or null for every item the model knows */
+  public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender, Catalogue catalogue) {
     this.device = device;
     this.recommender = recommender;
+    this.catalogue = catalogue;
     this.worker = vertx.createSharedWorkerExecutor("causalrec-uplift", 1);
     this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), UpliftModel.KIND.name(), this::open,
         opening -> worker.executeBlocking(opening, false), task -> worker.executeBlocking(() -> {
@@ -84,18 +83,7 @@ public final class UpliftServing {
     IdIndex users = IdIndex.read(dir.resolve("users.json"));
     IdIndex items = IdIndex.read(dir.resolve("items.json"));
     IdIndex cfItems = IdIndex.read(dir.resolve("cf").resolve("items.json"));
-    int[] counts = new int[items.size()];
-    try {
-      JsonArray a = new JsonArray(Files.readString(dir.resolve("item-counts.json")));
-      if (a.size() != counts.length) {
-        throw new IOException("item-counts.json has " + a.size() + " entries for " + counts.length + " items");
-      }
-      for (int i = 0; i < counts.length; i++) {
-        counts[i] = a.getInteger(i);
-      }
-    } catch (RuntimeException e) {
-      throw new IOException("unreadable item-counts.json in " + dir, e);
-    }
+    int[] counts = ClickServing.readCounts(dir.resolve("item-counts.json"), items.size());
     UpliftModel model = UpliftModel.KIND.load(dir, device);
     MultVae cf;
     try {
@@ -180,12 +168,18 @@ public final class UpliftServing {
   }
 
 
-  /**
-   * The {@code n} items with the largest uplift for {@code user}, consumed and {@code exclude}d
-   * items left out: {@code {"user_id", "model_version", "objective": "uplift", "items": [{"id",
-   * "uplift", "p_recommended", "p_not_recommended", "reason"}]}}.
-   */
+  /** By uplift: as {@link #recommend(String, int, Set, boolean)}. */
   public Future<JsonObject> recommend(String user, int n, Set<String> exclude) {
+    return recommend(user, n, exclude, false);
+  }
+
+  /**
+   * The {@code n} items with the largest uplift (or, {@code byConversion}, the largest conversion
+   * probability when recommended) for {@code user}, consumed, {@code exclude}d and uncatalogued
+   * items left out: {@code {"user_id", "model_version", "objective": "uplift"|"conversion",
+   * "items": [{"id", "uplift", "p_recommended", "p_not_recommended", "reason"}]}}.
+   */
+  public Future<JsonObject> recommend(String user, int n, Set<String> exclude, boolean byConversion) {
     UpliftVersion l;
     try {
       l = require();
@@ -197,19 +191,22 @@ public final class UpliftServing {
       float[] tau = new float[est.length];
       boolean[] skip = new boolean[est.length];
       for (int i = 0; i < est.length; i++) {
-        tau[i] = (float) est[i].uplift();
+        tau[i] = (float) (byConversion ? est[i].treated() : est[i].uplift());
         String id = l.items().id(i);
-        skip[i] = exclude.contains(id) || f.consumed().contains(id);
+        skip[i] = exclude.contains(id) || f.consumed().contains(id)
+            || (catalogue != null && !catalogue.recommendable(id));
       }
       JsonArray items = new JsonArray();
       for (int i : TopK.of(tau, n, skip)) {
         if (!skip[i]) {
           items.add(new JsonObject().put("id", l.items().id(i)).put("uplift", est[i].uplift())
               .put("p_recommended", est[i].treated()).put("p_not_recommended", est[i].control())
-              .put("reason", "recommending it adds the most expected conversions"));
+              .put("reason", byConversion ? "the most likely to be bought when recommended"
+                  : "recommending it adds the most expected conversions"));
         }
       }
-      return new JsonObject().put("user_id", user).put("model_version", l.version()).put("objective", "uplift")
+      return new JsonObject().put("user_id", user).put("model_version", l.version())
+          .put("objective", byConversion ? "conversion" : "uplift")
           .put("items", items);
     }, false));
   }

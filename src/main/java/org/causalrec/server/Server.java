@@ -27,6 +27,8 @@ import org.causalrec.data.FeatureStore;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.ingest.IngestService;
+import org.causalrec.serve.Catalogue;
+import org.causalrec.serve.ClickServing;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.CursorRepository;
 import org.causalrec.store.Database;
@@ -54,13 +56,16 @@ public final class Server implements AutoCloseable {
   private final String httpDeployment;
   private final String tailerDeployment;
   private final MultVaeServing serving;
+  private final ClickServing clicks;
+  private final Catalogue catalogue;
+  private final Recommender recommender;
   private final UpliftServing uplift;
   private final TrainingJobs training;
   private final Evaluations evaluations;
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
   private final ItemEmbeddings text;
-  private final LiveFeed feed;
+  private volatile LiveFeed feed;
   private final ModelFeed modelFeed;
 
   private final Devices.Choice device;
@@ -86,28 +91,43 @@ public final class Server implements AutoCloseable {
     if (interrupted > 0) {
       LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
     }
-    this.serving = new MultVaeServing(vertx, pool, device.device());
+    int scoringThreads = config.serving().scoringThreadsResolved();
+    this.serving = new MultVaeServing(vertx, pool, device.device(), scoringThreads);
     serving.loadLatest().await();
+    this.clicks = new ClickServing(vertx, pool, device.device(), scoringThreads);
+    clicks.loadLatest().await();
+    this.catalogue = new Catalogue(vertx, catalog);
+    catalogue.start(store.database().connectOptions()).await();
     // The feature store loads the log up to the stream's cursor, then follows the stream.
     this.features = new FeatureStore(config);
     long streamStart = new CursorRepository(pool).load(config.stream().cursorName()).await();
-    this.featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> features.accept(m.body()));
+    // the live feed takes each batch after the feature store applied it, so its lists see the batch
+    this.featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> {
+      features.accept(m.body());
+      LiveFeed f = this.feed;
+      if (f != null) {
+        f.accept(m.body());
+      }
+    });
     featureFeed.completion().await();
     vertx.executeBlocking(() -> {
       features.load(events, streamStart);
       return null;
     }, false).onFailure(err -> LOG.error("The feature store could not load; recommendations read PostgreSQL", err));
+    // this node's own writes reach its features at commit, ahead of the stream
+    ingest.onCommitted(features::applyCommitted);
     TextEmbedder embedder = TextEmbedder.of(config.text());
     // the index loads now; items without a current embedding are embedded in the background
     this.text = embedder == null ? null : new ItemEmbeddings(vertx, pool, embedder, config.text());
     if (text != null) {
       text.start().await();
     }
-    Recommender recommender = new Recommender(vertx, pool, serving, features, config, text);
-    this.uplift = new UpliftServing(vertx, pool, device.device(), recommender);
+    this.recommender = new Recommender(vertx, pool, serving, clicks, catalogue, features, config, text);
+    this.uplift = new UpliftServing(vertx, pool, device.device(), recommender, catalogue);
     uplift.loadLatest().await();
     this.training = new TrainingJobs(vertx, events, registry, config, device.device());
     training.onReady(serving::offer);
+    training.onReady(clicks::offer);
     training.onReady(uplift::offer);
     this.evaluations = new Evaluations(vertx, events, registry, config, device.device());
     if (text != null) {
@@ -116,14 +136,15 @@ public final class Server implements AutoCloseable {
     this.retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);
+    clicks.followRegistry(REGISTRY_POLL_MS);
 
     this.tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
         config.stream());
     this.tailerDeployment = vertx.deployVerticle(tailer).await();
     this.feed = new LiveFeed(vertx, recommender, uplift);
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
-    Services services = new Services(ingest, catalog, events, recommender, uplift, training, evaluations, registry,
-        text, feed, modelFeed, this::readiness);
+    Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, training, evaluations,
+        registry, text, feed, modelFeed, this::readiness);
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -148,6 +169,8 @@ public final class Server implements AutoCloseable {
             .put("ingest", ingest.counters())
             .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
             .put("model", serving.status())
+            .put("click_model", clicks.status())
+            .put("recommendations", recommender.cacheStatus().put("catalogue_items", catalogue.size()))
             .put("uplift_model", uplift.version())
             .put("features", new JsonObject(features.stats()))
             .put("text", text == null ? new JsonObject().put("provider", "off") : text.status())
@@ -231,6 +254,8 @@ public final class Server implements AutoCloseable {
     training.close().await();
     evaluations.close().await();
     serving.close();
+    clicks.close();
+    catalogue.close();
     uplift.close();
     if (text != null) {
       text.close();

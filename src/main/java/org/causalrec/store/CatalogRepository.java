@@ -86,6 +86,13 @@ public final class CatalogRepository {
         .map(CatalogRepository::toItems);
   }
 
+  /** The stored items among {@code ids}, in id order. */
+  public Future<List<Item>> items(java.util.Collection<String> ids) {
+    return pool.preparedQuery("SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ANY($1) ORDER BY id")
+        .execute(Tuple.of((Object) ids.toArray(String[]::new)))
+        .map(CatalogRepository::toItems);
+  }
+
   /** Deletes the item; true when it existed. Its events stay (they are history). */
   public Future<Boolean> deleteItem(String id) {
     return pool.preparedQuery("DELETE FROM items WHERE id = $1").execute(Tuple.of(id))

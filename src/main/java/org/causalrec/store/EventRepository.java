@@ -22,6 +22,7 @@ public final class EventRepository {
   private static final String COLUMNS =
       "id, event_id, user_id, item_id, type, value, ts, position, surface, recommended, propensity, model_version";
 
+  /** Inserts a batch, returning the rows stored (their server ids: what the node applies to its features). */
   private static final String INSERT = """
       INSERT INTO events (event_id, user_id, item_id, type, value, ts, position, surface,
                           recommended, propensity, model_version)
@@ -29,7 +30,7 @@ public final class EventRepository {
                            $6::timestamptz[], $7::int4[], $8::text[], $9::bool[], $10::float8[],
                            $11::text[])
       ON CONFLICT (event_id) DO NOTHING
-      RETURNING event_id, item_id""";
+      RETURNING\s""" + COLUMNS;
 
   private static final String UNKNOWN_ITEMS =
       "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = x)";
@@ -43,8 +44,10 @@ public final class EventRepository {
    * @param accepted events stored now
    * @param duplicateEventIds client event ids that were already stored (or repeated in the batch)
    * @param unknownItemEvents stored events whose item is not in the catalogue
+   * @param stored the events stored now, with their server ids
    */
-  public record InsertResult(int accepted, List<String> duplicateEventIds, int unknownItemEvents) {}
+  public record InsertResult(int accepted, List<String> duplicateEventIds, int unknownItemEvents,
+      List<Event> stored) {}
 
   /** Users known to exist (committed) need no upsert; the set is emptied when it grows too large. */
   private static final int KNOWN_USERS_MAX = 500_000;
@@ -64,7 +67,7 @@ public final class EventRepository {
   /** As {@link #insert(List)}, running {@code beforeCommit} inside the transaction (tests hold it open). */
   Future<InsertResult> insert(List<Event> events, Supplier<Future<Void>> beforeCommit) {
     if (events.isEmpty()) {
-      return Future.succeededFuture(new InsertResult(0, List.of(), 0));
+      return Future.succeededFuture(new InsertResult(0, List.of(), 0, List.of()));
     }
     int n = events.size();
     String[] eventIds = new String[n];
@@ -124,13 +127,13 @@ public final class EventRepository {
     Set<String> unknownItems = new HashSet<>();
     unknownRows.forEach(r -> unknownItems.add(r.getString(0)));
     Set<String> stored = new HashSet<>();
+    List<Event> storedEvents = toEvents(rows);
     int unknown = 0;
-    for (Row r : rows) {
-      String id = r.getString(0);
-      if (id != null) {
-        stored.add(id);
+    for (Event e : storedEvents) {
+      if (e.eventId() != null) {
+        stored.add(e.eventId());
       }
-      if (unknownItems.contains(r.getString(1))) {
+      if (unknownItems.contains(e.itemId())) {
         unknown++;
       }
     }
@@ -141,7 +144,7 @@ public final class EventRepository {
         duplicates.add(e.eventId());
       }
     }
-    return new InsertResult(rows.rowCount(), duplicates, unknown);
+    return new InsertResult(rows.rowCount(), duplicates, unknown, storedEvents);
   }
 
   /**

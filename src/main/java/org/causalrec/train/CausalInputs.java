@@ -1,26 +1,15 @@
 package org.causalrec.train;
 
-import ai.djl.Device;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.function.Consumer;
-import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.ExposureModel;
 import org.causalrec.causal.Propensities;
 import org.causalrec.causal.UpliftModel;
-import org.causalrec.config.Config;
+import java.util.Arrays;
 import org.causalrec.data.Feedback;
+import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
-import org.causalrec.model.MultVae;
-import org.causalrec.model.MultVaeParams;
 import org.causalrec.model.PairModel;
 import org.causalrec.model.PairWeights;
-import org.causalrec.store.EventRepository;
 
 /**
  * What the causal recipes share (blocking; on the training worker): the logged impressions and
@@ -36,6 +25,11 @@ final class CausalInputs {
 
   CausalInputs(TrainingRun run) {
     this.run = run;
+  }
+
+  /** The feature Mult-VAE fitted to the stored positive feedback, for pair features over {@code items}. */
+  PairFeatures pairFeatures(IdIndex items) {
+    return PairFeatures.fit(Feedback.load(run.events(), run.config().eventTypes()), items, run.device());
   }
 
   /** The logged impressions and their sessions; refuses a log without enough of them. */

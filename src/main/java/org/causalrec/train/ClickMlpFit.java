@@ -11,6 +11,7 @@ import org.causalrec.eval.Auc;
 import org.causalrec.eval.Calibration;
 import org.causalrec.eval.ClickEvaluation;
 import org.causalrec.model.ClickMlp;
+import org.causalrec.model.ImpressionFeatures;
 import org.causalrec.model.Objective;
 import org.causalrec.model.PlattScaling;
 import org.causalrec.model.TrainingLoop;
@@ -57,10 +58,11 @@ public final class ClickMlpFit {
    * @param propensities the training impressions' exposure propensities, asked only for a debiased objective
    * @param minPropensity the clipping floor of a debiased objective and of the 1/p weights
    * @param itemText text embeddings of the training items, or null for none
+   * @param pairFeatures the collaborative view of each impression's pair, an input of the network; null for none
    */
   public static Fitted fit(Impressions all, Objective objective, Function<Impressions, float[]> propensities,
-      float minPropensity, Function<IdIndex, float[][]> itemText, ClickMlp.Params p, Device device,
-      Consumer<TrainingLoop.Epoch> progress) {
+      float minPropensity, Function<IdIndex, float[][]> itemText, ImpressionFeatures pairFeatures, ClickMlp.Params p,
+      Device device, Consumer<TrainingLoop.Epoch> progress) {
     int[][] split = ClickEvaluation.split(all.size(), HELD_OUT_SHARE, 1);
     int[][] halves = ClickEvaluation.split(split[1].length, 0.5, 2);
     Impressions train = all.select(split[0]);
@@ -73,7 +75,7 @@ public final class ClickMlpFit {
           unshown == null ? null : unshown.pairs(), unshown == null ? null : unshown.weight());
     }
     float[][] text = itemText.apply(train.items());
-    ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(train, text, debiasing), p, device, progress);
+    ClickMlp mlp = ClickMlp.KIND.train(new ClickMlp.Data(train, text, debiasing, pairFeatures), p, device, progress);
     try {
       float[] calibrationWeights = objective.debiased() ? inverse(calibrationSet, minPropensity) : null;
       boolean weighted = calibrationWeights != null;

@@ -11,8 +11,10 @@ import org.causalrec.model.Objective;
 /**
  * The click MLP on the logged impressions (one in five held out: half to fit the Platt scaling of
  * its probabilities, half for its AUC against a position baseline and its calibration; see
- * {@link ClickMlpFit}), with the items' text embeddings as an input when they exist; debiased by the
- * impressions' logged propensities (the exposure model's where none was logged).
+ * {@link ClickMlpFit}), with the items' text embeddings as an input when they exist and the
+ * collaborative view of each pair from a Mult-VAE fitted inline ({@link PairFeatures}: what lets it
+ * re-rank the serving Mult-VAE's candidates); debiased by the impressions' logged propensities (the
+ * exposure model's where none was logged).
  */
 final class ClickMlpRecipe implements Recipe {
 
@@ -46,9 +48,10 @@ final class ClickMlpRecipe implements Recipe {
     int epochs = run.epochs();
     ClickMlp.Params p = ClickMlp.Params.defaults(epochs);
     Objective objective = Objective.parse(run.objective());
-    try (ClickMlpFit.Fitted fitted = ClickMlpFit.fit(all, objective,
+    try (PairFeatures pf = new CausalInputs(run).pairFeatures(all.items());
+        ClickMlpFit.Fitted fitted = ClickMlpFit.fit(all, objective,
         train -> new CausalInputs(run).impressionPropensities(train), (float) run.config().causal().minPropensity(),
-        run.itemText(), p, run.device(),
+        run.itemText(), pf.features(), p, run.device(),
         r -> run.report(new JsonObject().put("epoch", r.epoch()).put("epochs", epochs).put("loss", r.loss())
             .put("examples_per_second", r.examplesPerSecond())))) {
       ClickMlp mlp = fitted.mlp();
@@ -57,10 +60,11 @@ final class ClickMlpRecipe implements Recipe {
       mlp.save(run.dir());
       train.items().write(run.dir().resolve("items.json"));
       train.surfaces().write(run.dir().resolve("surfaces.json"));
+      pf.saveCounts(run.dir());
       JsonObject params = new JsonObject().put("objective", objective.wireName()).put("epochs", epochs)
           .put("embedding", p.embedding())
           .put("hidden", p.hidden()).put("learning_rate", p.learningRate()).put("batch_size", p.batchSize())
-          .put("train_impressions", train.size())
+          .put("train_impressions", train.size()).put("feature_vae_epochs", PairFeatures.EPOCHS)
           .put("text_features", !mlp.usesItemFeatures() ? null : run.itemTextModel());
       return new Trained(params, metrics, maxEventId, run.dir());
     }

@@ -16,6 +16,7 @@ import java.util.function.BiConsumer;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
 import org.causalrec.data.IdIndex;
+import org.causalrec.model.Devices;
 import org.causalrec.store.EmbeddingRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
@@ -127,7 +128,11 @@ public final class TrainingJobs {
           LOG.info("Training {} on {} ({} epochs)", version, device, epochs);
           TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
               config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
-          Future<Void> done = worker.executeBlocking(() -> recipe.train(run))
+          int threads = config.serving().trainingThreadsResolved();
+          Future<Void> done = worker.executeBlocking(() -> {
+            Devices.useThreads(threads); // a bounded share of the cores: serving keeps its own
+            return recipe.train(run);
+          })
               .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
                   .onSuccess(v -> {
                     publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")

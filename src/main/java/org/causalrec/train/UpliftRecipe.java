@@ -1,21 +1,14 @@
 package org.causalrec.train;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.Arrays;
-import org.causalrec.causal.CfFeatures;
 import org.causalrec.causal.ExposureModel;
 import org.causalrec.causal.Interval;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.config.Config;
-import org.causalrec.data.Feedback;
 import org.causalrec.data.Impressions;
 import org.causalrec.data.Sessions;
 import org.causalrec.model.ModelKind;
-import org.causalrec.model.MultVae;
-import org.causalrec.model.MultVaeParams;
 
 /**
  * The uplift model (an ensemble of {@code causal.uplift_members} networks) on the logged sessions,
@@ -27,8 +20,6 @@ final class UpliftRecipe implements Recipe {
 
   /** Default epochs (the best held-out epoch is kept). */
   static final int EPOCHS = 8;
-  /** Epochs of the Mult-VAE whose scores are the uplift model's collaborative features. */
-  static final int FEATURE_VAE_EPOCHS = 30;
 
   @Override
   public ModelKind<?, ?, ?> kind() {
@@ -44,42 +35,28 @@ final class UpliftRecipe implements Recipe {
   public Trained train(TrainingRun run) throws IOException {
     CausalInputs inputs = new CausalInputs(run);
     CausalInputs.Log l = inputs.readLog();
-    Feedback fb = Feedback.load(run.events(), run.config().eventTypes());
     Impressions imp = l.impressions();
     double floor = run.config().causal().upliftMinPropensity();
     // each member of the ensemble fits its own exposure model to its bootstrap of the users
-    try (MultVae cf = MultVae.KIND.train(MultVae.Data.naive(fb.matrix()), MultVaeParams.forData(FEATURE_VAE_EPOCHS,
-            fb.users().size(), MultVaeParams.DEFAULT_SEED), run.device(), r -> { })) {
-      int[] counts = countsIn(imp.items().indexesIn(fb.items()), fb.matrix().itemCounts());
-      CfFeatures features = CfFeatures.of(cf, fb, imp.items());
-      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), null, features, floor,
+    try (PairFeatures pf = inputs.pairFeatures(imp.items())) {
+      try (UpliftModel m = UpliftModel.KIND.train(new UpliftModel.Data(imp, l.sessions(), null, pf.features(), floor,
               inputs.refitExposure(l, CausalInputs.EXPOSURE_EPOCHS)),
           UpliftModel.Params.defaults(run.epochs(), 1, run.config().causal().upliftMembers()), run.device(),
           UpliftModel.logTo(run::detail))) {
         JsonObject metrics = metrics(m, l);
         m.save(run.dir());
-        cf.save(run.dir().resolve("cf"));
-        fb.items().write(run.dir().resolve("cf").resolve("items.json"));
+        pf.cf().save(run.dir().resolve("cf"));
+        pf.feedback().items().write(run.dir().resolve("cf").resolve("items.json"));
         imp.users().write(run.dir().resolve("users.json"));
         imp.items().write(run.dir().resolve("items.json"));
-        Files.writeString(run.dir().resolve("item-counts.json"),
-            new JsonArray(Arrays.stream(counts).boxed().toList()).encode());
+        pf.saveCounts(run.dir());
         JsonObject params = new JsonObject().put("epochs", run.epochs()).put("members", m.members())
             .put("interval", Interval.METHOD)
             .put("min_propensity", floor).put("exposure_epochs", CausalInputs.EXPOSURE_EPOCHS)
-            .put("feature_vae_epochs", FEATURE_VAE_EPOCHS);
+            .put("feature_vae_epochs", PairFeatures.EPOCHS);
         return new Trained(params, metrics, l.maxEventId(), run.dir());
       }
     }
-  }
-
-  /** Per item, the count of the item it maps to in {@code otherCounts} (0 where it maps to none). */
-  private static int[] countsIn(int[] toOther, int[] otherCounts) {
-    int[] out = new int[toOther.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = toOther[i] < 0 ? 0 : otherCounts[toOther[i]];
-    }
-    return out;
   }
 
   /**

@@ -284,7 +284,7 @@ class IngestApiTest {
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
-    assertEquals("3", body.getJsonObject("database").getString("schema_version"));
+    assertEquals("4", body.getJsonObject("database").getString("schema_version"));
     assertEquals(200, api.get("/health/live").statusCode());
   }
 }

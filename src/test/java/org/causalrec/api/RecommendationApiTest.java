@@ -57,7 +57,7 @@ class RecommendationApiTest {
     JsonObject features = api.get("/health/ready").bodyAsJsonObject().getJsonObject("features");
     assertTrue(features.getBoolean("ready"), "histories come from the feature store: " + features);
     assertTrue(features.getInteger("users") >= 200, features.encode());
-    JsonObject r = recommend("u3/recommendations?n=7");
+    JsonObject r = recommend("u3/recommendations?n=7&objective=relevance");
     assertEquals(first, r.getString("model_version"));
     JsonArray items = r.getJsonArray("items");
     assertEquals(7, items.size());

@@ -95,7 +95,7 @@ class ScoringQueueTest {
 
   @BeforeEach
   void newQueue() {
-    queue = new ScoringQueue(current::get);
+    queue = new ScoringQueue(current::get, 1);
   }
 
   @AfterEach

@@ -115,7 +115,7 @@ class VersionedModelTest {
   @BeforeEach
   void newOpener() {
     opener = new Opener();
-    scoring = new ScoringQueue(() -> null);
+    scoring = new ScoringQueue(() -> null, 1);
   }
 
   @AfterEach
