@@ -3,6 +3,7 @@ package org.causalrec.api;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -28,8 +29,17 @@ public final class HttpVerticle extends VerticleBase {
 
     router.route("/v1/*").handler(new ApiKeyHandler(config.apiKey()));
     new FeedRoutes(services.feed(), services.modelFeed()).mount(router);
-    // On every method: a body route limited to POST/PUT would turn unknown GET paths into 405s.
-    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    // On every method (a body route limited to POST/PUT would turn unknown GET paths into 405s), but
+    // requests without a body skip it: reads are the hot path and have nothing to collect.
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    router.route("/v1/*").handler(ctx -> {
+      HttpMethod m = ctx.request().method();
+      if (m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.DELETE) {
+        ctx.next();
+      } else {
+        bodies.handle(ctx);
+      }
+    });
     new EventRoutes(services.ingest(), services.events()).mount(router);
     new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
     new TextRoutes(services.text(), services.catalog()).mount(router);

@@ -67,8 +67,12 @@ final class RecommendationRoutes {
       Responses.reply(ctx, uplift.recommend(user, n, exclude, objective.equals("conversion")));
       return;
     }
-    Responses.reply(ctx, recommender.recommend(new Recommender.Query(user, n, category, exclude, objective,
-        minProbability, surface)));
+    recommender.recommendEncoded(new Recommender.Query(user, n, category, exclude, objective, minProbability,
+        surface)).onSuccess(body -> {
+          if (!ctx.response().ended()) {
+            ctx.response().putHeader("content-type", "application/json").end(body);
+          }
+        }).onFailure(ctx::fail);
   }
 
   private static final Set<String> OBJECTIVES = Set.of("relevance", "click", "conversion", "uplift");

@@ -129,8 +129,9 @@ public final class CfFeatures implements org.causalrec.model.ImpressionFeatures 
   /**
    * Features of {@code items} only, row-major [items.length, DIM], from one history's scores of
    * every item ({@code s}: NaN for unknown items, null for no signal): the same values as
-   * {@link #of} gives those items (up to the order of exact ties), in O(n log n) on primitives, so a
-   * ranker can afford them for a few candidates out of many items.
+   * {@link #of} gives those items (up to the order of exact ties), in O(n + m log m) for m items
+   * scoring at or above the lowest asked for, so a ranker can afford them for a few candidates out
+   * of many items.
    */
   public float[] forItems(float[] s, int[] items) {
     int n = popularity.length;
@@ -145,17 +146,37 @@ public final class CfFeatures implements org.causalrec.model.ImpressionFeatures 
     double sum = 0;
     double sq = 0;
     int known = 0;
-    float[] sorted = new float[n];
     for (int i = 0; i < n; i++) {
       float x = s[i];
-      sorted[i] = Float.isNaN(x) ? Float.NEGATIVE_INFINITY : x;
       if (!Float.isNaN(x)) {
         sum += x;
         sq += x * x;
         known++;
       }
     }
-    Arrays.sort(sorted);
+    // an item's rank is the count of items scoring strictly below it (NaN lowest): n minus those at or
+    // above it, which only the items at or above the lowest asked-for score can be; sorting those
+    // few, not all n, keeps a few candidates out of many items cheap
+    float lowest = Float.POSITIVE_INFINITY;
+    for (int i : items) {
+      if (i >= 0 && i < n && !Float.isNaN(s[i])) {
+        lowest = Math.min(lowest, s[i]);
+      }
+    }
+    int above = 0;
+    for (int i = 0; i < n; i++) {
+      if (s[i] >= lowest) {
+        above++;
+      }
+    }
+    float[] top = new float[above];
+    int t = 0;
+    for (int i = 0; i < n; i++) {
+      if (s[i] >= lowest) {
+        top[t++] = s[i];
+      }
+    }
+    Arrays.sort(top);
     double mean = known == 0 ? 0 : sum / known;
     double sd = known < 2 ? 1 : Math.sqrt(Math.max(1e-12, sq / known - mean * mean));
     for (int k = 0; k < items.length; k++) {
@@ -165,8 +186,7 @@ public final class CfFeatures implements org.causalrec.model.ImpressionFeatures 
         continue;
       }
       boolean unknown = Float.isNaN(s[i]);
-      float key = unknown ? Float.NEGATIVE_INFINITY : s[i];
-      int r = lowerBound(sorted, key);
+      int r = unknown ? 0 : n - (top.length - lowerBound(top, s[i]));
       out[k * DIM] = unknown ? -3f : (float) ((s[i] - mean) / sd);
       out[k * DIM + 1] = n == 1 ? 0.5f : r / (float) (n - 1);
       out[k * DIM + 2] = popularity[i];

@@ -38,13 +38,15 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks: 'ingest' (REST ingest and event stream on a fresh store), 'train' (training"
         + " throughput on the stored events), 'text' (item text embedding throughput, similar-item and search"
-        + " latency), 'feed' (event-to-push latency over open WebSocket feeds, memory per socket).")
+        + " latency), 'feed' (event-to-push latency over open WebSocket feeds, memory per socket),"
+        + " 'recommendations' (requests/s and latency of cached and uncached recommendations, idle and while a"
+        + " model trains; fold-in + ranking latency at 1,000 and 20,000 items).")
 public final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train, text or feed")
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train, text, feed or recommendations")
   String what;
 
   @Option(names = "--vae-users", defaultValue = "20000", description = "train: users in the Mult-VAE epoch (default ${DEFAULT-VALUE})")
@@ -78,8 +80,20 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--max-sockets", defaultValue = "10000", description = "feed: open feeds up to this many for memory (default ${DEFAULT-VALUE})")
   int maxSockets;
 
+  @Option(names = "--seconds", defaultValue = "10",
+      description = "recommendations: seconds each phase runs (default ${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(names = "--connections", defaultValue = "64",
+      description = "recommendations: keep-alive connections, one request in flight each (default ${DEFAULT-VALUE})")
+  int connections;
+
   @Override
   public Integer call() throws Exception {
+    if ("recommendations".equals(what)) {
+      RecommendationBench.run(common.config(), seconds, connections);
+      return 0;
+    }
     if ("feed".equals(what)) {
       System.out.println("bench feed on " + Runtime.getRuntime().availableProcessors() + " cores, max heap "
           + Runtime.getRuntime().maxMemory() / 1_000_000 + " MB");
@@ -100,7 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
       return 0;
     }
     if (!"ingest".equals(what)) {
-      System.err.println("unknown benchmark '" + what + "' (ingest, train, text, feed)");
+      System.err.println("unknown benchmark '" + what + "' (ingest, train, text, feed, recommendations)");
       return 2;
     }
     Config base = common.config();

@@ -1,6 +1,8 @@
 package org.causalrec.cli;
 
 import org.causalrec.causal.UpliftModel;
+import io.vertx.core.Future;
+import org.causalrec.model.ClickMlp;
 import org.causalrec.model.MultVae;
 import java.nio.file.Path;
 import org.causalrec.ingest.IngestService;
@@ -38,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
     Config config = port.applyTo(common.config());
     ServeCommand.runUntilStopped(config, store -> seedIfEmpty(config, store), server -> {
       trainIfNoModel(server);
-      trainUpliftInBackground(server);
+      trainInBackground(server);
       printTryThis(server);
     });
     return 0;
@@ -81,18 +83,37 @@ public final class DemoCommand implements Callable<Integer> {
     System.out.printf("Trained %s in %.1f s; it serves the recommendations.%n", version, (System.nanoTime() - t0) / 1e9);
   }
 
-  /** Starts the uplift model when none serves; the server answers meanwhile (what-if says 503 until it is ready). */
-  private static void trainUpliftInBackground(Server server) {
+  /**
+   * Trains, one after the other, the click MLP (the second stage: click probabilities on every
+   * recommendation) and the uplift model, each when none serves; the server answers meanwhile
+   * (recommendations by relevance until the click model serves; what-if says 503 until the uplift
+   * model does).
+   */
+  private static void trainInBackground(Server server) {
+    Future<String> click;
+    if (server.clickModelVersion() != null) {
+      System.out.println("Serving click model " + server.clickModelVersion() + ".");
+      click = Future.succeededFuture();
+    } else {
+      long t0 = System.nanoTime();
+      click = server.training().trainAndWait(ClickMlp.KIND.name(), (Integer) null)
+          .onSuccess(v -> System.out.printf("Trained click model %s in %.1f s: recommendations carry click"
+              + " probabilities and are ordered by them.%n", v, (System.nanoTime() - t0) / 1e9))
+          .onFailure(err -> System.out.println("The click model did not train: " + err.getMessage()));
+      System.out.println("Training the click model (calibrated click probabilities) in the background ...");
+    }
     if (server.upliftVersion() != null) {
       System.out.println("Serving uplift model " + server.upliftVersion() + ".");
       return;
     }
-    long t0 = System.nanoTime();
-    server.training().trainAndWait(UpliftModel.KIND.name(), (Integer) null)
-        .onSuccess(v -> System.out.printf("Trained uplift model %s in %.1f s: what-if answers and objective=uplift"
-            + " are on.%n", v, (System.nanoTime() - t0) / 1e9))
-        .onFailure(err -> System.out.println("The uplift model did not train: " + err.getMessage()));
-    System.out.println("Training the uplift model (exposure propensities, then uplift) in the background ...");
+    click.transform(ar -> {
+      long t0 = System.nanoTime();
+      System.out.println("Training the uplift model (exposure propensities, then uplift) in the background ...");
+      return server.training().trainAndWait(UpliftModel.KIND.name(), (Integer) null)
+          .onSuccess(v -> System.out.printf("Trained uplift model %s in %.1f s: what-if answers and"
+              + " objective=uplift are on.%n", v, (System.nanoTime() - t0) / 1e9))
+          .onFailure(err -> System.out.println("The uplift model did not train: " + err.getMessage()));
+    });
   }
 
   private static void printTryThis(Server server) {

@@ -131,16 +131,19 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
 
   /** Fold-in scores (decoder logits) of rows [from, to) of {@code history}. */
   @Override
-  public synchronized float[][] score(Interactions history, int from, int to) {
+  public float[][] score(Interactions history, int from, int to) {
+    return score(history, from, to, SPARSE_FROM_ITEMS);
+  }
+
+  /** As {@link #score(Interactions, int, int)}, the sparse first layer from {@code sparseFromItems} items on. */
+  synchronized float[][] score(Interactions history, int from, int to, int sparseFromItems) {
     float[][] out = new float[to - from][];
     int chunk = 1_000;
     for (int a = from; a < to; a += chunk) {
       int b = Math.min(to, a + chunk);
       int[] rows = java.util.stream.IntStream.range(a, b).toArray();
       try (NDManager m = model.getNDManager().newSubManager()) {
-        NDArray x = m.create(dense(history, null, rows), new Shape(b - a, items));
-        NDList result = block.forward(new ParameterStore(m, false), new NDList(x), false);
-        float[] logits = result.get(0).toFloatArray();
+        float[] logits = logits(m, history, rows, sparseFromItems);
         for (int r = a; r < b; r++) {
           float[] row = new float[items];
           System.arraycopy(logits, (r - a) * items, row, 0, items);
@@ -150,6 +153,34 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     }
     return out;
   }
+
+  /**
+   * The logits of {@code rows} of {@code history}: through the sparse first layer when the items
+   * are many and the rows take less than half of them between them (a fold-in of a few histories
+   * over a large catalogue), else through the dense network, which is as fast for small ones.
+   */
+  private float[] logits(NDManager m, Interactions history, int[] rows, int sparseFromItems) {
+    int[] cols = items < sparseFromItems ? new int[0] : java.util.Arrays.stream(rows)
+        .flatMap(r -> java.util.Arrays.stream(history.row(r))).distinct().sorted().toArray();
+    if (cols.length * 2L >= items || cols.length == 0) {
+      NDArray x = m.create(dense(history, null, rows), new Shape(rows.length, items));
+      return block.forward(new ParameterStore(m, false), new NDList(x), false).get(0).toFloatArray();
+    }
+    float[] x = new float[rows.length * cols.length];
+    for (int k = 0; k < rows.length; k++) {
+      int[] row = history.row(rows[k]);
+      float v = (float) (1 / Math.sqrt(Math.max(1, row.length)));
+      for (int i : row) {
+        x[k * cols.length + java.util.Arrays.binarySearch(cols, i)] = v;
+      }
+    }
+    long[] c = java.util.Arrays.stream(cols).asLongStream().toArray();
+    return block.logitsSparse(new ParameterStore(m, false), m.create(c),
+        m.create(x, new Shape(rows.length, cols.length))).toFloatArray();
+  }
+
+  /** From this many items on, a few histories fold in through the sparse first layer (at 1,000 it was slower). */
+  static final int SPARSE_FROM_ITEMS = 4_096;
 
   /** Saves the parameters and hyperparameters into {@code dir}. */
   @Override

@@ -3,6 +3,7 @@ package org.causalrec.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -52,6 +53,27 @@ final class MultVaeBlock extends AbstractBlock {
       h = h.mul(keep).div(1f - dropout);
     }
     h = Activation.tanh(encoder.forward(ps, new NDList(h), training).singletonOrThrow());
+    return fromHidden(ps, h, training);
+  }
+
+  /**
+   * Inference logits from binary histories given sparsely, equal to the dense forward's without
+   * its items x hidden multiply-adds per row: {@code cols} (int64 [U]) the batch's distinct items,
+   * {@code x} [rows, U] the L2-normalised input restricted to them. The first layer gathers those
+   * items' weight columns.
+   */
+  NDArray logitsSparse(ParameterStore ps, NDArray cols, NDArray x) {
+    NDManager batch = x.getManager();
+    // get(manager, index): the gathered columns belong to the batch, not to the parameters' manager
+    NDArray w = ps.getValue(encoder.getParameters().get("weight"), x.getDevice(), false)
+        .get(batch, new NDIndex(":, {}", cols));
+    NDArray b = ps.getValue(encoder.getParameters().get("bias"), x.getDevice(), false);
+    NDArray h = Activation.tanh(x.dot(w.transpose()).add(b));
+    return fromHidden(ps, h, false).get(0);
+  }
+
+  /** The network from the encoder's hidden layer on: (logits, mu, logvar). */
+  private NDList fromHidden(ParameterStore ps, NDArray h, boolean training) {
     NDArray st = stats.forward(ps, new NDList(h), training).singletonOrThrow();
     NDArray mu = st.get(":, :" + latent);
     NDArray logvar = st.get(":, " + latent + ":");

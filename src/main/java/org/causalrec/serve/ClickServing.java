@@ -179,7 +179,7 @@ public final class ClickServing {
   }
 
   /** The probabilities of every request's candidates, concatenated, from one forward pass. */
-  private static float[] probabilities(ClickVersion v, List<Request> requests) {
+  static float[] probabilities(ClickVersion v, List<Request> requests) {
     int rows = requests.stream().mapToInt(r -> r.candidates().size()).sum();
     int users = requests.size();
     int[] user = new int[rows];

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -102,6 +103,10 @@ public final class Recommender {
    * the objective or the threshold needs a click model and none serves.
    */
   public Future<JsonObject> recommend(Query q) {
+    RankedList hit = cachedList(q);
+    if (hit != null) {
+      return respond(q, hit, true);
+    }
     return view(q.user()).compose(f -> {
       MultVaeVersion current = serving.current();
       boolean known = current != null && f.history().stream().anyMatch(id -> current.items().indexOf(id) >= 0);
@@ -114,21 +119,50 @@ public final class Recommender {
         return popular.top(q.n(), q.category(), skip).map(items -> new JsonObject().put("user_id", q.user())
             .put("model_version", (String) null).put("objective", "popularity").put("items", items));
       }
-      String key = q.user() + '\u0000' + q.category() + '\u0000' + q.surface();
       RankedList.Validity validity = validity(current, f.stamp());
-      RankedList cached = f.stamp() < 0 ? null : cache.getIfPresent(key);
-      if (cached != null && cached.validity().equals(validity)) {
-        hits.incrementAndGet();
-        return respond(q, cached, true);
-      }
       misses.incrementAndGet();
       return compute(q, f, validity).compose(list -> {
         if (f.stamp() >= 0) {
-          cache.put(key, list);
+          cache.put(key(q), list);
         }
         return respond(q, list, false);
       });
     });
+  }
+
+  /**
+   * As {@link #recommend(Query)}, encoded. A cached list keeps the encoded answer to the plain
+   * requests (no exclusions, no threshold) it served, so repeating one costs a lookup.
+   */
+  public Future<Buffer> recommendEncoded(Query q) {
+    RankedList hit = q.exclude().isEmpty() && q.minProbability() == null ? cachedList(q) : null;
+    if (hit == null) {
+      return recommend(q).map(JsonObject::toBuffer);
+    }
+    String shape = q.objective() + "|" + q.n();
+    Buffer body = hit.encoded(shape);
+    if (body != null) {
+      return Future.succeededFuture(body);
+    }
+    return respond(q, hit, true).map(o -> hit.encoded(shape, o.toBuffer()));
+  }
+
+  private static String key(Query q) {
+    return q.user() + '\u0000' + q.category() + '\u0000' + q.surface();
+  }
+
+  /** The user's cached list when it is still current (checked against the stamp alone: no copy of the features). */
+  private RankedList cachedList(Query q) {
+    MultVaeVersion current = serving.current();
+    if (!features.ready() || current == null) {
+      return null;
+    }
+    RankedList cached = cache.getIfPresent(key(q));
+    if (cached == null || !cached.validity().equals(validity(current, features.stamp(q.user())))) {
+      return null;
+    }
+    hits.incrementAndGet();
+    return cached;
   }
 
   private RankedList.Validity validity(MultVaeVersion m, long stamp) {
@@ -144,14 +178,16 @@ public final class Recommender {
     }
     JsonArray items = new JsonArray();
     List<String> history = list.history();
-    for (RankedList.Candidate c : list.select(objective, q.exclude(), q.minProbability(), q.n())) {
-      JsonObject o = new JsonObject().put("id", c.id()).put("title", c.title()).put("score", c.score());
-      if (list.hasProbabilities()) {
-        o.put("probability", c.probability());
-      }
-      o.put("scored_by", c.scoredBy());
-      reasons.explain(o, history, c.scoredBy().equals("text"));
-      items.add(o);
+    for (int k : list.select(objective, q.exclude(), q.minProbability(), q.n())) {
+      items.add(list.rendered(k, c -> {
+        JsonObject o = new JsonObject().put("id", c.id()).put("title", c.title()).put("score", c.score());
+        if (list.hasProbabilities()) {
+          o.put("probability", c.probability());
+        }
+        o.put("scored_by", c.scoredBy());
+        reasons.explain(o, history, c.scoredBy().equals("text"));
+        return o;
+      }));
     }
     return Future.succeededFuture(new JsonObject().put("user_id", q.user())
         .put("model_version", list.validity().modelVersion()).put("click_model_version", list.clickVersion())

@@ -226,6 +226,11 @@ public final class Server implements AutoCloseable {
     return serving.switchTo(version);
   }
 
+  /** The click model version ranking recommendations, or null. */
+  public String clickModelVersion() {
+    return clicks.version();
+  }
+
   /** The uplift version serving what-if answers, or null. */
   public String upliftVersion() {
     return uplift.version();

@@ -24,6 +24,30 @@ class CfFeaturesTest {
   }
 
   @Test
+  void aFewItemsGetTheFeaturesTheWholeTableGivesThem() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    int n = 2_000;
+    float[] scores = new float[n];
+    int[] counts = new int[n];
+    for (int i = 0; i < n; i++) {
+      scores[i] = i % 97 == 0 ? Float.NaN : (float) rng.nextGaussian(); // a few unknown items, no ties
+      counts[i] = rng.nextInt(50);
+    }
+    CfFeatures f = new CfFeatures(null, CfFeatures.popularity(counts));
+    float[] all = CfFeatures.of(scores, f.popularity());
+    int[] asked = {5, 1_999, 0, 1_234, 17, 97 * 3, 808};
+    float[] few = f.forItems(scores, asked);
+    for (int k = 0; k < asked.length; k++) {
+      int i = asked[k];
+      boolean unknown = Float.isNaN(scores[i]);
+      assertEquals(all[i * CfFeatures.DIM], few[k * CfFeatures.DIM], 1e-5, "z of item " + i);
+      // an unknown item ranks lowest: 0 here, its place among the unknown items in the table
+      assertEquals(unknown ? 0f : all[i * CfFeatures.DIM + 1], few[k * CfFeatures.DIM + 1], 1e-6, "rank of " + i);
+      assertEquals(all[i * CfFeatures.DIM + 2], few[k * CfFeatures.DIM + 2], 1e-6, "popularity of " + i);
+    }
+  }
+
+  @Test
   void anEmptyHistoryGetsNeutralFeatures() {
     CfFeatures f = new CfFeatures(h -> {
       throw new AssertionError("nothing to score");

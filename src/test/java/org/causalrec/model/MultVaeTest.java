@@ -150,4 +150,31 @@ class MultVaeTest {
     f.setAccessible(true);
     return ((Map<?, ?>) f.get(m)).size();
   }
+
+  @Test
+  void aFewHistoriesScoredThroughTheSparseFirstLayerGetTheDenseNetworksScores() {
+    Interactions all = split.train();
+    assertTrue(java.util.Arrays.stream(all.itemCounts()).filter(c -> c > 0).count() * 2 >= all.items(),
+        "the whole training matrix takes the dense path");
+    float[][] dense = vae.score(all, 0, all.users());
+    int checked = 0;
+    for (int u = 0; u < all.users(); u += 17) {
+      if (all.rowLength(u) * 2 >= all.items()) {
+        continue;
+      }
+      float[] sparse = vae.score(all, u, u + 1, 0)[0]; // one history: far fewer columns than items
+      assertArrayEquals(dense[u], sparse, 1e-4f, "user " + u);
+      checked++;
+    }
+    assertTrue(checked >= 5, "compared " + checked + " users");
+  }
+
+  @Test
+  void theSparseFirstLayerAttachesNothingToTheModelsManager() throws Exception {
+    int before = resources(vae.manager());
+    for (int k = 0; k < 100; k++) {
+      vae.score(split.train(), k, k + 1, 0);
+    }
+    assertEquals(before, resources(vae.manager()), "NDArrays left behind by 100 one-history fold-ins");
+  }
 }
