@@ -60,7 +60,8 @@ final class ClickReport {
     if (results != null) {
       CausalResults.writeSection(results, label + " / clicks", "### " + label + " (clicks)\n\n" + String.format(
           Locale.ROOT, "Measured %s with `causalrec evaluate --protocol clicks --click-epochs %d`"
-              + " (causal.click_objective: %s; no item text features).%n%n", LocalDate.now(ZoneOffset.UTC), epochs,
+              + " (causal.click_objective: %s; no item text features; the pair features of a Mult-VAE fitted to"
+              + " the store, " + PairFeatures.EPOCHS + " epochs).%n%n", LocalDate.now(ZoneOffset.UTC), epochs,
           objective.wireName()) + table);
     }
   }

@@ -99,8 +99,9 @@ public final class Recommender {
   /**
    * Up to {@code n} recommendations: {@code {"user_id", "model_version", "click_model_version",
    * "objective", "cached", "items": [{"id", "title", "score", "probability", "scored_by",
-   * "reason"}]}}; {@code probability} is present when a click model serves. Fails with 503 when
-   * the objective or the threshold needs a click model and none serves.
+   * "reason"}]}}; {@code probability} is present when a click model serves. Users the Mult-VAE
+   * cannot place get popular items ({@code "objective": "popularity"}) whatever the objective and
+   * threshold. Fails with 503 when the objective or the threshold needs a click model and none serves.
    */
   public Future<JsonObject> recommend(Query q) {
     RankedList hit = cachedList(q);
@@ -110,10 +111,7 @@ public final class Recommender {
     return view(q.user()).compose(f -> {
       MultVaeVersion current = serving.current();
       boolean known = current != null && f.history().stream().anyMatch(id -> current.items().indexOf(id) >= 0);
-      if (!known) {
-        if ("click".equals(q.objective()) || q.minProbability() != null) {
-          return Future.failedFuture(needsClickModel(q, "a user the Mult-VAE knows"));
-        }
+      if (!known) { // popular items, whatever the objective: there is no history to rank for
         Set<String> skip = new HashSet<>(q.exclude());
         skip.addAll(f.consumed());
         return popular.top(q.n(), q.category(), skip).map(items -> new JsonObject().put("user_id", q.user())
@@ -174,7 +172,7 @@ public final class Recommender {
   private Future<JsonObject> respond(Query q, RankedList list, boolean cached) {
     String objective = q.objective() != null ? q.objective() : list.hasProbabilities() ? "click" : "relevance";
     if (!list.hasProbabilities() && (objective.equals("click") || q.minProbability() != null)) {
-      return Future.failedFuture(needsClickModel(q, null));
+      return Future.failedFuture(needsClickModel(q));
     }
     JsonArray items = new JsonArray();
     List<String> history = list.history();
@@ -194,11 +192,10 @@ public final class Recommender {
         .put("objective", objective).put("cached", cached).put("items", items));
   }
 
-  private static ApiException needsClickModel(Query q, String forWhom) {
+  private static ApiException needsClickModel(Query q) {
     String field = q.minProbability() != null ? "min_probability" : "objective";
-    return ApiException.unavailable("no_click_model", field, field + " needs click probabilities: "
-        + (forWhom == null ? "no click model serves yet (train one with POST /v1/models/click-mlp/train)"
-        : "they are given to " + forWhom + " only, and this user has no history it knows"));
+    return ApiException.unavailable("no_click_model", field, field + " needs click probabilities: no click model"
+        + " serves yet (train one with POST /v1/models/click-mlp/train)");
   }
 
   /** Both stages for one user. */
