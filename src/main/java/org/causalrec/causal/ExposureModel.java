@@ -1,9 +1,7 @@
 package org.causalrec.causal;
 
 import ai.djl.Device;
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.causalrec.data.IdIndex;

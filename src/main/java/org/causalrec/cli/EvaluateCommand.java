@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
 import org.causalrec.experiment.HoldoutRun;

@@ -56,19 +56,25 @@ public final class Catalogue {
 
   /** Reloads now (coalesced: a reload asked for while one runs runs once more after it). */
   Future<Void> reload() {
-    if (reloading) {
-      reloadAgain = true;
-      return Future.succeededFuture();
+    synchronized (this) { // notifications and the timer may call from different threads
+      if (reloading) {
+        reloadAgain = true;
+        return Future.succeededFuture();
+      }
+      reloading = true;
     }
-    reloading = true;
     Promise<Void> done = Promise.promise();
     loadAll().onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("The catalogue could not reload (serving keeps the last one): {}", ar.cause().getMessage());
       }
-      reloading = false;
-      if (reloadAgain) {
+      boolean again;
+      synchronized (this) {
+        reloading = false;
+        again = reloadAgain;
         reloadAgain = false;
+      }
+      if (again) {
         reload();
       }
       done.complete();
@@ -80,9 +86,11 @@ public final class Catalogue {
     return catalog.items(Integer.MAX_VALUE, 0).map(list -> {
       Map<String, Item> next = new HashMap<>(list.size() * 2);
       list.forEach(it -> next.put(it.id(), it));
-      if (!next.equals(items)) {
-        items = next;
-        version.incrementAndGet();
+      synchronized (this) {
+        if (!next.equals(items)) {
+          items = next;
+          version.incrementAndGet();
+        }
       }
       return null;
     });

@@ -1,6 +1,5 @@
 package org.causalrec.train;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import org.causalrec.causal.ExposureModel;

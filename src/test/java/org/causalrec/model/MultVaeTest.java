@@ -19,7 +19,6 @@ import org.causalrec.TestEnv;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Interactions;
 import org.causalrec.eval.HoldoutEvaluator;
-import org.causalrec.eval.RankingMetrics;
 import org.causalrec.eval.HoldoutSplit;
 import org.causalrec.sim.WorldSpec;
 import org.causalrec.store.CatalogRepository;
