@@ -225,13 +225,6 @@ public final class EventRepository {
         .map(EventRepository::toEvents);
   }
 
-  /** Up to {@code limit} of a user's events with id above {@code afterId}, oldest first. */
-  public Future<List<Event>> userEventsAfter(String userId, long afterId, int limit) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-        .execute(Tuple.of(userId, afterId, limit))
-        .map(EventRepository::toEvents);
-  }
-
   /**
    * How the logged propensities of impressions spread: {@code bins} equal bins of log10(p) from
    * 1e-4 to 1 (smaller ones fall in the first), each {@code {"low", "high", "count"}}.
