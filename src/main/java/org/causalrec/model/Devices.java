@@ -12,7 +12,20 @@ public final class Devices {
    * @param device the DJL device
    * @param reason a short human-readable reason
    */
-  public record Choice(Device device, String reason) {}
+  public record Choice(Device device, String reason) {
+
+    /**
+     * {@code {"device", "reason", "flavor", "cuda"}}: the libtorch flavour DJL loaded (cpu, cu121)
+     * and the CUDA version it sees (null without a GPU).
+     */
+    public io.vertx.core.json.JsonObject toJson() {
+      Engine.getEngine("PyTorch");
+      return new io.vertx.core.json.JsonObject().put("device", device.toString()).put("reason", reason)
+          .put("flavor", ai.djl.util.Platform.detectPlatform("pytorch").getFlavor())
+          .put("cuda", ai.djl.util.cuda.CudaUtils.getGpuCount() > 0 ? ai.djl.util.cuda.CudaUtils.getCudaVersionString()
+              : null);
+    }
+  }
 
   private Devices() {}
 

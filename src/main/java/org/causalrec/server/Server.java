@@ -69,6 +69,8 @@ public final class Server implements AutoCloseable {
   private final ModelFeed modelFeed;
 
   private final Devices.Choice device;
+  /** The device, the libtorch flavour DJL loaded and the CUDA version, for {@code /health/ready}. */
+  private final JsonObject deviceStatus;
   private final FeatureStore features;
 
   /** Starts a node on an opened store and returns once it answers HTTP. */
@@ -86,7 +88,9 @@ public final class Server implements AutoCloseable {
     CatalogRepository catalog = new CatalogRepository(pool);
     ModelRepository registry = new ModelRepository(pool);
     this.device = Devices.choose(config.device());
-    LOG.info("Models train and score on {}: {}", device.device(), device.reason());
+    this.deviceStatus = device.toJson();
+    LOG.info("Models train and score on {}: {} (libtorch flavour {})", device.device(), device.reason(),
+        deviceStatus.getString("flavor"));
     int interrupted = registry.failInterrupted().await();
     if (interrupted > 0) {
       LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
@@ -167,7 +171,7 @@ public final class Server implements AutoCloseable {
                 .put("schema_version", schema))
             .put("stream", tailer.status())
             .put("ingest", ingest.counters())
-            .put("device", new JsonObject().put("device", device.device().toString()).put("reason", device.reason()))
+            .put("device", deviceStatus)
             .put("model", serving.status())
             .put("click_model", clicks.status())
             .put("recommendations", recommender.cacheStatus().put("catalogue_items", catalogue.size()))

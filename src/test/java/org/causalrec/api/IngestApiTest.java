@@ -285,6 +285,11 @@ class IngestApiTest {
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
     assertEquals("4", body.getJsonObject("database").getString("schema_version"));
+    // the default build bundles the CPU libtorch only: that is the flavour DJL loaded
+    JsonObject device = body.getJsonObject("device");
+    assertEquals("cpu", device.getString("flavor"), device.encode());
+    assertEquals("cpu()", device.getString("device"));
+    assertTrue(device.containsKey("cuda") && device.getValue("cuda") == null, device.encode());
     assertEquals(200, api.get("/health/live").statusCode());
   }
 }
