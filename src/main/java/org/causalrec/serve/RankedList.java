@@ -130,10 +130,13 @@ final class RankedList {
   List<Integer> select(String objective, Set<String> exclude, Double minProbability, int n) {
     List<Integer> kept = new ArrayList<>();
     int[] order = objective.equals("click") ? byProbability() : null;
+    // compared in float, the precision the answer shows: a client that passes back a probability it
+    // read keeps that item (a float widened to double can fall below the decimal it prints as)
+    float min = minProbability == null ? 0f : minProbability.floatValue();
     for (int j = 0; j < candidates.size() && kept.size() < n; j++) {
       int k = order == null ? j : order[j];
       Candidate c = candidates.get(k);
-      if (!exclude.contains(c.id()) && (minProbability == null || c.probability() >= minProbability)) {
+      if (!exclude.contains(c.id()) && (minProbability == null || c.probability() >= min)) {
         kept.add(k);
       }
     }

@@ -96,11 +96,15 @@ class TwoStageApiTest {
     field(byRelevance, "probability").forEach(x -> assertTrue(x > 0 && x < 1));
     assertFalse(ids(byClick).equals(ids(byRelevance)), "the second stage reorders the first stage's list");
 
-    double threshold = p.get(9);
-    JsonObject kept = recommend("u3", "n=20&min_probability=" + threshold);
-    assertTrue(ids(kept).size() >= 10 && ids(kept).size() < 20, kept.encode());
-    field(kept, "probability").forEach(x -> assertTrue(x >= threshold));
-    assertEquals(ids(byClick).subList(0, ids(kept).size()), ids(kept));
+    // a probability read from an answer and passed back keeps its item (each of the 20 in turn)
+    for (int k = 0; k < p.size(); k++) {
+      double threshold = p.get(k);
+      JsonObject kept = recommend("u3", "n=20&min_probability=" + threshold);
+      assertTrue(ids(kept).size() >= k + 1, "min_probability=" + threshold + " kept " + kept.encode());
+      field(kept, "probability").forEach(x -> assertTrue(x >= threshold - 1e-7));
+      assertEquals(ids(byClick).subList(0, ids(kept).size()), ids(kept));
+    }
+    assertTrue(ids(recommend("u3", "n=20&min_probability=" + p.get(9))).size() < 20, "a threshold drops items");
 
     for (String[] bad : new String[][] {{"objective=astrology", "objective"}, {"min_probability=2", "min_probability"},
         {"min_probability=often", "min_probability"}, {"surface=" + "s".repeat(200), "surface"},
