@@ -108,5 +108,16 @@ class DockerFilesTest {
     for (String p : List.of("target/", "data/", ".git/")) {
       assertTrue(ignored.contains(p), ".dockerignore leaves out " + p);
     }
+    // and nothing the image builds from: no pattern may match a source file (a "**/data/" would take
+    // the data package out of the build)
+    List<java.nio.file.PathMatcher> patterns = ignored.stream().filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .map(l -> l.endsWith("/") ? l.substring(0, l.length() - 1) : l)
+        .flatMap(l -> java.util.stream.Stream.of(l, l + "/**"))
+        .map(g -> java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
+    try (var files = java.util.stream.Stream.concat(Files.walk(Path.of("src")), Files.walk(Path.of("sql")))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        assertTrue(patterns.stream().noneMatch(m -> m.matches(f)), ".dockerignore leaves out " + f);
+      }
+    }
   }
 }
