@@ -3,6 +3,7 @@ package org.causalrec.model;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.nn.Parameter;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 import org.causalrec.core.FloatBytes;
 
 /** Reading a saved model's files back: every failure is an IOException that names the directory. */
-final class Artifacts {
+public final class Artifacts {
 
   private Artifacts() {}
 
@@ -45,5 +46,23 @@ final class Artifacts {
       model.close();
       throw new IOException("corrupt " + name + " parameters in " + dir + ": not a DJL parameter file");
     }
+  }
+
+  /** Per item: how many users took it, as training counted them ({@code item-counts.json}, one entry per item). */
+  public static int[] readCounts(Path file, int items) throws IOException {
+    JsonArray a;
+    try {
+      a = new JsonArray(Files.readString(file));
+    } catch (RuntimeException e) {
+      throw new IOException("unreadable " + file.getFileName(), e);
+    }
+    if (a.size() != items) {
+      throw new IOException(file.getFileName() + " has " + a.size() + " entries for " + items + " items");
+    }
+    int[] counts = new int[items];
+    for (int i = 0; i < items; i++) {
+      counts[i] = a.getInteger(i);
+    }
+    return counts;
   }
 }

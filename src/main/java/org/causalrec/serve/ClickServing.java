@@ -3,11 +3,9 @@ package org.causalrec.serve;
 import ai.djl.Device;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +13,7 @@ import java.util.List;
 import org.causalrec.causal.CfFeatures;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
+import org.causalrec.model.Artifacts;
 import org.causalrec.model.ClickMlp;
 import org.causalrec.store.ModelRepository;
 
@@ -115,9 +114,6 @@ public final class ClickServing {
   }
 
   private ClickVersion open(ModelRepository.ModelRow row) throws IOException {
-    if (row.artifact() == null) {
-      throw new IOException("no artifact recorded");
-    }
     Path dir = Path.of(row.artifact());
     IdIndex items = IdIndex.read(dir.resolve("items.json"));
     IdIndex surfaces = IdIndex.read(dir.resolve("surfaces.json"));
@@ -129,7 +125,7 @@ public final class ClickServing {
           throw new IOException("the click model takes " + mlp.pairDim() + " pair features; serving computes "
               + CfFeatures.DIM);
         }
-        features = new CfFeatures(null, CfFeatures.popularity(readCounts(dir.resolve("item-counts.json"),
+        features = new CfFeatures(null, CfFeatures.popularity(Artifacts.readCounts(dir.resolve("item-counts.json"),
             items.size())));
       }
       ClickVersion v = new ClickVersion(row.version(), mlp, items, surfaces, features, new Mapping());
@@ -143,24 +139,6 @@ public final class ClickServing {
       mlp.close();
       throw e instanceof IOException io ? io : new IOException("sanity check failed: " + e.getMessage(), e);
     }
-  }
-
-  /** Per item: how many users took it, as training counted them. */
-  static int[] readCounts(Path file, int items) throws IOException {
-    JsonArray a;
-    try {
-      a = new JsonArray(Files.readString(file));
-    } catch (RuntimeException e) {
-      throw new IOException("unreadable " + file.getFileName(), e);
-    }
-    if (a.size() != items) {
-      throw new IOException(file.getFileName() + " has " + a.size() + " entries for " + items + " items");
-    }
-    int[] counts = new int[items];
-    for (int i = 0; i < items; i++) {
-      counts[i] = a.getInteger(i);
-    }
-    return counts;
   }
 
   private List<Ranked> pass(List<Request> requests) {

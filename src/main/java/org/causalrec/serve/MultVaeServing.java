@@ -66,9 +66,6 @@ public final class MultVaeServing {
   }
 
   private MultVaeVersion open(ModelRepository.ModelRow row) throws IOException {
-    if (row.artifact() == null) {
-      throw new IOException("no artifact recorded");
-    }
     List<Item> catalogue = catalog.items(Integer.MAX_VALUE, 0).toCompletionStage().toCompletableFuture().join();
     Path dir = Path.of(row.artifact());
     IdIndex index = IdIndex.read(dir.resolve("items.json"));

@@ -17,6 +17,7 @@ import org.causalrec.causal.Interval;
 import org.causalrec.causal.UpliftModel;
 import org.causalrec.data.IdIndex;
 import org.causalrec.core.ApiException;
+import org.causalrec.model.Artifacts;
 import org.causalrec.model.MultVae;
 import org.causalrec.store.ModelRepository;
 
@@ -76,14 +77,11 @@ public final class UpliftServing {
   }
 
   private UpliftVersion open(ModelRepository.ModelRow row) throws IOException {
-    if (row.artifact() == null) {
-      throw new IOException("no artifact recorded");
-    }
     Path dir = Path.of(row.artifact());
     IdIndex users = IdIndex.read(dir.resolve("users.json"));
     IdIndex items = IdIndex.read(dir.resolve("items.json"));
     IdIndex cfItems = IdIndex.read(dir.resolve("cf").resolve("items.json"));
-    int[] counts = ClickServing.readCounts(dir.resolve("item-counts.json"), items.size());
+    int[] counts = Artifacts.readCounts(dir.resolve("item-counts.json"), items.size());
     UpliftModel model = UpliftModel.KIND.load(dir, device);
     MultVae cf;
     try {

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  */
 final class VersionedModel<M extends ServedVersion> {
 
-  /** Opens a registered version (blocking); a missing, corrupt or failing artifact is an IOException. */
+  /**
+   * Opens a registered version whose artifact is recorded (blocking); a missing, corrupt or failing
+   * artifact is an IOException.
+   */
   interface Opener<M> {
     M open(ModelRepository.ModelRow row) throws IOException;
   }
@@ -108,7 +111,12 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   private Future<String> load(ModelRepository.ModelRow row) {
-    return openOffLoop.apply(() -> opener.open(row))
+    return openOffLoop.apply(() -> {
+          if (row.artifact() == null) {
+            throw new IOException("no artifact recorded");
+          }
+          return opener.open(row);
+        })
         .compose(this::makeCurrent)
         .onSuccess(m -> {
           lastError = null;
