@@ -85,7 +85,13 @@ class DockerFilesTest {
       assertTrue(lines.contains("VOLUME /data") && lines.contains("EXPOSE 8080"), name);
       assertTrue(lines.contains("ENTRYPOINT [\"/opt/causalrec/entrypoint.sh\"]"), name);
       assertTrue(file.contains("-Pgpu") == name.equals("Dockerfile.gpu"), name + ": only the GPU image builds -Pgpu");
-      assertTrue(file.contains("/src/target/native") == name.equals("Dockerfile.gpu"), name + ": natives beside");
+      // three layers from the one that changes least: natives, libraries, the application's classes
+      List<String> layers = lines.stream().filter(l -> l.startsWith("COPY --from=build")).toList();
+      assertEquals(List.of("COPY --from=build /src/target/native /opt/causalrec/native",
+          "COPY --from=build /src/target/lib /opt/causalrec/lib",
+          "COPY --from=build /src/target/app.jar /opt/causalrec/app/causalrec.jar"), layers, name);
+      assertTrue(file.contains("-DexcludeArtifactIds=pytorch-native-cpu,pytorch-native-cu121"), name + ": natives"
+          + " are not in the libraries' layer");
       // every file copied from the build context exists
       for (String l : lines) {
         if (l.startsWith("COPY ") && !l.contains("--from=")) {
@@ -98,8 +104,10 @@ class DockerFilesTest {
     }
     Path entrypoint = DOCKER.resolve("entrypoint.sh");
     String script = Files.readString(entrypoint);
-    assertTrue(script.contains("exec java $JAVA_OPTS -jar /opt/causalrec/causalrec.jar \"$@\""), script);
+    assertTrue(script.contains("exec java $JAVA_OPTS -cp \"/opt/causalrec/app/*:/opt/causalrec/lib/*:"
+        + "/opt/causalrec/native/*\" org.causalrec.App \"$@\""), script);
     assertTrue(Files.isExecutable(entrypoint));
+    assertTrue(Files.exists(Path.of("src/main/java/org/causalrec/App.java")), "the entry point's main class");
   }
 
   @Test

@@ -56,6 +56,19 @@ public final class BenchCommand implements Callable<Integer> {
       description = "train: impressions in the click-MLP epoch (default ${DEFAULT-VALUE})")
   int clickImpressions;
 
+  @Option(names = "--vae-epochs", defaultValue = "1",
+      description = "train: Mult-VAE epochs; the last one's rate is compared with the matmul"
+          + " (default ${DEFAULT-VALUE})")
+  int vaeEpochs;
+
+  @Option(names = "--world", description = "train: simulate this world (tiny, small or ml20m) in memory instead of"
+      + " reading the stored events; no database is used")
+  String world;
+
+  @Option(names = "--seed", defaultValue = "42",
+      description = "train --world: the world's seed (default ${DEFAULT-VALUE})")
+  long seed;
+
   @Option(names = "--events", defaultValue = "500000", description = "events to send (default ${DEFAULT-VALUE})")
   int events;
 
@@ -110,7 +123,12 @@ public final class BenchCommand implements Callable<Integer> {
       org.causalrec.model.Devices.Choice device = org.causalrec.model.Devices.choose(c.device());
       System.out.println("bench train on " + device.device() + " (" + device.reason() + "), "
           + Runtime.getRuntime().availableProcessors() + " cores");
-      TrainBench.run(c, device.device(), vaeUsers, clickImpressions);
+      if (world != null) {
+        TrainBench.runOnWorld(c, device.device(), org.causalrec.sim.WorldSpec.named(world), seed, vaeUsers,
+            vaeEpochs, clickImpressions);
+      } else {
+        TrainBench.run(c, device.device(), vaeUsers, vaeEpochs, clickImpressions);
+      }
       return 0;
     }
     if (!"ingest".equals(what)) {

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
-import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.data.Feedback;
 import org.causalrec.data.Impressions;
@@ -19,17 +18,76 @@ import org.causalrec.model.ClickMlp;
 import org.causalrec.model.MultVae;
 import org.causalrec.model.MultVaeParams;
 import org.causalrec.store.EventRepository;
+import org.causalrec.store.Event;
+import org.causalrec.sim.Simulator;
+import org.causalrec.sim.World;
+import org.causalrec.sim.WorldSpec;
 
 /**
  * {@code causalrec bench train}: training throughput on the stored events: the feature pipeline,
- * one Mult-VAE epoch over a slice of users (with the FLOPs it does, against a plain matmul of the
- * same engine and shapes), and one click-MLP epoch over a slice of impressions.
+ * one Mult-VAE epoch over a slice of users (its FLOP rate, counted as the dense network's and as
+ * the sparse first layer performs them, against a plain matmul of the same engine and shapes), and
+ * one click-MLP epoch over a slice of impressions.
  */
 final class TrainBench {
 
   private TrainBench() {}
 
-  static void run(Config config, Device device, int vaeUsers, int clickImpressions) {
+  /**
+   * The figures on a world simulated in memory, without a database: its events are generated
+   * twice, user blocks in parallel (deterministic: each user has its own random stream), once for
+   * the feedback matrix and once for the impressions, so they are never all held at once.
+   */
+  static void runOnWorld(Config config, Device device, WorldSpec spec, long seed, int vaeUsers, int vaeEpochs,
+      int clickImpressions) {
+    long t0 = System.nanoTime();
+    World world = World.generate(spec, seed);
+    Iterable<Event> events = () -> new SimulatedEvents(new Simulator(world));
+    Feedback fb = Feedback.of(events, config.eventTypes());
+    System.out.printf(Locale.ROOT,
+        "world %s seed %d simulated in memory: %d x %d feedback matrix (%d pairs) in %.1f s%n",
+        spec.name(), seed, fb.users().size(), fb.items().size(), fb.matrix().nnz(), (System.nanoTime() - t0) / 1e9);
+    t0 = System.nanoTime();
+    Impressions imps = Impressions.of(events);
+    System.out.printf(Locale.ROOT, "impressions: %d labelled in %.1f s, simulated again (click rate %.3f)%n",
+        imps.size(), (System.nanoTime() - t0) / 1e9, imps.clickRate());
+    vae(fb.matrix(), device, vaeUsers, vaeEpochs);
+    click(imps, device, clickImpressions);
+  }
+
+  /** The simulator's events user by user, each block of users simulated in parallel. */
+  private static final class SimulatedEvents implements java.util.Iterator<Event> {
+    private static final int BLOCK = 2_048;
+    private final Simulator sim;
+    private int nextUser;
+    private java.util.Iterator<Event> block = java.util.Collections.emptyIterator();
+
+    SimulatedEvents(Simulator sim) {
+      this.sim = sim;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!block.hasNext() && nextUser < sim.world().users()) {
+        int from = nextUser;
+        nextUser = Math.min(sim.world().users(), from + BLOCK);
+        block = IntStream.range(from, nextUser).parallel()
+            .mapToObj(u -> sim.simulateUser(u).events().stream().map(Simulator::toEvent).toList())
+            .flatMap(List::stream).toList().iterator();
+      }
+      return block.hasNext();
+    }
+
+    @Override
+    public Event next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      return block.next();
+    }
+  }
+
+  static void run(Config config, Device device, int vaeUsers, int vaeEpochs, int clickImpressions) {
     Feedback fb;
     Impressions imps;
     try (StoreHandle store = StoreHandle.open(config)) {
@@ -45,28 +103,40 @@ final class TrainBench {
       System.out.printf(Locale.ROOT, "impressions: %d labelled in %.1f s (click rate %.3f)%n", imps.size(),
           (System.nanoTime() - t0) / 1e9, imps.clickRate());
     }
-    vae(fb.matrix(), device, vaeUsers);
+    vae(fb.matrix(), device, vaeUsers, vaeEpochs);
     click(imps, device, clickImpressions);
   }
 
-  private static void vae(Interactions x, Device device, int maxUsers) {
+  /** Mult-VAE epochs over {@code maxUsers} users; the rate of the last epoch (after any warm-up) is compared. */
+  private static void vae(Interactions x, Device device, int maxUsers, int epochs) {
     int[] rows = IntStream.range(0, x.users()).filter(u -> x.rowLength(u) > 0).limit(maxUsers).toArray();
     Interactions slice = x.selectRows(rows);
-    MultVaeParams p = MultVaeParams.paper(1, 1_000);
+    MultVaeParams p = MultVaeParams.paper(epochs, 1_000);
     List<TrainingLoop.Epoch> reports = new ArrayList<>();
     MultVae.KIND.train(MultVae.Data.naive(slice), p, device, reports::add).close();
-    double usersPerSecond = reports.get(0).examplesPerSecond();
+    for (TrainingLoop.Epoch e : reports) {
+      System.out.printf(Locale.ROOT, "mult-vae epoch %d: %.2f s, %.0f users/s%n", e.epoch(),
+          slice.users() / e.examplesPerSecond(), e.examplesPerSecond());
+    }
+    double usersPerSecond = reports.get(reports.size() - 1).examplesPerSecond();
     long items = x.items();
     // multiply-adds of one user's forward pass through I-600-400 and 200-600-I, times 2 FLOPs each,
-    // times 3 for forward + backward (two matmuls per layer in the backward pass)
-    double flopsPerUser = 3.0 * 2 * (items * p.hidden() + (long) p.hidden() * 2 * p.latent()
-        + (long) p.latent() * p.hidden() + (long) p.hidden() * items);
-    double achieved = usersPerSecond * flopsPerUser / 1e9;
+    // times 3 for forward + backward (two matmuls per layer in the backward pass): the dense network's
+    // count, comparable across versions
+    long middle = (long) p.hidden() * 2 * p.latent() + (long) p.latent() * p.hidden();
+    double denseFlops = 3.0 * 2 * (items * p.hidden() + middle + (long) p.hidden() * items);
+    // what the step performs: the first layer multiplies only the kept (not dropped-out) consumed
+    // items, forward and for its weights' gradient (its input needs none)
+    double kept = (double) slice.nnz() / slice.users() * (1 - p.dropout());
+    double performedFlops = 2 * (2 * kept * p.hidden() + 3.0 * (middle + (long) p.hidden() * items));
     double matmul = matmulGflops(device, p.batchSize(), items, p.hidden());
-    System.out.printf(Locale.ROOT, "mult-vae: %d users x %d items, batch %d on %s: %.0f users/s, %.1f GFLOP/s;"
-            + " plain %dx%d by %dx%d matmul on the same engine: %.1f GFLOP/s; ratio %.2f%n",
-        slice.users(), items, p.batchSize(), device, usersPerSecond, achieved, p.batchSize(), items, items,
-        p.hidden(), matmul, achieved / matmul);
+    double dense = usersPerSecond * denseFlops / 1e9;
+    double performed = usersPerSecond * performedFlops / 1e9;
+    System.out.printf(Locale.ROOT, "mult-vae: %d users x %d items, batch %d on %s: %.0f users/s;"
+            + " dense-network count %.1f GFLOP/s, performed %.1f GFLOP/s;"
+            + " plain %dx%d by %dx%d matmul on the same engine: %.1f GFLOP/s; ratio %.2f (performed %.2f)%n",
+        slice.users(), items, p.batchSize(), device, usersPerSecond, dense, performed, p.batchSize(), items, items,
+        p.hidden(), matmul, dense / matmul, performed / matmul);
   }
 
   private static double matmulGflops(Device device, int batch, long items, int hidden) {

@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
@@ -185,14 +184,15 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     Debiasing debiasing = data.debiasing();
     Model imputation = debiasing.objective().doublyRobust()
         ? newModel("click-imputation", items, surfaces, featureDim, pairDim, p, device) : null;
-    try (Trainer trainer = mlp.model.newTrainer(config(p, device));
+    TrainingConfig config = config(p, device);
+    try (Trainer trainer = mlp.model.newTrainer(config);
         Trainer imputer = imputation == null ? null : imputation.newTrainer(config(p, device))) {
-      Shape[] shapes = inputShapes(p, contextDim(surfaces, pairDim), featureDim);
+      Shape[] shapes = inputShapes(p, items, contextDim(surfaces, pairDim), featureDim);
       trainer.initialize(shapes);
       if (imputer != null) {
         imputer.initialize(shapes);
       }
-      TrainingLoop.run(trainer, mlp.block, mlp.model.getNDManager(),
+      TrainingLoop.run(trainer, config, mlp.block, mlp.model.getNDManager(),
           new TrainingLoop.Settings(p.epochs(), p.batchSize(), p.seed()),
           new ClickBatches(mlp, trainer, imputer, train, debiasing), null, progress);
     } catch (RuntimeException e) {
@@ -217,10 +217,10 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
     return TrainingLoop.adam(Loss.sigmoidBinaryCrossEntropyLoss(), p.learningRate(), 0f, device);
   }
 
-  private static Shape[] inputShapes(Params p, int contextDim, int featureDim) {
-    Shape[] shapes = {new Shape(p.batchSize(), HISTORY), new Shape(p.batchSize(), HISTORY),
-        new Shape(p.batchSize()), new Shape(p.batchSize(), contextDim), new Shape(p.batchSize(), featureDim)};
-    return featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 4);
+  private static Shape[] inputShapes(Params p, int items, int contextDim, int featureDim) {
+    Shape[] shapes = {new Shape(p.batchSize(), items + 1L), new Shape(p.batchSize()),
+        new Shape(p.batchSize(), contextDim), new Shape(p.batchSize(), featureDim)};
+    return featureDim > 0 ? shapes : java.util.Arrays.copyOf(shapes, 3);
   }
 
   /**
@@ -279,17 +279,18 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
   NDList inputs(NDManager m, Impressions d, int[] rows, float[] pair) {
     int b = rows.length;
     int c = contextDim(surfaces, pairDim);
-    long[] hist = new long[b * HISTORY];
+    long[][] hist = new long[2][b * HISTORY];
     float[] weights = new float[b * HISTORY];
+    int n = 0;
     long[] it = new long[b];
     float[] ctx = new float[b * c];
-    java.util.Arrays.fill(hist, items);
     for (int k = 0; k < b; k++) {
       int r = rows[k];
       int[] h = d.historyBefore(r, HISTORY);
-      for (int j = 0; j < h.length; j++) {
-        hist[k * HISTORY + j] = h[j] < items ? h[j] : items;
-        weights[k * HISTORY + j] = 1f / h.length;
+      for (int j : h) {
+        hist[0][n] = k;
+        hist[1][n] = j < items ? j : items;
+        weights[n++] = 1f / h.length;
       }
       it[k] = d.item()[r] < items ? d.item()[r] : items;
       int pos = d.position()[r];
@@ -303,8 +304,8 @@ public final class ClickMlp implements TrainedModel<Impressions, float[]> {
         System.arraycopy(pair, r * pairDim, ctx, k * c + POSITIONS + 3 + surfaces, pairDim);
       }
     }
-    NDList x = new NDList(m.create(hist, new Shape(b, HISTORY)), m.create(weights, new Shape(b, HISTORY)),
-        m.create(it), m.create(ctx, new Shape(b, c)).toType(DataType.FLOAT32, false));
+    NDList x = new NDList(SparseArrays.coo(m, hist, weights, n, new Shape(b, items + 1L)), m.create(it),
+        m.create(ctx, new Shape(b, c)));
     if (itemFeatures != null) {
       int f = itemFeatures[0].length;
       float[] feats = new float[b * f];

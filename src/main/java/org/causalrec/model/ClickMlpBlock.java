@@ -19,9 +19,11 @@ import ai.djl.util.PairList;
  * weighted mean of history-item embeddings, so any user, new or not, has a representation. It is
  * concatenated with the target item's embedding (the last row of each table is for items unseen
  * in training and for padding) and the context features into an MLP hidden -> hidden -> 1 with
- * ReLU; outputs the click logit. Inputs: (history int64 [B, H], history weights float32 [B, H],
- * item int64 [B], context float32 [B, C]) and, when the model has per-item features (item text
- * embeddings), item features float32 [B, F] as a fifth input.
+ * ReLU; outputs the click logit. Inputs: (history float32 [B, items + 1], sparse COO: each row's
+ * history items with their weights; item int64 [B]; context float32 [B, C]) and, when the model
+ * has per-item features (item text embeddings), item features float32 [B, F] as a fourth input.
+ * The weighted mean is a sparse × dense product with the history table, so its gradient touches
+ * only the batch's history rows' terms.
  */
 final class ClickMlpBlock extends AbstractBlock {
 
@@ -56,20 +58,16 @@ final class ClickMlpBlock extends AbstractBlock {
   protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
       PairList<String, Object> params) {
     NDArray history = inputs.get(0);
-    NDArray weights = inputs.get(1);
-    NDArray items = inputs.get(2);
-    NDArray context = inputs.get(3);
+    NDArray items = inputs.get(1);
+    NDArray context = inputs.get(2);
+    NDArray u = history.matMul(ps.getValue(userEmbedding, history.getDevice(), training));
     // get(manager, index): the rows belong to the batch's manager, not the parameters' (which
     // would keep every batch's activations alive until the model closes).
-    NDManager batch = history.getManager();
-    NDArray h = ps.getValue(userEmbedding, history.getDevice(), training)
-        .get(batch, new NDIndex("{}", history.reshape(-1)))
-        .reshape(history.getShape().get(0), history.getShape().get(1), embedding);
-    NDArray u = h.mul(weights.expandDims(2)).sum(new int[] {1});
-    NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training).get(batch, new NDIndex("{}", items));
+    NDArray i = ps.getValue(itemEmbedding, items.getDevice(), training)
+        .get(items.getManager(), new NDIndex("{}", items));
     NDList parts = new NDList(u, i, context);
     if (featureDim > 0) {
-      parts.add(inputs.get(4));
+      parts.add(inputs.get(3));
     }
     NDArray x = NDArrays.concat(parts, 1);
     x = Activation.relu(layer1.forward(ps, new NDList(x), training).singletonOrThrow());
@@ -79,12 +77,12 @@ final class ClickMlpBlock extends AbstractBlock {
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {new Shape(inputShapes[2].get(0), 1)};
+    return new Shape[] {new Shape(inputShapes[1].get(0), 1)};
   }
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-    long batch = inputShapes[2].get(0);
+    long batch = inputShapes[1].get(0);
     layer1.initialize(manager, dataType, new Shape(batch, 2L * embedding + contextDim + featureDim));
     layer2.initialize(manager, dataType, new Shape(batch, hidden));
     out.initialize(manager, dataType, new Shape(batch, hidden));

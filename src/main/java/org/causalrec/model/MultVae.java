@@ -77,7 +77,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     Engine.getInstance().setRandomSeed(p.seed());
     Interactions train = data.train();
     int items = train.items();
-    MultVaeBlock block = new MultVaeBlock(items, p.hidden(), p.latent(), p.dropout());
+    MultVaeBlock block = new MultVaeBlock(items, p.hidden(), p.latent());
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
     MultVae vae = new MultVae(model, block, p, items);
@@ -85,6 +85,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     TrainingConfig config = TrainingLoop.adam(loss, p.learningRate(), 0f, device);
     int[] users = java.util.stream.IntStream.range(0, train.users()).filter(u -> train.rowLength(u) > 0).toArray();
     double ipsScale = data.objective() == Objective.IPS ? meanWeight(train, users, data.inverse()) : 1;
+    java.util.SplittableRandom dropout = new java.util.SplittableRandom(p.seed());
     TrainingLoop.Batches batches = new TrainingLoop.Batches() {
       @Override
       public int examples(int epoch) {
@@ -93,17 +94,13 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
 
       @Override
       public NDList inputs(NDManager batch, int[] rows) {
-        return new NDList(batch.create(dense(train, users, rows), new Shape(rows.length, items)));
+        return new NDList(sparseInput(batch, train, users, rows, p.dropout(), dropout));
       }
 
       @Override
       public NDArray loss(NDManager batch, NDList inputs, NDList output, int[] rows, long step) {
         loss.setBeta(p.beta(step));
-        NDArray target = data.objective().debiased()
-            ? batch.create(weighted(train, users, rows, data.objective(), data.inverse(), ipsScale),
-                new Shape(rows.length, items))
-            : inputs.singletonOrThrow();
-        return loss.evaluate(new NDList(target), output);
+        return loss.evaluate(target(batch, train, users, rows, data.objective(), data.inverse(), ipsScale), output);
       }
     };
     TrainingLoop.Validation validation = data.validate() == null ? null
@@ -163,7 +160,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     int[] cols = items < sparseFromItems ? new int[0] : java.util.Arrays.stream(rows)
         .flatMap(r -> java.util.Arrays.stream(history.row(r))).distinct().sorted().toArray();
     if (cols.length * 2L >= items || cols.length == 0) {
-      NDArray x = m.create(dense(history, null, rows), new Shape(rows.length, items));
+      NDArray x = m.create(dense(history, rows), new Shape(rows.length, items));
       return block.forward(new ParameterStore(m, false), new NDList(x), false).get(0).toFloatArray();
     }
     float[] x = new float[rows.length * cols.length];
@@ -201,7 +198,7 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
         meta.getFloat("learning_rate"), meta.getInteger("batch_size"), meta.getInteger("epochs"),
         meta.getInteger("seed"));
     int items = meta.getInteger("items");
-    MultVaeBlock block = new MultVaeBlock(items, p.hidden(), p.latent(), p.dropout());
+    MultVaeBlock block = new MultVaeBlock(items, p.hidden(), p.latent());
     Model model = Model.newInstance(NAME, device);
     model.setBlock(block);
     Artifacts.loadParameters(model, dir, NAME);
@@ -218,12 +215,12 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     model.close();
   }
 
-  /** Binary multi-hot rows of {@code x} for {@code rows} (through {@code users} when given), row-major. */
-  private static float[] dense(Interactions x, int[] users, int[] rows) {
+  /** Binary multi-hot rows of {@code x} for {@code rows}, row-major. */
+  private static float[] dense(Interactions x, int[] rows) {
     int n = x.items();
     float[] buf = new float[rows.length * n];
     for (int k = 0; k < rows.length; k++) {
-      x.fillBinaryRow(users == null ? rows[k] : users[rows[k]], buf, k * n);
+      x.fillBinaryRow(rows[k], buf, k * n);
     }
     return buf;
   }
@@ -242,31 +239,65 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
   }
 
   /**
-   * The batch's multi-hot rows with each consumed item weighted by {@code inverse}: for ips divided
-   * by {@code ipsScale} (one constant for the whole training: the IPS weights stay proportional to
-   * 1/p across users and batches), for snips divided by the batch's mean weight.
+   * The batch's L2-normalised binary rows with input dropout applied, as a sparse COO array
+   * [rows, items]: each consumed item is kept with probability 1 - {@code rate} and then scaled by
+   * 1 / (1 - rate), the dense network's normalise-then-drop-out without materialising the zeros.
    */
-  static float[] weighted(Interactions x, int[] users, int[] rows, Objective objective, PairWeights inverse,
-      double ipsScale) {
-    int n = x.items();
-    float[] buf = new float[rows.length * n];
+  static NDArray sparseInput(NDManager batch, Interactions x, int[] users, int[] rows, float rate,
+      java.util.SplittableRandom rng) {
+    int nnz = 0;
+    for (int r : rows) {
+      nnz += x.rowLength(users[r]);
+    }
+    long[][] index = new long[2][nnz];
+    float[] values = new float[nnz];
+    int n = 0;
+    for (int k = 0; k < rows.length; k++) {
+      int[] row = x.row(users[rows[k]]);
+      float v = (float) (1 / Math.sqrt(Math.max(1, row.length)) / (1 - rate));
+      for (int c : row) {
+        if (rate > 0 && rng.nextFloat() < rate) {
+          continue;
+        }
+        index[0][n] = k;
+        index[1][n] = c;
+        values[n++] = v;
+      }
+    }
+    return SparseArrays.coo(batch, index, values, n, new Shape(rows.length, x.items()));
+  }
+
+  /**
+   * The loss's target for the batch: the flat positions (row × items + item) of its consumed items
+   * (int64) and their weights. Naive weighs each 1; ips weighs each by {@code inverse} divided by
+   * {@code ipsScale} (one constant for the whole training: the weights stay proportional to 1/p
+   * across users and batches); snips by {@code inverse} divided by the batch's mean weight.
+   */
+  static NDList target(NDManager batch, Interactions x, int[] users, int[] rows, Objective objective,
+      PairWeights inverse, double ipsScale) {
+    int nnz = 0;
+    for (int r : rows) {
+      nnz += x.rowLength(users[r]);
+    }
+    long[] index = new long[nnz];
+    float[] weight = new float[nnz];
     double batchWeight = 0;
-    long batchCount = 0;
+    int n = 0;
     for (int k = 0; k < rows.length; k++) {
       int u = users[rows[k]];
       for (int c : x.row(u)) {
-        float w = inverse.weight(u, c);
-        buf[k * n + c] = objective == Objective.IPS ? (float) (w / ipsScale) : w;
+        float w = objective.debiased() ? inverse.weight(u, c) : 1f;
+        index[n] = (long) k * x.items() + c;
+        weight[n++] = objective == Objective.IPS ? (float) (w / ipsScale) : w;
         batchWeight += w;
-        batchCount++;
       }
     }
     if (objective == Objective.SNIPS && batchWeight > 0) {
-      float scale = (float) (batchCount / batchWeight);
-      for (int k = 0; k < buf.length; k++) {
-        buf[k] *= scale;
+      float scale = (float) (nnz / batchWeight);
+      for (int k = 0; k < n; k++) {
+        weight[k] *= scale;
       }
     }
-    return buf;
+    return new NDList(batch.create(index), batch.create(weight));
   }
 }

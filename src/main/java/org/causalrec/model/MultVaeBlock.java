@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -13,9 +14,14 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * The Mult-VAE network: L2-normalised multi-hot input, dropout (training only), encoder
+ * The Mult-VAE network: L2-normalised multi-hot input, input dropout (training only), encoder
  * I -> hidden -> (mu, log sigma^2) with tanh, a reparameterised sample (training only; mu
  * otherwise), decoder latent -> hidden -> I logits. Outputs (logits, mu, logvar).
+ *
+ * <p>The input is either the binary multi-hot rows as a dense array, normalised here (inference),
+ * or a sparse COO array that already holds the normalised values, dropped out in training (how the
+ * trainer feeds it): the first layer is then a sparse × dense product, one multiply-add per consumed
+ * item instead of one per item of the catalogue, and so is its gradient.
  */
 final class MultVaeBlock extends AbstractBlock {
 
@@ -24,18 +30,16 @@ final class MultVaeBlock extends AbstractBlock {
   private final int items;
   private final int hidden;
   private final int latent;
-  private final float dropout;
   private final Linear encoder;
   private final Linear stats;
   private final Linear decoderHidden;
   private final Linear decoderOut;
 
-  MultVaeBlock(int items, int hidden, int latent, float dropout) {
+  MultVaeBlock(int items, int hidden, int latent) {
     super(VERSION);
     this.items = items;
     this.hidden = hidden;
     this.latent = latent;
-    this.dropout = dropout;
     encoder = addChildBlock("encoder", Linear.builder().setUnits(hidden).build());
     stats = addChildBlock("stats", Linear.builder().setUnits(2L * latent).build());
     decoderHidden = addChildBlock("decoder_hidden", Linear.builder().setUnits(hidden).build());
@@ -46,12 +50,13 @@ final class MultVaeBlock extends AbstractBlock {
   protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
       PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
-    NDArray norm = x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f);
-    NDArray h = x.div(norm);
-    if (training && dropout > 0) {
-      NDArray keep = h.getManager().randomUniform(0f, 1f, h.getShape()).gte(dropout).toType(DataType.FLOAT32, false);
-      h = h.mul(keep).div(1f - dropout);
+    if (x.getSparseFormat() == SparseFormat.COO) {
+      return fromHidden(ps, Activation.tanh(encoder.forward(ps, inputs, training).singletonOrThrow()), training);
     }
+    if (training) {
+      throw new IllegalArgumentException("training takes the sparse input, normalised and dropped out by the trainer");
+    }
+    NDArray h = x.div(x.square().sum(new int[] {1}, true).sqrt().maximum(1e-12f));
     h = Activation.tanh(encoder.forward(ps, new NDList(h), training).singletonOrThrow());
     return fromHidden(ps, h, training);
   }

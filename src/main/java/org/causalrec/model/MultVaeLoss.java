@@ -21,14 +21,18 @@ final class MultVaeLoss extends Loss {
     this.beta = beta;
   }
 
-  /** @param labels the multi-hot batch; @param predictions (logits, mu, logvar) */
+  /**
+   * @param labels the consumed items as (flat positions row × items + item, int64; their weights):
+   *     the multi-hot target without its zeros, whose terms of the likelihood vanish
+   * @param predictions (logits, mu, logvar)
+   */
   @Override
   public NDArray evaluate(NDList labels, NDList predictions) {
-    NDArray x = labels.singletonOrThrow();
     NDArray logits = predictions.get(0);
     NDArray mu = predictions.get(1);
     NDArray logvar = predictions.get(2);
-    NDArray nll = logits.logSoftmax(1).mul(x).sum(new int[] {1}).mean().neg();
+    long rows = logits.getShape().get(0);
+    NDArray nll = logits.logSoftmax(1).take(labels.get(0)).mul(labels.get(1)).sum().div(rows).neg();
     NDArray kl = logvar.add(1f).sub(mu.square()).sub(logvar.exp()).sum(new int[] {1}).mean().mul(-0.5f);
     return nll.add(kl.mul(beta));
   }

@@ -84,13 +84,33 @@ public final class TrainingLoop {
 
   /**
    * Adam at a fixed {@code learningRate} with {@code weightDecay} (0 for none) on {@code device}. The
-   * kinds compute their losses in their {@link Batches}; {@code loss} only names one for DJL.
+   * kinds compute their losses in their {@link Batches}; {@code loss} only names one for DJL. On the
+   * CPU the loop updates the parameters with {@link FusedAdam}, elsewhere with DJL's Adam.
    */
   public static TrainingConfig adam(Loss loss, float learningRate, float weightDecay, Device device) {
-    return new DefaultTrainingConfig(loss)
-        .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate))
-            .optWeightDecays(weightDecay).build())
+    return new AdamConfig(loss, learningRate, weightDecay).optOptimizer(Optimizer.adam()
+            .optLearningRateTracker(Tracker.fixed(learningRate)).optWeightDecays(weightDecay).build())
         .optDevices(new Device[] {device});
+  }
+
+  /** A training configuration of {@link #adam}, which keeps its settings for {@link FusedAdam}. */
+  static final class AdamConfig extends DefaultTrainingConfig {
+    private final float learningRate;
+    private final float weightDecay;
+
+    AdamConfig(Loss loss, float learningRate, float weightDecay) {
+      super(loss);
+      this.learningRate = learningRate;
+      this.weightDecay = weightDecay;
+    }
+
+    float learningRate() {
+      return learningRate;
+    }
+
+    float weightDecay() {
+      return weightDecay;
+    }
   }
 
   /**
@@ -102,7 +122,7 @@ public final class TrainingLoop {
     try (Trainer trainer = model.newTrainer(config)) {
       trainer.initialize(inputShapes);
       batches.initialized();
-      run(trainer, model.getBlock(), model.getNDManager(), s, batches, validation, progress);
+      run(trainer, config, model.getBlock(), model.getNDManager(), s, batches, validation, progress);
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -110,11 +130,19 @@ public final class TrainingLoop {
   }
 
   /**
-   * Trains {@code block} through {@code trainer} (initialized); with {@code validation}, the best
-   * epoch's parameters are put back into arrays of {@code parameters} at the end.
+   * Trains {@code block} through {@code trainer} (initialized, made with {@code config}); with
+   * {@code validation}, the best epoch's parameters are put back into arrays of {@code parameters}
+   * at the end.
    */
-  public static void run(Trainer trainer, Block block, NDManager parameters, Settings s, Batches batches,
-      Validation validation, Consumer<Epoch> progress) {
+  public static void run(Trainer trainer, TrainingConfig config, Block block, NDManager parameters, Settings s,
+      Batches batches, Validation validation, Consumer<Epoch> progress) {
+    try (FusedAdam fused = FusedAdam.of(config, trainer, block)) {
+      epochs(trainer, fused, block, parameters, s, batches, validation, progress);
+    }
+  }
+
+  private static void epochs(Trainer trainer, FusedAdam fused, Block block, NDManager parameters, Settings s,
+      Batches batches, Validation validation, Consumer<Epoch> progress) {
     SplittableRandom rng = new SplittableRandom(s.seed());
     int[] order = new int[0];
     long step = 0;
@@ -139,7 +167,11 @@ public final class TrainingLoop {
             lossSum += l.getFloat();
             gc.backward(l);
           }
-          trainer.step();
+          if (fused != null) {
+            fused.step();
+          } else {
+            trainer.step();
+          }
         }
         step++;
         count++;
