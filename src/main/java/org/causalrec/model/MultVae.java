@@ -85,7 +85,8 @@ public final class MultVae implements CfModel, TrainedModel<Interactions, float[
     TrainingConfig config = TrainingLoop.adam(loss, p.learningRate(), 0f, device);
     int[] users = java.util.stream.IntStream.range(0, train.users()).filter(u -> train.rowLength(u) > 0).toArray();
     double ipsScale = data.objective() == Objective.IPS ? meanWeight(train, users, data.inverse()) : 1;
-    java.util.SplittableRandom dropout = new java.util.SplittableRandom(p.seed());
+    // split(): a stream of its own, not the loop's shuffling stream of the same seed
+    java.util.SplittableRandom dropout = new java.util.SplittableRandom(p.seed()).split();
     TrainingLoop.Batches batches = new TrainingLoop.Batches() {
       @Override
       public int examples(int epoch) {
