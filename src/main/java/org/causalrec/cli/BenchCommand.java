@@ -149,12 +149,14 @@ public final class BenchCommand implements Callable<Integer> {
       long startId = new EventRepository(store.pool()).maxId().await();
       List<Buffer> bodies = bodies(events, batch.size(), System.nanoTime());
       Vertx clientVertx = Vertx.vertx();
+      double rest;
       try {
-        ingest(clientVertx, server, bodies);
+        rest = ingest(clientVertx, server, bodies);
       } finally {
         clientVertx.close().await();
       }
       catchUp(store, startId);
+      copyCeiling(store, bodies, rest);
       server.close();
     }
     if (temporary) {
@@ -163,7 +165,8 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void ingest(Vertx clientVertx, Server server, List<Buffer> bodies) throws Exception {
+  /** Posts the bodies; returns the accepted events per second. */
+  private double ingest(Vertx clientVertx, Server server, List<Buffer> bodies) throws Exception {
     WebClient client = WebClient.create(clientVertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(server.port()).setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(concurrency));
@@ -197,6 +200,47 @@ public final class BenchCommand implements Callable<Integer> {
         latencies[(int) (latencies.length * 0.99)] / 1e6);
     System.out.printf(Locale.ROOT, "live tailer: delivered all %d events %.0f ms after the last ingest ack "
         + "(%.0f events/s end to end)%n", accepted.get(), tailLag * 1000, accepted.get() / (seconds + tailLag));
+    return accepted.get() / seconds;
+  }
+
+  /**
+   * The ceiling: the same rows (new event ids) copied straight into the same PostgreSQL, one COPY a
+   * batch, as many in flight as the clients had, with the node still running; and REST's share of it.
+   */
+  private void copyCeiling(StoreHandle store, List<Buffer> bodies, double rest) throws Exception {
+    List<List<org.causalrec.store.Event>> batches = new ArrayList<>();
+    for (Buffer b : bodies) {
+      List<org.causalrec.store.Event> batch = new ArrayList<>();
+      for (Object o : new JsonArray(b)) {
+        org.causalrec.store.Event e = org.causalrec.sim.Simulator.toEvent((JsonObject) o);
+        batch.add(new org.causalrec.store.Event(null, e.eventId() + "-copy", e.userId(), e.itemId(), e.type(),
+            e.value(), e.ts(), e.position(), e.surface(), e.recommended(), e.propensity(), e.modelVersion()));
+      }
+      batches.add(batch);
+    }
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong rows = new AtomicLong();
+    long t0 = System.nanoTime();
+    List<io.vertx.core.Future<Void>> lanes = new ArrayList<>();
+    for (int c = 0; c < concurrency; c++) {
+      lanes.add(copyLane(store, batches, next, rows));
+    }
+    io.vertx.core.Future.all(lanes).await();
+    double perSecond = rows.get() / ((System.nanoTime() - t0) / 1e9);
+    System.out.printf(Locale.ROOT, "COPY ceiling: the same %d rows copied in batches of %d, %d in flight: %.0f rows/s;"
+        + " REST ingest is %.2f of it%n", rows.get(), batch.size(), concurrency, perSecond, rest / perSecond);
+  }
+
+  private static io.vertx.core.Future<Void> copyLane(StoreHandle store, List<List<org.causalrec.store.Event>> batches,
+      AtomicInteger next, AtomicLong rows) {
+    int k = next.getAndIncrement();
+    if (k >= batches.size()) {
+      return io.vertx.core.Future.succeededFuture();
+    }
+    return store.copy().copyOnly(batches.get(k)).compose(n -> {
+      rows.addAndGet(n);
+      return copyLane(store, batches, next, rows);
+    });
   }
 
   private void sendNext(WebClient client, List<Buffer> bodies, AtomicInteger next, long[] latencies,

@@ -58,7 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
         + spec.items() + " items, seed " + DEMO_SEED + ") ...");
     Path truth = SimulationRun.defaultTruthDir(config.dataDir(), spec, DEMO_SEED);
     SimulationRun.Summary s = SimulationRun.run(new Simulator(World.generate(spec, DEMO_SEED)),
-        Sinks.inProcess(IngestService.on(store.pool(), config)), truth, 2_000, msg -> { });
+        Sinks.inProcess(IngestService.on(store, config)), truth, 2_000, msg -> { });
     System.out.printf("Stored %d events for %d users and %d items in %.1f s (ground truth in %s)%n",
         s.accepted(), s.users(), s.items(), s.seconds(), truth);
   }

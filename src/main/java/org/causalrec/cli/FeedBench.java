@@ -46,7 +46,7 @@ final class FeedBench {
         base.models().epochs(), 0, base.models().excludeTypes())).build();
     try (StoreHandle store = StoreHandle.open(config)) {
       World world = World.generate(WorldSpec.named("small"), 42);
-      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), config)),
+      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store, config)),
           dataDir.resolve("truth"), 5_000,
           m -> { });
       Server server = Server.start(config, store);

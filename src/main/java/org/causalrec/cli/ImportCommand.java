@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.causalrec.server.Server;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.core.ApiException;
 import picocli.CommandLine.Command;
@@ -55,7 +54,7 @@ public final class ImportCommand implements Callable<Integer> {
     }
     Config config = common.config();
     try (StoreHandle store = StoreHandle.open(config)) {
-      IngestService ingest = IngestService.on(store.pool(), config);
+      IngestService ingest = IngestService.on(store, config);
       long t0 = System.nanoTime();
       long read = 0;
       long accepted = 0;

@@ -71,7 +71,7 @@ final class RecommendationBench {
     System.out.println();
     try (StoreHandle store = StoreHandle.open(config)) {
       World world = World.generate(WorldSpec.named("small"), 42);
-      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store.pool(), config)),
+      SimulationRun.run(new Simulator(world), Sinks.inProcess(IngestService.on(store, config)),
           dataDir.resolve("truth"), 5_000, m -> { });
       Server server = Server.start(config, store);
       Vertx vertx = Vertx.vertx();

@@ -6,7 +6,6 @@ import org.causalrec.store.StoreHandle;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.causalrec.server.Server;
 import org.causalrec.config.Config;
 import org.causalrec.sim.SelfSelection;
 import org.causalrec.sim.SimulationRun;
@@ -72,7 +71,7 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     } else {
       try (StoreHandle store = StoreHandle.open(config)) {
-        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store.pool(), config)), truth, batch.size(),
+        s = SimulationRun.run(sim, Sinks.inProcess(IngestService.on(store, config)), truth, batch.size(),
             System.err::println);
       }
     }

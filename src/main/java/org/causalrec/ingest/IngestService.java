@@ -58,7 +58,16 @@ public final class IngestService {
   private final AtomicLong unknownItemTotal = new AtomicLong();
   private final List<Consumer<List<Event>>> committed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  /** The write path over {@code pool} with the configured event types and batch limit. */
+  /**
+   * The write path of an opened store with the configured event types and batch limit: event
+   * batches are written with COPY (duplicates through the insert that skips them).
+   */
+  public static IngestService on(org.causalrec.store.StoreHandle store, org.causalrec.config.Config config) {
+    return new IngestService(new EventRepository(store.pool(), store.copy()), new CatalogRepository(store.pool()),
+        config.eventTypes(), config.maxEventsPerRequest(), Clock.systemUTC());
+  }
+
+  /** The write path over {@code pool} alone (every batch through the insert that skips duplicates). */
   public static IngestService on(io.vertx.sqlclient.Pool pool, org.causalrec.config.Config config) {
     return new IngestService(new EventRepository(pool), new CatalogRepository(pool), config.eventTypes(),
         config.maxEventsPerRequest(), Clock.systemUTC());

@@ -81,7 +81,7 @@ public final class Server implements AutoCloseable {
   private Server(Config config, StoreHandle store) {
     this.config = config;
     this.store = store;
-    this.ingest = IngestService.on(store.pool(), config);
+    this.ingest = IngestService.on(store, config);
     Pool pool = store.pool();
     Vertx vertx = store.vertx();
     EventRepository events = new EventRepository(pool);

@@ -32,10 +32,10 @@ public final class EventRepository {
       ON CONFLICT (event_id) DO NOTHING
       RETURNING\s""" + COLUMNS;
 
-  private static final String UNKNOWN_ITEMS =
+  static final String UNKNOWN_ITEMS =
       "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = x)";
 
-  private static final String INSERT_USERS =
+  static final String INSERT_USERS =
       "INSERT INTO users (id) SELECT u FROM unnest($1::text[]) AS u ORDER BY u COLLATE \"C\" ON CONFLICT (id) DO NOTHING";
 
   /**
@@ -53,15 +53,48 @@ public final class EventRepository {
   private static final int KNOWN_USERS_MAX = 500_000;
 
   private final Pool pool;
+  private final EventCopy copy;
   private final Set<String> knownUsers = ConcurrentHashMap.newKeySet();
 
   public EventRepository(Pool pool) {
-    this.pool = pool;
+    this(pool, null);
   }
 
-  /** Stores the events in one transaction (all or none); users seen for the first time are created. */
+  /** Events over {@code pool}, batches written through {@code copy} first when it is not null. */
+  public EventRepository(Pool pool, EventCopy copy) {
+    this.pool = pool;
+    this.copy = copy;
+  }
+
+  /**
+   * Stores the events in one transaction (all or none); users seen for the first time are created.
+   * With a {@link EventCopy}, the batch is copied; one holding an event id already stored goes
+   * through the insert that skips duplicates instead.
+   */
   public Future<InsertResult> insert(List<Event> events) {
-    return insert(events, Future::succeededFuture);
+    if (copy == null || events.isEmpty()) {
+      return insert(events, Future::succeededFuture);
+    }
+    Set<String> newUsers = new TreeSet<>();
+    for (Event e : events) {
+      if (!knownUsers.contains(e.userId())) {
+        newUsers.add(e.userId());
+      }
+    }
+    return copy.copy(events, newUsers).compose(o -> {
+      if (o.duplicates()) {
+        return insert(events, Future::succeededFuture);
+      }
+      remember(newUsers);
+      return Future.succeededFuture(o.result());
+    });
+  }
+
+  private void remember(Set<String> users) {
+    if (knownUsers.size() + users.size() > KNOWN_USERS_MAX) {
+      knownUsers.clear();
+    }
+    knownUsers.addAll(users);
   }
 
   /** As {@link #insert(List)}, running {@code beforeCommit} inside the transaction (tests hold it open). */
@@ -115,12 +148,7 @@ public final class EventRepository {
       return Future.all(xid, newUsers, unknown, inserted)
           .compose(all -> beforeCommit.get())
           .map(v -> result(events, inserted.result(), unknown.result()));
-    }).onSuccess(r -> {
-      if (knownUsers.size() + distinctUsers.size() > KNOWN_USERS_MAX) {
-        knownUsers.clear();
-      }
-      knownUsers.addAll(distinctUsers);
-    });
+    }).onSuccess(r -> remember(distinctUsers));
   }
 
   private static InsertResult result(List<Event> events, RowSet<Row> rows, RowSet<Row> unknownRows) {

@@ -11,11 +11,14 @@ import org.causalrec.config.Config;
  * @param database the PostgreSQL server
  * @param vertx the Vert.x instance of the pool (and of the node started on it)
  * @param pool the connection pool
+ * @param copy the COPY connections event batches are written through
  */
-public record StoreHandle(Database database, Vertx vertx, Pool pool) implements AutoCloseable {
+public record StoreHandle(Database database, Vertx vertx, Pool pool, EventCopy copy) implements AutoCloseable {
 
   /** Connections of the pool. */
   static final int POOL_SIZE = 8;
+  /** JDBC connections (and worker threads) for COPY: four batches in flight kept 2 cores busy. */
+  static final int COPY_CONNECTIONS = 4;
 
   /** Opens the configured database and applies the migrations. */
   public static StoreHandle open(Config config) {
@@ -23,7 +26,7 @@ public record StoreHandle(Database database, Vertx vertx, Pool pool) implements 
     try {
       db.migrate();
       Vertx vertx = Vertx.vertx();
-      return new StoreHandle(db, vertx, db.pool(vertx, POOL_SIZE));
+      return new StoreHandle(db, vertx, db.pool(vertx, POOL_SIZE), new EventCopy(vertx, db, COPY_CONNECTIONS));
     } catch (RuntimeException e) {
       db.close();
       throw e;
@@ -34,6 +37,7 @@ public record StoreHandle(Database database, Vertx vertx, Pool pool) implements 
   @Override
   public void close() {
     try {
+      copy.close();
       pool.close().await();
       vertx.close().await();
     } finally {
