@@ -3,8 +3,7 @@ package org.causalrec.ingest;
 import org.causalrec.core.ApiException;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import org.causalrec.config.EventTypes;
 import org.causalrec.store.Event;
 
@@ -79,8 +78,8 @@ final class EventParser {
       ts = Instant.ofEpochMilli((long) ms);
     } else if (v instanceof String s) {
       try {
-        ts = OffsetDateTime.parse(s).toInstant();
-      } catch (DateTimeParseException e) {
+        ts = IsoInstant.parse(s);
+      } catch (DateTimeException e) {
         throw ApiException.badField("timestamp",
             "timestamp must be ISO-8601 with an offset (2026-01-31T12:00:00Z) or epoch milliseconds");
       }
