@@ -95,7 +95,7 @@ public final class EventCopy implements AutoCloseable {
     try {
       conn = take();
       Outcome out = transaction(conn, events, newUsers);
-      idle.offer(conn);
+      release(conn);
       conn = null;
       return out;
     } catch (SQLException e) {
@@ -197,7 +197,7 @@ public final class EventCopy implements AutoCloseable {
         long n = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_WITHOUT_IDS,
             new ByteArrayInputStream(binary(events, false)));
         conn.commit();
-        idle.offer(conn);
+        release(conn);
         conn = null;
         return (int) n;
       } catch (SQLException e) {
@@ -229,6 +229,13 @@ public final class EventCopy implements AutoCloseable {
     Connection fresh = DriverManager.getConnection(url, user, password);
     fresh.setAutoCommit(false);
     return fresh;
+  }
+
+  /** Back to the idle ones, or closed when the store is closing (a batch in flight as it closed). */
+  private void release(Connection conn) {
+    if (closed || !idle.offer(conn)) {
+      closeQuietly(conn);
+    }
   }
 
   /** The rows in PostgreSQL's binary COPY format: the columns of {@link #COPY}, without the id unless {@code ids}. */
