@@ -58,12 +58,18 @@ public final class Database implements AutoCloseable {
     try {
       Files.createDirectories(pgDir);
       long t0 = System.nanoTime();
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(pgDir)
           .setCleanDataDirectory(throwaway)
           .setPGStartupWait(Duration.ofSeconds(60))
-          .setServerConfig("max_connections", "100")
-          .start();
+          .setServerConfig("max_connections", "100");
+      if (!throwaway) {
+        // zonky starts the server with fsync off (-F) and synchronous_commit off, which suits
+        // throwaway test databases only: an event is acknowledged after its commit, so the commit
+        // must be on disk (these -c settings come after -F and override it)
+        builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+      }
+      EmbeddedPostgres pg = builder.start();
       LOG.info("Embedded PostgreSQL started on port {} with data in {} ({} ms)", pg.getPort(), pgDir,
           (System.nanoTime() - t0) / 1_000_000);
       PgConnectOptions options = new PgConnectOptions()

@@ -32,6 +32,10 @@ class MigrationTest {
         }
         assertTrue(tables.containsAll(List.of("events", "item_embeddings", "items", "models", "stream_cursors", "users")), tables.toString());
         pool.query("INSERT INTO items (id, title) VALUES ('kept', 'Survives restarts')").execute().await();
+        // a database that persists writes its commits to disk before they are acknowledged
+        for (String setting : List.of("fsync", "synchronous_commit")) {
+          assertEquals("on", pool.query("SHOW " + setting).execute().await().iterator().next().getString(0), setting);
+        }
         pool.close().await();
       }
       try (Database again = Database.embedded(dir.resolve("pg"), false)) {
