@@ -57,6 +57,9 @@ public final class Database implements AutoCloseable {
   public static Database embedded(Path pgDir, boolean throwaway) {
     try {
       Files.createDirectories(pgDir);
+      if (!throwaway) {
+        stopOrphan(pgDir);
+      }
       long t0 = System.nanoTime();
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(pgDir)
@@ -81,6 +84,41 @@ public final class Database implements AutoCloseable {
       return new Database(pg, options);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL in " + pgDir, e);
+    }
+  }
+
+  /**
+   * Stops a PostgreSQL server still running on {@code pgDir} from a node that was killed (the
+   * embedded server is a separate process and outlives a JVM stopped with SIGKILL; it keeps the
+   * data directory locked, and a new node could not start). It is asked for a fast shutdown
+   * (SIGINT: active transactions are rolled back, committed ones are already in the WAL) and waited for.
+   */
+  static void stopOrphan(Path pgDir) {
+    Path pidFile = pgDir.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+    } catch (IOException | RuntimeException e) {
+      return; // unreadable: PostgreSQL itself decides whether the file is stale
+    }
+    ProcessHandle orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+        .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false)).orElse(null);
+    if (orphan == null) {
+      return; // stale: the server it names is gone
+    }
+    LOG.warn("A PostgreSQL server (pid {}) is still running on {}, left by a node that did not stop; stopping it",
+        pid, pgDir);
+    try {
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+      orphan.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the PostgreSQL server left on " + pgDir, e);
+    } catch (IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot stop the PostgreSQL server (pid " + pid + ") left on " + pgDir, e);
     }
   }
 
