@@ -31,13 +31,14 @@ import org.postgresql.PGConnection;
  * event ids: the {@code INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING} it replaces
  * costs PostgreSQL about 22 µs of CPU a row, COPY about 7–12 µs.
  *
- * <p>One transaction a batch, all or nothing: take a transaction id (before any event id is drawn:
- * the tailer relies on that order), create the users seen for the first time, find the items not in
- * the catalogue, draw one id per event from the events' sequence, and COPY the rows with those ids.
- * The ids are known without {@code RETURNING}, so the stored events go back to the node as they are.
- * COPY has no {@code ON CONFLICT}: a batch holding an event id that is already stored (a client's
- * retry) fails with a unique violation, is rolled back, and is answered {@link Outcome#duplicates}
- * so the caller stores it through the insert that skips duplicates.
+ * <p>Per batch: the users seen for the first time are created in a statement committed on its own;
+ * then one transaction, all or nothing, takes its transaction id (before any event id is drawn: the
+ * tailer relies on that order), finds the items not in the catalogue, draws one id per event from
+ * the events' sequence and COPYs the rows with those ids. The ids are known without
+ * {@code RETURNING}, so the stored events go back to the node as they are. COPY has no
+ * {@code ON CONFLICT}: a batch holding an event id that is already stored (a client's retry) or
+ * repeated in it fails with a unique violation, is rolled back, and is answered
+ * {@link Outcome#duplicates} so the caller stores it through the insert that skips duplicates.
  */
 public final class EventCopy implements AutoCloseable {
 
@@ -81,23 +82,28 @@ public final class EventCopy implements AutoCloseable {
    * refuses or cannot be reached (the API answers those with 503).
    */
   public Future<Outcome> copy(List<Event> events, Set<String> newUsers) {
-    Set<String> ids = new HashSet<>();
-    for (Event e : events) {
-      if (e.eventId() != null && !ids.add(e.eventId())) {
-        return Future.succeededFuture(new Outcome(null, true)); // repeated in the batch
-      }
-    }
-    return workers.executeBlocking(() -> copyBlocking(events, newUsers), false);
+    return workers.executeBlocking(() -> onConnection(conn -> transaction(conn, events, newUsers)), false);
   }
 
-  private Outcome copyBlocking(List<Event> events, Set<String> newUsers) throws PgException {
+  /** What a unit of work on one JDBC connection returns. */
+  private interface Work<T> {
+    T run(Connection conn) throws SQLException, IOException;
+  }
+
+  /**
+   * Runs {@code work} on an idle (or new) connection and parks the connection again; a connection
+   * whose work failed is closed, and when the server went away every idle one with it.
+   */
+  private <T> T onConnection(Work<T> work) throws PgException {
     Connection conn = null;
     try {
       conn = take();
-      Outcome out = transaction(conn, events, newUsers);
+      T out = work.run(conn);
       release(conn);
       conn = null;
       return out;
+    } catch (IOException e) {
+      throw pgException(new SQLException("COPY stream failed: " + e.getMessage(), "08006", e));
     } catch (SQLException e) {
       if (e.getSQLState() == null || e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P")) {
         // the server went away: the idle connections are to the same dead server
@@ -114,75 +120,66 @@ public final class EventCopy implements AutoCloseable {
     }
   }
 
-  private Outcome transaction(Connection conn, List<Event> events, Set<String> newUsers) throws SQLException {
+  /** The batch's transaction on {@code conn}; on a failure the caller closes the connection, which rolls it back. */
+  private Outcome transaction(Connection conn, List<Event> events, Set<String> newUsers)
+      throws SQLException, IOException {
+    if (!newUsers.isEmpty()) {
+      // committed on its own, before the batch's transaction: inside it, the new users' rows
+      // would stay locked until the batch commits, and concurrent batches sharing a new user
+      // would wait for each other (35 ms a batch measured). A user row without events (when the
+      // batch then fails) is one a later batch would create anyway.
+      conn.setAutoCommit(true);
+      try (PreparedStatement ps = conn.prepareStatement(EventRepository.INSERT_USERS.replace("$1", "?"))) {
+        ps.setArray(1, conn.createArrayOf("text", newUsers.toArray()));
+        ps.executeUpdate();
+      } finally {
+        conn.setAutoCommit(false);
+      }
+    }
+    try (Statement st = conn.createStatement()) {
+      st.executeQuery("SELECT pg_current_xact_id()").close();
+    }
+    Set<String> unknownItems = new HashSet<>();
+    try (PreparedStatement ps = conn.prepareStatement(EventRepository.UNKNOWN_ITEMS.replace("$1", "?"))) {
+      ps.setArray(1, conn.createArrayOf("text", distinctItems(events).toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          unknownItems.add(rs.getString(1));
+        }
+      }
+    }
+    long[] ids = new long[events.size()];
+    try (PreparedStatement ps = conn.prepareStatement(IDS)) {
+      ps.setInt(1, events.size());
+      try (ResultSet rs = ps.executeQuery()) {
+        for (int k = 0; rs.next(); k++) {
+          ids[k] = rs.getLong(1);
+        }
+      }
+    }
+    List<Event> stored = new ArrayList<>(events.size());
+    int unknown = 0;
+    for (int k = 0; k < ids.length; k++) {
+      Event e = events.get(k);
+      // the database keeps microseconds: the node applies the events as they are stored
+      stored.add(new Event(ids[k], e.eventId(), e.userId(), e.itemId(), e.type(), e.value(),
+          e.ts().truncatedTo(ChronoUnit.MICROS), e.position(), e.surface(), e.recommended(), e.propensity(),
+          e.modelVersion()));
+      if (unknownItems.contains(e.itemId())) {
+        unknown++;
+      }
+    }
     try {
-      if (!newUsers.isEmpty()) {
-        // committed on its own, before the batch's transaction: inside it, the new users' rows
-        // would stay locked until the batch commits, and concurrent batches sharing a new user
-        // would wait for each other (35 ms a batch measured). A user row without events (when the
-        // batch then fails) is one a later batch would create anyway.
-        conn.setAutoCommit(true);
-        try (PreparedStatement ps = conn.prepareStatement(EventRepository.INSERT_USERS.replace("$1", "?"))) {
-          ps.setArray(1, conn.createArrayOf("text", newUsers.toArray()));
-          ps.executeUpdate();
-        } finally {
-          conn.setAutoCommit(false);
-        }
-      }
-      try (Statement st = conn.createStatement()) {
-        st.executeQuery("SELECT pg_current_xact_id()").close();
-      }
-      Set<String> unknownItems = new HashSet<>();
-      try (PreparedStatement ps = conn.prepareStatement(EventRepository.UNKNOWN_ITEMS.replace("$1", "?"))) {
-        ps.setArray(1, conn.createArrayOf("text", distinctItems(events).toArray()));
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            unknownItems.add(rs.getString(1));
-          }
-        }
-      }
-      long[] ids = new long[events.size()];
-      try (PreparedStatement ps = conn.prepareStatement(IDS)) {
-        ps.setInt(1, events.size());
-        try (ResultSet rs = ps.executeQuery()) {
-          for (int k = 0; rs.next(); k++) {
-            ids[k] = rs.getLong(1);
-          }
-        }
-      }
-      List<Event> stored = new ArrayList<>(events.size());
-      int unknown = 0;
-      for (int k = 0; k < ids.length; k++) {
-        Event e = events.get(k);
-        // the database keeps microseconds: the node applies the events as they are stored
-        stored.add(new Event(ids[k], e.eventId(), e.userId(), e.itemId(), e.type(), e.value(),
-            e.ts().truncatedTo(ChronoUnit.MICROS), e.position(), e.surface(), e.recommended(), e.propensity(),
-            e.modelVersion()));
-        if (unknownItems.contains(e.itemId())) {
-          unknown++;
-        }
-      }
-      try {
-        conn.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(binary(stored, true)));
-      } catch (SQLException e) {
-        conn.rollback();
-        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-          return new Outcome(null, true);
-        }
+      conn.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(binary(stored, true)));
+    } catch (SQLException e) {
+      if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
         throw e;
       }
-      conn.commit();
-      return new Outcome(new EventRepository.InsertResult(stored.size(), List.of(), unknown, stored), false);
-    } catch (SQLException | RuntimeException e) {
-      try {
-        conn.rollback();
-      } catch (SQLException ignored) {
-        // the connection is discarded by the caller
-      }
-      throw e;
-    } catch (IOException e) {
-      throw new SQLException("COPY stream failed: " + e.getMessage(), "08006", e);
+      conn.rollback();
+      return new Outcome(null, true);
     }
+    conn.commit();
+    return new Outcome(new EventRepository.InsertResult(stored.size(), List.of(), unknown, stored), false);
   }
 
   /**
@@ -190,24 +187,12 @@ public final class EventCopy implements AutoCloseable {
    * default), one COPY a call, nothing else in the transaction.
    */
   public Future<Integer> copyOnly(List<Event> events) {
-    return workers.executeBlocking(() -> {
-      Connection conn = null;
-      try {
-        conn = take();
-        long n = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_WITHOUT_IDS,
-            new ByteArrayInputStream(binary(events, false)));
-        conn.commit();
-        release(conn);
-        conn = null;
-        return (int) n;
-      } catch (SQLException e) {
-        throw pgException(e);
-      } finally {
-        if (conn != null) {
-          closeQuietly(conn);
-        }
-      }
-    }, false);
+    return workers.executeBlocking(() -> onConnection(conn -> {
+      long n = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_WITHOUT_IDS,
+          new ByteArrayInputStream(binary(events, false)));
+      conn.commit();
+      return (int) n;
+    }), false);
   }
 
   private static Set<String> distinctItems(List<Event> events) {

@@ -75,12 +75,7 @@ public final class EventRepository {
     if (copy == null || events.isEmpty()) {
       return insert(events, Future::succeededFuture);
     }
-    Set<String> newUsers = new TreeSet<>();
-    for (Event e : events) {
-      if (!knownUsers.contains(e.userId())) {
-        newUsers.add(e.userId());
-      }
-    }
+    Set<String> newUsers = unknownUsers(events);
     return copy.copy(events, newUsers).compose(o -> {
       if (o.duplicates()) {
         return insert(events, Future::succeededFuture);
@@ -88,6 +83,17 @@ public final class EventRepository {
       remember(newUsers);
       return Future.succeededFuture(o.result());
     });
+  }
+
+  /** The batch's users not known to exist, sorted (the order their rows are locked in). */
+  private Set<String> unknownUsers(List<Event> events) {
+    Set<String> out = new TreeSet<>();
+    for (Event e : events) {
+      if (!knownUsers.contains(e.userId())) {
+        out.add(e.userId());
+      }
+    }
+    return out;
   }
 
   private void remember(Set<String> users) {
@@ -114,7 +120,7 @@ public final class EventRepository {
     Boolean[] recommended = new Boolean[n];
     Double[] propensities = new Double[n];
     String[] models = new String[n];
-    Set<String> distinctUsers = new TreeSet<>();
+    Set<String> distinctUsers = unknownUsers(events);
     for (int k = 0; k < n; k++) {
       Event e = events.get(k);
       eventIds[k] = e.eventId();
@@ -128,9 +134,6 @@ public final class EventRepository {
       recommended[k] = e.recommended();
       propensities[k] = e.propensity();
       models[k] = e.modelVersion();
-      if (!knownUsers.contains(e.userId())) {
-        distinctUsers.add(e.userId());
-      }
     }
     Tuple insertArgs = Tuple.of(eventIds, users, items, types, values, ts, positions, surfaces,
         recommended, propensities, models);
