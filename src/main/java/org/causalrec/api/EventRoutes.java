@@ -26,6 +26,7 @@ final class EventRoutes {
   }
 
   private void postEvents(RoutingContext ctx) {
+    ingest.checkCapacity();
     String type = ctx.request().getHeader("content-type");
     boolean ndjson = type != null && (type.contains("ndjson") || type.contains("jsonlines"));
     JsonArray records = IngestService.parseRecords(ctx.body().buffer(), ndjson, "events");

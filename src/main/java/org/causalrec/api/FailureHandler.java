@@ -30,6 +30,9 @@ final class FailureHandler {
     if (f instanceof ApiException e) {
       status = e.status();
       body = e.toJson();
+      if (e.retryAfterSeconds() > 0) {
+        ctx.response().putHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
+      }
     } else if (f instanceof HttpException he) {
       status = he.getStatusCode();
       body = plain(status, he.getPayload() != null ? he.getPayload() : he.getMessage());
@@ -47,6 +50,7 @@ final class FailureHandler {
       status = 503;
       body = new JsonObject().put("error", "database_unavailable").put("field", null)
           .put("detail", "the database cannot be reached; nothing from this request was stored");
+      ctx.response().putHeader("Retry-After", "2");
       LOG.warn("Database unavailable for {} {}: {}", ctx.request().method(), ctx.request().path(), f.toString());
     } else {
       status = 500;

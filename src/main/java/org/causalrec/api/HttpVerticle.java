@@ -5,13 +5,17 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.causalrec.config.Config;
 
 /** The HTTP verticle: wires the routes of {@code /v1} and {@code /health}, one small handler each. */
 public final class HttpVerticle extends VerticleBase {
+
+  private static final String BODY_TIMER = "causalrec.bodyTimer";
 
   private final Config config;
   private final Services services;
@@ -37,8 +41,18 @@ public final class HttpVerticle extends VerticleBase {
       if (m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.DELETE) {
         ctx.next();
       } else {
+        long timer = vertx.setTimer(config.bodyTimeoutMs(), id -> bodyTimedOut(ctx));
+        ctx.put(BODY_TIMER, timer);
+        ctx.addEndHandler(v -> vertx.cancelTimer(timer));
         bodies.handle(ctx);
       }
+    });
+    router.route("/v1/*").handler(ctx -> {
+      Long timer = ctx.get(BODY_TIMER);
+      if (timer != null) { // the whole body is here
+        vertx.cancelTimer(timer);
+      }
+      ctx.next();
     });
     new EventRoutes(services.ingest(), services.events()).mount(router);
     new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
@@ -64,6 +78,20 @@ public final class HttpVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen(config.httpPort(), config.httpHost());
+  }
+
+  /**
+   * Answers a request whose body did not arrive in time with 408 and closes its connection: the rest
+   * of the body, if it ever comes, has nowhere to go.
+   */
+  private void bodyTimedOut(RoutingContext ctx) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response().putHeader("Connection", "close").endHandler(v -> ctx.request().connection().close());
+    Responses.send(ctx, 408, new JsonObject().put("error", "request_timeout").put("field", null)
+        .put("detail", "the request body did not arrive within " + config.bodyTimeoutMs()
+            + " ms; nothing from it was stored"));
   }
 
   /** The port actually bound (useful with port 0). */

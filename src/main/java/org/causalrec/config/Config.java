@@ -36,10 +36,15 @@ public record Config(
    * @param host interface the HTTP server binds to
    * @param port HTTP + WebSocket port; 0 picks a free one
    * @param maxBodyBytes request body limit, more is 413
+   * @param bodyTimeoutMs a request body not fully received this long after its headers is answered 408
+   *     and its connection closed (a slow or stalled client holds no connection longer)
    * @param apiKey when non-null, writes need it in {@code X-API-Key}
    */
-  public record HttpConfig(String host, int port, long maxBodyBytes, String apiKey) {
+  public record HttpConfig(String host, int port, long maxBodyBytes, long bodyTimeoutMs, String apiKey) {
     public HttpConfig {
+      if (bodyTimeoutMs < 1) {
+        throw new IllegalArgumentException("http.body_timeout_ms must be >= 1");
+      }
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("http port must be in 0..65535: " + port);
       }
@@ -74,11 +79,17 @@ public record Config(
    *
    * @param types accepted event types and their weights
    * @param maxPerRequest events in one ingest request, more is 413
+   * @param maxPending events accepted for writing and not yet committed, at most; a request that
+   *     would pass it is answered 503 with {@code Retry-After} (the bound on the write queue); a request
+   *     arriving when none is pending is always taken
    */
-  public record EventsConfig(EventTypes types, int maxPerRequest) {
+  public record EventsConfig(EventTypes types, int maxPerRequest, int maxPending) {
     public EventsConfig {
       if (maxPerRequest < 1) {
         throw new IllegalArgumentException("events.max_per_request must be >= 1");
+      }
+      if (maxPending < 1) {
+        throw new IllegalArgumentException("events.max_pending must be >= 1");
       }
     }
   }
@@ -296,8 +307,8 @@ public record Config(
 
   /** The defaults of every setting. */
   public static Config defaults() {
-    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, null), new StorageConfig(Path.of("data"), null),
-        "auto", new EventsConfig(EventTypes.defaults(), 10_000), new StreamConfig("tailer", 5_000, 1_000),
+    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, null), new StorageConfig(Path.of("data"), null),
+        "auto", new EventsConfig(EventTypes.defaults(), 10_000, 40_000), new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
         CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults());
   }
@@ -350,5 +361,15 @@ public record Config(
   /** Events in one ingest request, more is 413. */
   public int maxEventsPerRequest() {
     return events.maxPerRequest();
+  }
+
+  /** Events accepted for writing and not yet committed, at most; beyond it a request is answered 503. */
+  public int maxPendingEvents() {
+    return events.maxPending();
+  }
+
+  /** How long a request body may take to arrive after its headers; longer is 408. */
+  public long bodyTimeoutMs() {
+    return http.bodyTimeoutMs();
   }
 }

@@ -11,12 +11,14 @@ public final class ConfigBuilder {
   private String httpHost;
   private int httpPort;
   private long maxBodyBytes;
+  private long bodyTimeoutMs;
   private String apiKey;
   private Path dataDir;
   private String pgUrl;
   private String device;
   private EventTypes eventTypes;
   private int maxEventsPerRequest;
+  private int maxPendingEvents;
   private Config.StreamConfig stream;
   private Config.ModelConfig models;
   private Config.CausalConfig causal;
@@ -28,12 +30,14 @@ public final class ConfigBuilder {
     httpHost = c.http().host();
     httpPort = c.http().port();
     maxBodyBytes = c.http().maxBodyBytes();
+    bodyTimeoutMs = c.http().bodyTimeoutMs();
     apiKey = c.http().apiKey();
     dataDir = c.storage().dataDir();
     pgUrl = c.storage().pgUrl();
     device = c.device();
     eventTypes = c.events().types();
     maxEventsPerRequest = c.events().maxPerRequest();
+    maxPendingEvents = c.events().maxPending();
     stream = c.stream();
     models = c.models();
     causal = c.causal();
@@ -57,6 +61,12 @@ public final class ConfigBuilder {
   /** Sets the request body limit in bytes. */
   public ConfigBuilder setMaxBodyBytes(long bytes) {
     this.maxBodyBytes = bytes;
+    return this;
+  }
+
+  /** Sets how long a request body may take to arrive after its headers (longer: 408). */
+  public ConfigBuilder setBodyTimeoutMs(long ms) {
+    this.bodyTimeoutMs = ms;
     return this;
   }
 
@@ -93,6 +103,12 @@ public final class ConfigBuilder {
   /** Sets how many events one ingest request may hold. */
   public ConfigBuilder setMaxEventsPerRequest(int max) {
     this.maxEventsPerRequest = max;
+    return this;
+  }
+
+  /** Sets how many accepted events may wait for their commit (more: 503 with Retry-After). */
+  public ConfigBuilder setMaxPendingEvents(int max) {
+    this.maxPendingEvents = max;
     return this;
   }
 
@@ -134,8 +150,9 @@ public final class ConfigBuilder {
 
   /** The configuration; throws IllegalArgumentException naming the first invalid setting. */
   public Config build() {
-    return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, apiKey),
-        new Config.StorageConfig(dataDir, pgUrl), device, new Config.EventsConfig(eventTypes, maxEventsPerRequest),
+    return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, bodyTimeoutMs, apiKey),
+        new Config.StorageConfig(dataDir, pgUrl), device,
+        new Config.EventsConfig(eventTypes, maxEventsPerRequest, maxPendingEvents),
         stream, models, causal, text, feed, serving);
   }
 }

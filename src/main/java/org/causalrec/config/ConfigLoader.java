@@ -48,7 +48,9 @@ public final class ConfigLoader {
         .setDevice(str(tree, "device", d.device()))
         .setApiKey(str(tree, "api_key", d.apiKey()))
         .setMaxBodyBytes((long) num(http, "max_body_bytes", d.maxBodyBytes()))
+        .setBodyTimeoutMs((long) num(http, "body_timeout_ms", d.bodyTimeoutMs()))
         .setMaxEventsPerRequest((int) num(events, "max_per_request", d.maxEventsPerRequest()))
+        .setMaxPendingEvents((int) num(events, "max_pending", d.maxPendingEvents()))
         .setEventTypes(eventTypes(section(events, "types"), d.eventTypes()));
     b.setStream(new Config.StreamConfig(
         str(stream, "cursor", d.stream().cursorName()),

@@ -13,13 +13,19 @@ public final class ApiException extends RuntimeException {
   private final String error;
   private final String field;
   private final Integer index;
+  private final int retryAfterSeconds;
 
   private ApiException(int status, String error, String field, Integer index, String detail) {
+    this(status, error, field, index, detail, 0);
+  }
+
+  private ApiException(int status, String error, String field, Integer index, String detail, int retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.error = error;
     this.field = field;
     this.index = index;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /** A 400 about one field of a single record ({@code invalid_field}). */
@@ -57,6 +63,16 @@ public final class ApiException extends RuntimeException {
     return new ApiException(503, error, field, null, detail);
   }
 
+  /** A 503 {@code overloaded}: the server's queue is full; the same request can be sent again after {@code seconds}. */
+  public static ApiException overloaded(int seconds, String detail) {
+    return new ApiException(503, "overloaded", null, null, detail, seconds);
+  }
+
+  /** Seconds for the {@code Retry-After} header, or 0 for none. */
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   /** The HTTP status. */
   public int status() {
     return status;
@@ -69,7 +85,7 @@ public final class ApiException extends RuntimeException {
 
   /** The same error, placed at {@code index} of a batch and named {@code error}. */
   public ApiException at(int index, String error) {
-    return new ApiException(status, error, field, index, getMessage());
+    return new ApiException(status, error, field, index, getMessage(), retryAfterSeconds);
   }
 
   /** The body {@code {"error", "field", "index", "detail"}}. */

@@ -49,6 +49,11 @@ public final class FeatureStore {
   private final Map<Integer, UserState> state = new HashMap<>();
   private int[] itemUsers = new int[1024];
   private long lastId;
+  /**
+   * Events taken in id order (bulk load and stream) up to {@link #lastId}: the count of stored ids up
+   * to it when delivery is exactly once.
+   */
+  private long delivered;
   private volatile boolean ready;
   private volatile boolean failed;
   private int[] popularOrder = new int[0];
@@ -122,6 +127,7 @@ public final class FeatureStore {
         continue;
       }
       lastId = e.id();
+      delivered++;
       if (!appliedAhead.remove(e.id())) {
         applyOne(e);
       }
@@ -264,6 +270,7 @@ public final class FeatureStore {
     m.put("users", users.size());
     m.put("items", items.size());
     m.put("last_event_id", lastId);
+    m.put("events_through_last_id", delivered);
     return m;
   }
 }

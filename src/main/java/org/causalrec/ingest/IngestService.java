@@ -52,7 +52,11 @@ public final class IngestService {
   private final CatalogRepository catalog;
   private final EventParser eventParser;
   private final int maxBatch;
+  private final int maxPending;
   private final Clock clock;
+  /** Events taken for writing whose transaction has not ended yet. */
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong overloadedTotal = new AtomicLong();
   private final AtomicLong acceptedTotal = new AtomicLong();
   private final AtomicLong duplicatesTotal = new AtomicLong();
   private final AtomicLong unknownItemTotal = new AtomicLong();
@@ -64,21 +68,27 @@ public final class IngestService {
    */
   public static IngestService on(org.causalrec.store.StoreHandle store, org.causalrec.config.Config config) {
     return new IngestService(new EventRepository(store.pool(), store.copy()), new CatalogRepository(store.pool()),
-        config.eventTypes(), config.maxEventsPerRequest(), Clock.systemUTC());
+        config.eventTypes(), config.maxEventsPerRequest(), config.maxPendingEvents(), Clock.systemUTC());
   }
 
   /** The write path over {@code pool} alone (every batch through the insert that skips duplicates). */
   public static IngestService on(io.vertx.sqlclient.Pool pool, org.causalrec.config.Config config) {
     return new IngestService(new EventRepository(pool), new CatalogRepository(pool), config.eventTypes(),
-        config.maxEventsPerRequest(), Clock.systemUTC());
+        config.maxEventsPerRequest(), config.maxPendingEvents(), Clock.systemUTC());
   }
 
+  /**
+   * The write path over {@code events} and {@code catalog}: at most {@code maxBatch} records a
+   * request, at most {@code maxPending} events waiting for their commit (a request arriving when
+   * none waits is always taken).
+   */
   public IngestService(EventRepository events, CatalogRepository catalog, EventTypes types, int maxBatch,
-      Clock clock) {
+      int maxPending, Clock clock) {
     this.events = events;
     this.catalog = catalog;
     this.eventParser = new EventParser(types);
     this.maxBatch = maxBatch;
+    this.maxPending = maxPending;
     this.clock = clock;
   }
 
@@ -91,16 +101,51 @@ public final class IngestService {
     committed.add(listener);
   }
 
-  /** Validates every event, then stores them all or none. */
+  /**
+   * Fails with 503 {@code overloaded} when the write queue is full: called before a request body is
+   * decoded, so a refused request costs little.
+   */
+  public void checkCapacity() {
+    if (pending.get() >= maxPending) {
+      throw overloaded();
+    }
+  }
+
+  /** Validates every event, then stores them all or none; 503 {@code overloaded} when the write queue is full. */
   public Future<EventsResult> ingestEvents(JsonArray raw) {
     List<Event> parsed;
     try {
       checkSize(raw.size(), "events");
       Instant now = clock.instant();
       parsed = parseAll(raw, "invalid_event", (o, k) -> eventParser.parse(o, now));
+      take(parsed.size());
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
+    int n = parsed.size();
+    return store(parsed, raw.size()).onComplete(r -> pending.addAndGet(-n));
+  }
+
+  /** Reserves room for {@code n} events in the write queue, or fails with 503 {@code overloaded}. */
+  private void take(int n) {
+    while (true) {
+      long now = pending.get();
+      if (now > 0 && now + n > maxPending) {
+        throw overloaded();
+      }
+      if (pending.compareAndSet(now, now + n)) {
+        return;
+      }
+    }
+  }
+
+  private ApiException overloaded() {
+    overloadedTotal.incrementAndGet();
+    return ApiException.overloaded(1, "the write queue is full (" + maxPending
+        + " events waiting for their commit); nothing from this request was stored, send it again");
+  }
+
+  private Future<EventsResult> store(List<Event> parsed, int received) {
     return events.insert(parsed).map(r -> {
       acceptedTotal.addAndGet(r.accepted());
       duplicatesTotal.addAndGet(r.duplicateEventIds().size());
@@ -114,7 +159,7 @@ public final class IngestService {
           }
         }
       }
-      return new EventsResult(raw.size(), r.accepted(), r.duplicateEventIds(), r.unknownItemEvents());
+      return new EventsResult(received, r.accepted(), r.duplicateEventIds(), r.unknownItemEvents());
     });
   }
 
@@ -158,12 +203,17 @@ public final class IngestService {
     }
   }
 
-  /** Events stored, duplicates refused and unknown-item events stored since start. */
+  /**
+   * Events stored, duplicates refused and unknown-item events stored since start; events waiting for
+   * their commit now, and requests refused as overloaded since start.
+   */
   public JsonObject counters() {
     return new JsonObject()
         .put("events_accepted", acceptedTotal.get())
         .put("duplicates", duplicatesTotal.get())
-        .put("unknown_item_events", unknownItemTotal.get());
+        .put("unknown_item_events", unknownItemTotal.get())
+        .put("pending_events", pending.get())
+        .put("overloaded_requests", overloadedTotal.get());
   }
 
   private void checkSize(int n, String what) {
