@@ -38,38 +38,20 @@ import time
 import urllib.error
 import urllib.request
 
+from benchlib import get, request, start_node
+
 USERS = 200
 BATCH = 200
 CLIENTS = 4
 
 
 def post(port, body, timeout=30):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/events", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status, json.loads(r.read()), None
-
-
-def get(port, path, timeout=30):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
-        return json.loads(r.read())
+    status, answer = request(port, "POST", "/v1/events", body, timeout)
+    return status, answer, None
 
 
 def start(jar, data_dir, port, log):
-    env = dict(os.environ, DJL_OFFLINE="true", OPT_OUT_TRACKING="true", CAUSALREC_DEVICE="cpu")
-    node = subprocess.Popen(["java", "-jar", jar, "serve", "--data-dir", data_dir, "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    t0 = time.time()
-    while time.time() - t0 < 180:
-        if node.poll() is not None:
-            raise SystemExit(f"the node exited with {node.returncode} while starting (see {log.name})")
-        try:
-            get(port, "/health/ready", timeout=2)
-            return node, time.time() - t0
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.25)
-    node.kill()
-    raise SystemExit(f"the node was not ready within 180 s (see {log.name})")
+    return start_node(jar, data_dir, port, log)
 
 
 def feature_position(port):

@@ -1,11 +1,10 @@
 package org.causalrec.data;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +29,8 @@ public final class FeatureStore {
   private static final int APPLY_SLICE = 2_000;
 
   private static final class UserState {
-    final Deque<Integer> recent = new ArrayDeque<>();
+    /** Recent positive items, oldest first; a hash set in insertion order, so a repeat moves in O(1). */
+    final LinkedHashSet<Integer> recent = new LinkedHashSet<>();
     final Set<Integer> positive = new HashSet<>();
     final Set<Integer> consumed = new HashSet<>();
     /** The store's change count when this user's state last changed. */
@@ -157,9 +157,9 @@ public final class FeatureStore {
     if (Feedback.weight(e, config.eventTypes()) > 0) {
       s.stamp = ++changes;
       s.recent.remove(i);
-      s.recent.addLast(i);
+      s.recent.add(i);
       if (s.recent.size() > HISTORY) {
-        s.recent.removeFirst();
+        s.recent.remove(s.recent.iterator().next());
       }
       if (s.positive.add(i)) {
         if (i >= itemUsers.length) {

@@ -68,4 +68,15 @@ public final class Devices {
     Engine.getEngine("PyTorch");
     return ai.djl.pytorch.jni.JniUtils.getNumThreads();
   }
+
+  /**
+   * NDArrays alive now in every NDManager of the engine: the parameters of the models in memory and
+   * whatever training and scoring hold at this moment. On a node in steady state it stays flat; a
+   * count that keeps rising is a leak of native memory.
+   */
+  public static int liveArrays() {
+    try (ai.djl.ndarray.NDManager probe = ai.djl.ndarray.NDManager.newBaseManager()) {
+      return probe.getParentManager().getManagedArrays().size();
+    }
+  }
 }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Which version of one model kind serves: opens a version's artifact off the event loop, and only
  * once it opened (and passed its check) makes it current; the previous version is closed on the
  * thread that scores with it, after every use that may still hold it. A version that does not open
- * is reported and the current one keeps serving. At start the newest ready version that opens
+ * is reported and the current one keeps serving; one whose artifact cannot be read is marked
+ * failed in the registry. At start the newest ready version that opens
  * serves; {@link #followRegistry} picks up versions that became ready elsewhere.
  *
  * @param <M> the loaded version
@@ -126,6 +127,11 @@ final class VersionedModel<M extends ServedVersion> {
         .onFailure(err -> {
           lastError = row.version() + ": " + err.getMessage();
           LOG.warn("Model {} refused, the previous version keeps serving: {}", row.version(), err.getMessage());
+          if (err instanceof IOException && row.artifact() != null) {
+            // the files are bad, not the moment: the registry says so, and no start tries them again
+            registry.markUnreadable(row.version(), String.valueOf(err.getMessage()))
+                .onFailure(e -> LOG.warn("Could not mark {} unreadable: {}", row.version(), e.toString()));
+          }
         })
         .map(ServedVersion::version);
   }

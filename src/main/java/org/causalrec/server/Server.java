@@ -91,9 +91,11 @@ public final class Server implements AutoCloseable {
     this.deviceStatus = device.toJson();
     LOG.info("Models train and score on {}: {} (libtorch flavour {})", device.device(), device.reason(),
         deviceStatus.getString("flavor"));
-    int interrupted = registry.failInterrupted().await();
-    if (interrupted > 0) {
-      LOG.warn("{} training run(s) were interrupted by the last stop and are marked failed", interrupted);
+    List<String> interrupted = registry.failInterrupted().await();
+    if (!interrupted.isEmpty()) {
+      LOG.warn("Training of {} was interrupted by the last stop: marked failed, half-written artifacts removed",
+          interrupted);
+      interrupted.forEach(v -> TrainingJobs.removeArtifact(config, v));
     }
     int scoringThreads = config.serving().scoringThreadsResolved();
     this.serving = new MultVaeServing(vertx, pool, device.device(), scoringThreads);
@@ -171,7 +173,7 @@ public final class Server implements AutoCloseable {
                 .put("schema_version", schema))
             .put("stream", tailer.status())
             .put("ingest", ingest.counters())
-            .put("device", deviceStatus)
+            .put("device", deviceStatus.copy().put("live_ndarrays", Devices.liveArrays()))
             .put("model", serving.status())
             .put("click_model", clicks.status())
             .put("recommendations", recommender.cacheStatus().put("catalogue_items", catalogue.size()))

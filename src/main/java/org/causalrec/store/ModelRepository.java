@@ -73,10 +73,26 @@ public final class ModelRepository {
         .execute(Tuple.of(version, error)).mapEmpty();
   }
 
-  /** Versions still marked 'training' (left by a crash) become 'failed'; returns how many. */
-  public Future<Integer> failInterrupted() {
+  /**
+   * Versions still marked 'training' (left by a crash) become 'failed'; returns them, with the
+   * artifact folders their runs may have half written.
+   */
+  public Future<List<String>> failInterrupted() {
     return pool.query("UPDATE models SET status = 'failed', error = 'interrupted by a restart', finished_at = now()"
-        + " WHERE status = 'training'").execute().map(rs -> rs.rowCount());
+        + " WHERE status = 'training' RETURNING version").execute().map(rs -> {
+          List<String> out = new ArrayList<>();
+          rs.forEach(r -> out.add(r.getString(0)));
+          return out;
+        });
+  }
+
+  /**
+   * A ready version whose artifact cannot be read (corrupt, truncated, gone) becomes 'failed' with
+   * the reason, so that no node tries it again; completes with whether it was ready.
+   */
+  public Future<Boolean> markUnreadable(String version, String error) {
+    return pool.preparedQuery("UPDATE models SET status = 'failed', error = $2 WHERE version = $1 AND status = 'ready'")
+        .execute(Tuple.of(version, "artifact unreadable: " + error)).map(rs -> rs.rowCount() > 0);
   }
 
   /** All versions, newest first. */

@@ -5,7 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
 import org.causalrec.data.IdIndex;
@@ -131,7 +135,12 @@ public final class TrainingJobs {
           int threads = config.serving().trainingThreadsResolved();
           Future<Void> done = worker.executeBlocking(() -> {
             Devices.useThreads(threads); // a bounded share of the cores: serving keeps its own
-            return recipe.train(run);
+            try {
+              return recipe.train(run);
+            } catch (Exception | Error e) {
+              removeArtifact(config, version);
+              throw e;
+            }
           })
               .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
                   .onSuccess(v -> {
@@ -150,6 +159,27 @@ public final class TrainingJobs {
               .andThen(ar -> running.remove(kind));
           return new Launch(version, done);
         });
+  }
+
+  /**
+   * Removes what a run of {@code version} wrote under the data directory's {@code models/} (a run
+   * that failed or was interrupted leaves files no version will read). Blocking, small.
+   */
+  public static void removeArtifact(Config config, String version) {
+    if (!version.matches("[a-z0-9-]+")) {
+      return; // registry names are KIND-N; anything else is not a folder this node wrote
+    }
+    Path dir = config.dataDir().resolve("models").resolve(version);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      LOG.warn("Could not remove the artifact of {} in {}: {}", version, dir, e.toString());
+    }
   }
 
   /** A run's progress message: epochs carry the kind, detail lines are logged too. */

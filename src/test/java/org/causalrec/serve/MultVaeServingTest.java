@@ -148,6 +148,14 @@ class MultVaeServingTest {
     assertTrue(serving.status().getString("last_refused").startsWith(corrupt + ": corrupt"),
         serving.status().encode());
     assertEquals(good, serving.queue().score(store.vertx(), List.of("i1")).await().model().version());
+    // the registry marks it, so that no later start tries it again
+    ModelRepository registry = new ModelRepository(store.pool());
+    TestEnv.waitFor(() -> registry.list().await().stream()
+        .anyMatch(r -> r.version().equals(corrupt) && r.status().equals("failed")), "the corrupt version marked failed");
+    ModelRepository.ModelRow row = registry.list().await().stream().filter(r -> r.version().equals(corrupt))
+        .findFirst().orElseThrow();
+    assertTrue(row.error().startsWith("artifact unreadable: corrupt mult-vae parameters"), row.error());
+    assertTrue(registry.ready("mult-vae").await().stream().noneMatch(r -> r.version().equals(corrupt)));
   }
 
   @Test
