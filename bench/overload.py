@@ -5,16 +5,18 @@ Retry-After at once, memory stays flat, and the rate afterwards is the rate befo
 
 On a fresh node (`java -jar JAR serve`, embedded PostgreSQL, CPU):
   1. baseline: CLIENTS clients post batches of 1,000 events with unique ids for BASE s, back to back;
-  2. overload: CLIENTS x FACTOR clients do the same for OVER s, each sending its next batch as soon
-     as it has an answer (a 503's Retry-After is ignored, as a misbehaving client would);
+  2. overload: OVER_CLIENTS clients (200) do the same for OVER s, each sending its next batch as soon
+     as it has an answer (a 503's Retry-After is ignored, as a misbehaving client would); the
+     script prints the batches offered per second against the baseline's (the aim: >= FACTOR x);
   3. recovery: CLIENTS clients again for BASE s.
 Each phase prints events/s accepted, batches offered per second, answers by status and p50/p99 of
-the answers; every 5 s the node's resident set, live heap (jstat, no forced GC) and pending events
-are sampled. At the end the events the node counts as accepted are compared with those acknowledged
+the answers and the live heap after a forced full GC at its end (jcmd GC.run, then jstat); every
+5 s the node's resident set, heap in use (no forced GC) and pending events are sampled. At the end the events the node counts as accepted are compared with those acknowledged
 (no 503 may have stored anything, no 200 may have lost anything; the ingest fault script reads
 events back one by one, this one counts them).
 
 Usage: bench/overload.py [--jar target/causalrec.jar] [--port 18195] [--factor 10] [--over 60]
+                         [--over-clients 200]
 Exits 1 on an answer other than 200 or 503 with Retry-After, or when the counts differ.
 """
 import argparse
@@ -88,12 +90,21 @@ def phase(port, clients, seconds, body, counter, lock, acked):
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
 
 
+def live_heap(pid):
+    """MB of heap in use right after a forced full GC."""
+    subprocess.run(["jcmd", str(pid), "GC.run"], check=True, stdout=subprocess.DEVNULL)
+    cols = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True).stdout.split("\n")
+    gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
+    return (gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]) / 1024
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jar", default="target/causalrec.jar")
     ap.add_argument("--port", type=int, default=18195)
     ap.add_argument("--factor", type=int, default=10)
     ap.add_argument("--over", type=int, default=60)
+    ap.add_argument("--over-clients", type=int, default=200)
     a = ap.parse_args()
     rng = random.Random(5)
     body = template(rng)
@@ -107,30 +118,36 @@ def main():
     def sampler():
         t0 = time.time()
         while not done.wait(5):
+            if node.poll() is not None:
+                return
             with open(f"/proc/{node.pid}/status") as f:
                 rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
             cols = subprocess.run(["jstat", "-gc", str(node.pid)], capture_output=True, text=True).stdout.split("\n")
             gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
-            pending = get(a.port, "/health/ready")["ingest"]["pending_events"]
+            try:
+                pending = get(a.port, "/health/ready")["ingest"]["pending_events"]
+            except OSError:   # the node is stopping
+                return
             samples.append((time.time() - t0, rss, (gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]) / 1024, pending))
 
     threading.Thread(target=sampler, daemon=True).start()
     failed = False
     try:
         results = []
-        for name, clients, seconds in [("baseline", CLIENTS, BASE), ("overload", CLIENTS * a.factor, a.over),
+        for name, clients, seconds in [("baseline", CLIENTS, BASE), ("overload", a.over_clients, a.over),
                                        ("recovery", CLIENTS, BASE)]:
             r = phase(a.port, clients, seconds, body, counter, lock, acked)
             results.append(r)
             print(f"{name:9s} {clients:3d} clients {seconds:3d} s: {r['accepted_per_s']:8.0f} events/s accepted,"
                   f" {r['offered_per_s']:6.1f} batches/s offered, p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms,"
-                  f" answers {r['statuses']}", flush=True)
+                  f" answers {r['statuses']}; live heap after it {live_heap(node.pid):.0f} MB", flush=True)
             bad = {s: n for s, n in r["statuses"].items() if s != 200 and s != 503}
             failed |= bool(bad)
         done.set()
         ready = get(a.port, "/health/ready")
         stored = ready["ingest"]["events_accepted"]
-        print(f"offered in overload / baseline: {results[1]['offered_per_s'] / results[0]['offered_per_s']:.1f}x;"
+        ratio = results[1]['offered_per_s'] / results[0]['offered_per_s']
+        print(f"offered in overload / baseline: {ratio:.1f}x (aim: {a.factor}x);"
               f" recovery / baseline rate: {results[2]['accepted_per_s'] / results[0]['accepted_per_s']:.2f}")
         print(f"acknowledged {len(acked) * BATCH} events; the node counts {stored} accepted;"
               f" overloaded answers {ready['ingest']['overloaded_requests']}")

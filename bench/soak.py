@@ -12,16 +12,19 @@ model. Then, until the time is up:
 Every 30 s the script forces a full GC (jcmd GC.run) and reads the live heap (jstat), the resident
 set (VmRSS), open file descriptors, threads and the live NDArrays (/health/ready). After the first
 WARMUP seconds it fits a line to each and prints the slope per minute and the change it adds up to
-over the measured span, next to the measured mean.
+over the measured span, next to the measured mean; and the live threads by name, after the warm-up
+and at the end, where their counts differ.
 
 Usage: bench/soak.py [--jar target/causalrec.jar] [--duration 600] [--port 18180] [--rate 1000]
 Exits 1 when the node fails or a client meets a 5xx.
 """
 import argparse
 import base64
+import collections
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -99,6 +102,12 @@ def sample(port, pid):
             "vae": ready["model"]["version"]}
 
 
+def thread_groups(pid):
+    """Live threads by name with the numbers taken out (jcmd Thread.print)."""
+    out = subprocess.run(["jcmd", str(pid), "Thread.print"], capture_output=True, text=True).stdout
+    return collections.Counter(re.sub(r"\d+", "N", name) for name in re.findall(r'^"([^"]+)"', out, re.M))
+
+
 def slope(points):
     """Least-squares slope of (t, y) points, per unit of t."""
     n = len(points)
@@ -128,7 +137,7 @@ def main():
         request(a.port, "POST", "/v1/items", items)
         for _ in range(60):
             request(a.port, "POST", "/v1/events", events(rng, 500))
-        for kind in ("mult-vae", "click"):
+        for kind in ("mult-vae", "click-mlp"):
             request(a.port, "POST", f"/v1/models/{kind}/train", {"epochs": 5})
         t0 = time.time()
         while time.time() - t0 < 600:
@@ -177,6 +186,7 @@ def main():
         for t in threads:
             t.start()
         samples = []
+        groups = []
         start = time.time()
         print(" t_s  heap_MB  rss_MB  fds  threads  ndarrays  events_stored  mult-vae", flush=True)
         while time.time() - start < a.duration:
@@ -184,6 +194,8 @@ def main():
             s = sample(a.port, node.pid)
             s["t"] = time.time() - start
             samples.append(s)
+            if s["t"] >= WARMUP and not groups or time.time() - start + 30 >= a.duration:
+                groups.append((s["t"], thread_groups(node.pid)))
             print(f"{s['t']:4.0f}  {s['heap_mb']:7.1f}  {s['rss_mb']:6.0f}  {s['fds']:3d}  {s['threads']:7d}"
                   f"  {s['ndarrays']:8d}  {s['events']:13d}  {s['vae']}", flush=True)
         stop.set()
@@ -206,6 +218,10 @@ def main():
         k = slope([(s["t"] / 60, s[key]) for s in measured])
         mean = sum(s[key] for s in measured) / len(measured)
         print(f"  {key:9s} {k:+9.2f} {unit}/min  (adds up to {k * span_min:+.1f} {unit} over the span; mean {mean:.1f})")
+    if len(groups) == 2:
+        (t1, g1), (t2, g2) = groups
+        grew = {k: (g1[k], g2[k]) for k in set(g1) | set(g2) if g1[k] != g2[k]}
+        print(f"threads by name at {t1:.0f} s and {t2:.0f} s, where they differ: {grew}")
     sys.exit(1 if errors else 0)
 
 

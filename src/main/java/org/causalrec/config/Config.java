@@ -307,7 +307,8 @@ public record Config(
 
   /** The defaults of every setting. */
   public static Config defaults() {
-    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, null), new StorageConfig(Path.of("data"), null),
+    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, null),
+        new StorageConfig(Path.of("data"), null),
         "auto", new EventsConfig(EventTypes.defaults(), 10_000, 40_000), new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
         CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults());

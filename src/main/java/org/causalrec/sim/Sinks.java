@@ -62,11 +62,26 @@ public final class Sinks {
       }
 
       private Future<JsonObject> post(String path, JsonArray body) {
+        return post(path, body.toBuffer(), 0);
+      }
+
+      /**
+       * Sends the batch; a 503 with {@code Retry-After} (the server's write queue full, the database
+       * restarting) stored nothing, so the same batch goes again after that wait, 60 times at most.
+       */
+      private Future<JsonObject> post(String path, Buffer body, int retries) {
         HttpRequest<Buffer> req = client.post(path).putHeader("content-type", "application/json");
         if (apiKey != null) {
           req.putHeader("X-API-Key", apiKey);
         }
-        return req.sendBuffer(body.toBuffer()).compose(Sinks::ok);
+        return req.sendBuffer(body).compose(resp -> {
+          String wait = resp.getHeader("Retry-After");
+          if (resp.statusCode() == 503 && wait != null && wait.matches("\\d{1,3}") && retries < 60) {
+            return vertx.timer(Math.max(1, Integer.parseInt(wait)), java.util.concurrent.TimeUnit.SECONDS)
+                .compose(t -> post(path, body, retries + 1));
+          }
+          return ok(resp);
+        });
       }
     };
   }

@@ -84,6 +84,12 @@ class HostileInputTest {
   }
 
   @Property
+  void itemDeletes(@ForAll("pathIds") String id) {
+    check(HttpMethod.DELETE, "/v1/items/" + URLEncoder.encode(id, StandardCharsets.UTF_8), new byte[0],
+        "application/json");
+  }
+
+  @Property
   void userBatches(@ForAll("userBodies") byte[] body) {
     check(HttpMethod.POST, "/v1/users", body, "application/json");
   }

@@ -26,6 +26,8 @@ class ConfigLoaderTest {
     assertEquals("auto", c.device());
     assertNull(c.apiKey());
     assertEquals(10_000, c.maxEventsPerRequest());
+    assertEquals(40_000, c.maxPendingEvents());
+    assertEquals(30_000, c.bodyTimeoutMs());
     assertEquals(4.0, c.eventTypes().weight("purchase"));
     assertTrue(c.eventTypes().get("rating").valueRequired());
   }
@@ -36,10 +38,12 @@ class ConfigLoaderTest {
     Files.writeString(f, """
         http:
           port: 9000
+          body_timeout_ms: 5000
         data_dir: /var/lib/causalrec
         device: cpu
         events:
           max_per_request: 500
+          max_pending: 2000
           types:
             click: 0.5
             like: 3
@@ -51,6 +55,8 @@ class ConfigLoaderTest {
     assertEquals(9000, fromFile.httpPort());
     assertEquals(Path.of("/var/lib/causalrec"), fromFile.dataDir());
     assertEquals(500, fromFile.maxEventsPerRequest());
+    assertEquals(2_000, fromFile.maxPendingEvents());
+    assertEquals(5_000, fromFile.bodyTimeoutMs());
     assertEquals(0.5, fromFile.eventTypes().weight("click"));
     assertEquals(3.0, fromFile.eventTypes().weight("like"));
     assertFalse(fromFile.eventTypes().get("like").valueRequired());

@@ -151,7 +151,8 @@ class MultVaeServingTest {
     // the registry marks it, so that no later start tries it again
     ModelRepository registry = new ModelRepository(store.pool());
     TestEnv.waitFor(() -> registry.list().await().stream()
-        .anyMatch(r -> r.version().equals(corrupt) && r.status().equals("failed")), "the corrupt version marked failed");
+        .anyMatch(r -> r.version().equals(corrupt) && r.status().equals("failed")),
+        "the corrupt version marked failed");
     ModelRepository.ModelRow row = registry.list().await().stream().filter(r -> r.version().equals(corrupt))
         .findFirst().orElseThrow();
     assertTrue(row.error().startsWith("artifact unreadable: corrupt mult-vae parameters"), row.error());
