@@ -218,8 +218,8 @@ def main():
         k = slope([(s["t"] / 60, s[key]) for s in measured])
         mean = sum(s[key] for s in measured) / len(measured)
         print(f"  {key:9s} {k:+9.2f} {unit}/min  (adds up to {k * span_min:+.1f} {unit} over the span; mean {mean:.1f})")
-    if len(groups) == 2:
-        (t1, g1), (t2, g2) = groups
+    if len(groups) >= 2:
+        (t1, g1), (t2, g2) = groups[0], groups[-1]
         grew = {k: (g1[k], g2[k]) for k in set(g1) | set(g2) if g1[k] != g2[k]}
         print(f"threads by name at {t1:.0f} s and {t2:.0f} s, where they differ: {grew}")
     sys.exit(1 if errors else 0)
