@@ -1,4 +1,5 @@
-"""What the fault and soak scripts share: HTTP calls to a node, and starting one from the jar."""
+"""What the fault and soak scripts share: HTTP calls to a node, starting one from the jar, and
+reading its process (heap through the JDK's jcmd and jstat, the rest from /proc)."""
 import json
 import os
 import subprocess
@@ -36,3 +37,22 @@ def start_node(jar, data_dir, port, log, timeout=180):
             time.sleep(0.25)
     node.kill()
     raise SystemExit(f"the node was not ready within {timeout} s (see {log.name})")
+
+
+def heap_mb(pid, collect_first=False):
+    """MB of heap in use (jstat); after a forced full GC (jcmd GC.run) when collect_first: the live heap."""
+    if collect_first:
+        subprocess.run(["jcmd", str(pid), "GC.run"], check=True, stdout=subprocess.DEVNULL)
+    cols = subprocess.run(["jstat", "-gc", str(pid)], check=True, capture_output=True, text=True).stdout.split("\n")
+    gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
+    return (gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]) / 1024
+
+
+def proc_status(pid):
+    """/proc/PID/status as a dict of its fields (VmRSS, Threads, ...), values as written there."""
+    status = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            status[k] = v.strip()
+    return status

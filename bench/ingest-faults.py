@@ -25,7 +25,6 @@ Prints one line a cycle and a summary; exits 1 when a check fails.
 import argparse
 import bisect
 import collections
-import json
 import os
 import random
 import shutil
@@ -36,7 +35,6 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.request
 
 from benchlib import get, request, start_node
 
@@ -46,12 +44,7 @@ CLIENTS = 4
 
 
 def post(port, body, timeout=30):
-    status, answer = request(port, "POST", "/v1/events", body, timeout)
-    return status, answer, None
-
-
-def start(jar, data_dir, port, log):
-    return start_node(jar, data_dir, port, log)
+    return request(port, "POST", "/v1/events", body, timeout)
 
 
 def feature_position(port):
@@ -123,7 +116,7 @@ def main():
                 b = new_batch()
             wait = 0.0
             try:
-                status, body, _ = post(a.port, batches[b])
+                status, body = post(a.port, batches[b])
                 ok = status == 200 and body["accepted"] + body["duplicates"] == BATCH
             except urllib.error.HTTPError as e:
                 status, ok = e.code, False
@@ -138,7 +131,7 @@ def main():
             if wait:
                 stop.wait(wait)
 
-    node, startup = start(a.jar, data_dir, a.port, log)
+    node, startup = start_node(a.jar, data_dir, a.port, log)
     for cycle in range(1, a.cycles + 1):
         stop = threading.Event()
         threads = [threading.Thread(target=client, args=(stop,)) for _ in range(CLIENTS)]
@@ -159,7 +152,7 @@ def main():
                 t.join()
             print(f"cycle {cycle}: started in {startup:.1f} s, killed; {len(acked)} batches acknowledged so far,"
                   f" {len(in_doubt)} in doubt", flush=True)
-            node, startup = start(a.jar, data_dir, a.port, log)
+            node, startup = start_node(a.jar, data_dir, a.port, log)
         else:
             down = rng.uniform(1, 3)
             t0 = time.time()
@@ -177,7 +170,7 @@ def main():
         for b in list(in_doubt):   # the unanswered batches, sent once more (a 503 means: later)
             for _ in range(100):
                 try:
-                    status, _, _ = post(a.port, batches[b])
+                    status, _ = post(a.port, batches[b])
                     if status == 200:
                         acked.add(b)
                         break

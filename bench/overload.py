@@ -24,7 +24,6 @@ import collections
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 
-from benchlib import get, start_node
+from benchlib import get, heap_mb, proc_status, start_node
 
 BATCH = 1000
 CLIENTS = 4
@@ -90,14 +89,6 @@ def phase(port, clients, seconds, body, counter, lock, acked):
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
 
 
-def live_heap(pid):
-    """MB of heap in use right after a forced full GC."""
-    subprocess.run(["jcmd", str(pid), "GC.run"], check=True, stdout=subprocess.DEVNULL)
-    cols = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True).stdout.split("\n")
-    gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
-    return (gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]) / 1024
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jar", default="target/causalrec.jar")
@@ -120,15 +111,13 @@ def main():
         while not done.wait(5):
             if node.poll() is not None:
                 return
-            with open(f"/proc/{node.pid}/status") as f:
-                rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
-            cols = subprocess.run(["jstat", "-gc", str(node.pid)], capture_output=True, text=True).stdout.split("\n")
-            gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
+            rss = int(proc_status(node.pid)["VmRSS"].split()[0]) / 1024
+            heap = heap_mb(node.pid)
             try:
                 pending = get(a.port, "/health/ready")["ingest"]["pending_events"]
             except OSError:   # the node is stopping
                 return
-            samples.append((time.time() - t0, rss, (gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]) / 1024, pending))
+            samples.append((time.time() - t0, rss, heap, pending))
 
     threading.Thread(target=sampler, daemon=True).start()
     failed = False
@@ -140,7 +129,7 @@ def main():
             results.append(r)
             print(f"{name:9s} {clients:3d} clients {seconds:3d} s: {r['accepted_per_s']:8.0f} events/s accepted,"
                   f" {r['offered_per_s']:6.1f} batches/s offered, p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms,"
-                  f" answers {r['statuses']}; live heap after it {live_heap(node.pid):.0f} MB", flush=True)
+                  f" answers {r['statuses']}; live heap after it {heap_mb(node.pid, collect_first=True):.0f} MB", flush=True)
             bad = {s: n for s, n in r["statuses"].items() if s != 200 and s != 503}
             failed |= bool(bad)
         done.set()

@@ -21,7 +21,6 @@ Exits 1 when the node fails or a client meets a 5xx.
 import argparse
 import base64
 import collections
-import json
 import os
 import random
 import re
@@ -33,9 +32,8 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.request
 
-from benchlib import request, start_node
+from benchlib import heap_mb, proc_status, request, start_node
 
 ITEMS = 300
 USERS = 2000
@@ -86,17 +84,9 @@ def feed_client(port, user, seconds, stop, counters):
 
 
 def sample(port, pid):
-    subprocess.run(["jcmd", str(pid), "GC.run"], check=True, stdout=subprocess.DEVNULL)
-    cols = subprocess.run(["jstat", "-gc", str(pid)], check=True, capture_output=True, text=True).stdout.split("\n")
-    gc = dict(zip(cols[0].split(), map(float, cols[1].split())))
-    heap_kb = gc["S0U"] + gc["S1U"] + gc["EU"] + gc["OU"]
-    status = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            status[k] = v.strip()
+    status = proc_status(pid)
     _, ready = request(port, "GET", "/health/ready", timeout=30)
-    return {"heap_mb": heap_kb / 1024, "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
+    return {"heap_mb": heap_mb(pid, collect_first=True), "rss_mb": int(status["VmRSS"].split()[0]) / 1024,
             "fds": len(os.listdir(f"/proc/{pid}/fd")), "threads": int(status["Threads"]),
             "ndarrays": ready["device"]["live_ndarrays"], "events": ready["ingest"]["events_accepted"],
             "vae": ready["model"]["version"]}

@@ -123,7 +123,14 @@ public final class IngestService {
       return Future.failedFuture(e);
     }
     int n = parsed.size();
-    return store(parsed, raw.size()).onComplete(r -> pending.addAndGet(-n));
+    Future<EventsResult> stored;
+    try {
+      stored = store(parsed, raw.size());
+    } catch (RuntimeException e) { // the room taken is given back whatever happens
+      pending.addAndGet(-n);
+      return Future.failedFuture(e);
+    }
+    return stored.onComplete(r -> pending.addAndGet(-n));
   }
 
   /** Reserves room for {@code n} events in the write queue, or fails with 503 {@code overloaded}. */
