@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.causalrec.server.Server;
 import org.causalrec.config.Config;
+import org.causalrec.core.FileTrees;
 import org.causalrec.ingest.EventBatch;
 import org.causalrec.ingest.EventTailer;
 import org.causalrec.store.CursorRepository;
@@ -160,7 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
       server.close();
     }
     if (temporary) {
-      deleteTree(dataDir);
+      FileTrees.delete(dataDir);
     }
     return 0;
   }
@@ -319,11 +320,5 @@ public final class BenchCommand implements Callable<Integer> {
       out.add(current.toBuffer());
     }
     return out;
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
   }
 }

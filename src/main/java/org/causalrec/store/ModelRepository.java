@@ -74,8 +74,8 @@ public final class ModelRepository {
   }
 
   /**
-   * Versions still marked 'training' (left by a crash) become 'failed'; returns them, with the
-   * artifact folders their runs may have half written.
+   * Versions still marked 'training' (left by a crash) become 'failed'; returns their names (their
+   * runs may have left half-written artifact folders).
    */
   public Future<List<String>> failInterrupted() {
     return pool.query("UPDATE models SET status = 'failed', error = 'interrupted by a restart', finished_at = now()"

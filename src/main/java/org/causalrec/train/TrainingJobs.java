@@ -6,9 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.stream.Stream;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
+import org.causalrec.core.FileTrees;
 import org.causalrec.data.IdIndex;
 import org.causalrec.model.Devices;
 import org.causalrec.store.EmbeddingRepository;
@@ -61,7 +59,7 @@ public final class TrainingJobs {
     this.registry = registry;
     this.config = config;
     this.device = device;
-    this.modelsDir = config.dataDir().resolve("models");
+    this.modelsDir = modelsDir(config);
   }
 
   /** The kinds that can be trained, sorted. */
@@ -169,17 +167,17 @@ public final class TrainingJobs {
     if (!version.matches("[a-z0-9-]+")) {
       return; // registry names are KIND-N; anything else is not a folder this node wrote
     }
-    Path dir = config.dataDir().resolve("models").resolve(version);
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    Path dir = modelsDir(config).resolve(version);
+    try {
+      FileTrees.delete(dir);
     } catch (IOException e) {
       LOG.warn("Could not remove the artifact of {} in {}: {}", version, dir, e.toString());
     }
+  }
+
+  /** Where the runs' artifacts live: {@code models/} in the data directory, one folder a version. */
+  private static Path modelsDir(Config config) {
+    return config.dataDir().resolve("models");
   }
 
   /** A run's progress message: epochs carry the kind, detail lines are logged too. */
