@@ -5,6 +5,26 @@
   const wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
   const fmt = (x, d = 3) => (x == null || Number.isNaN(x)) ? '–' : Number(x).toFixed(d);
 
+  // ---- the API key: asked for when the server answers 401, kept for this tab only -------------
+  let key = sessionStorage.getItem('causalrec-key') || '';
+  // browsers cannot set headers on a WebSocket: the key goes in the URL, which the access log masks
+  const withKey = (url) => key ? url + (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(key) : url;
+  function askForKey(why) {
+    $('key-form').hidden = false;
+    $('key-meta').textContent = why;
+  }
+  async function api(path, opts = {}) {
+    const r = await fetch(path, { ...opts, headers: { ...(opts.headers || {}), ...(key ? { 'X-API-Key': key } : {}) } });
+    if (r.status === 401) askForKey(key ? 'this key is not valid' : 'this server needs an API key');
+    if (r.status === 403) askForKey('this key may not do that: ' + path);
+    return r;
+  }
+  $('key-form').onsubmit = (e) => {
+    e.preventDefault();
+    sessionStorage.setItem('causalrec-key', $('api-key').value.trim());
+    location.reload();
+  };
+
   // ---- charts ------------------------------------------------------------------------------
   const width = (el) => Math.max(300, el.clientWidth || 400);
   function lineChart(el, series, opts = {}) {
@@ -50,7 +70,7 @@
     const objective = $('objective').value;
     history.replaceState(null, '', '?user=' + encodeURIComponent(user));
     $('feed-meta').textContent = 'connecting…';
-    feed = new WebSocket(`${wsBase}/v1/feed?user=${encodeURIComponent(user)}&n=${n}&objective=${objective}`);
+    feed = new WebSocket(withKey(`${wsBase}/v1/feed?user=${encodeURIComponent(user)}&n=${n}&objective=${objective}`));
     feed.onmessage = (e) => render(JSON.parse(e.data));
     feed.onclose = (e) => { $('feed-meta').textContent = `feed closed (${e.code}${e.reason ? ': ' + e.reason : ''})`; };
     feed.onerror = () => { $('feed-meta').textContent = 'feed error'; };
@@ -89,7 +109,7 @@
     e.preventDefault();
     const body = [{ user_id: $('user').value.trim(), item_id: $('event-item').value.trim(), type: $('event-type').value,
       context: { surface: 'dashboard' } }];
-    const r = await fetch('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await api('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const j = await r.json();
     $('event-result').textContent = r.ok ? `stored: ${j.accepted} accepted; the feed updates when the stream delivers it`
       : `${r.status} ${j.error}: ${j.field || ''} ${j.detail || ''}`;
@@ -98,7 +118,7 @@
   // ---- model feed: versions, training progress, events per second -------------------------
   let liveCurve = null;
   function connectModels() {
-    const ws = new WebSocket(`${wsBase}/v1/feed/models`);
+    const ws = new WebSocket(withKey(`${wsBase}/v1/feed/models`));
     ws.onopen = () => { $('pill-status').textContent = 'live'; };
     ws.onclose = () => { $('pill-status').textContent = 'reconnecting…'; setTimeout(connectModels, 2000); };
     ws.onmessage = (e) => {
@@ -126,7 +146,7 @@
     }
     if (p.status === 'ready' || p.status === 'failed') {
       $('training-bar').style.width = p.status === 'ready' ? '100%' : '0';
-      fetch('/v1/models').then((r) => r.json()).then((j) => showModels(j.models));
+      api('/v1/models').then((r) => r.json()).then((j) => { if (j.models) showModels(j.models); });
     }
   }
   function showModels(models) {
@@ -158,11 +178,12 @@
 
   // ---- distributions -------------------------------------------------------------------------
   async function loadPropensities() {
-    const j = await (await fetch('/v1/stats/propensities?bins=24')).json();
+    const j = await (await api('/v1/stats/propensities?bins=24')).json();
+    if (!j.bins) return;
     propensity.setData([j.bins.map((b) => Math.log10(Math.sqrt(b.low * b.high))), j.bins.map((b) => b.count)]);
   }
   async function loadUplift(user) {
-    const r = await fetch(`/v1/users/${encodeURIComponent(user)}/recommendations?objective=uplift&n=100`);
+    const r = await api(`/v1/users/${encodeURIComponent(user)}/recommendations?objective=uplift&n=100`);
     const j = await r.json();
     if (!r.ok) { $('uplift-meta').textContent = `${j.detail || j.error}`; uplift.setData([[], []]); return; }
     const u = j.items.map((it) => it.uplift);
@@ -178,5 +199,5 @@
   connectModels();
   watch();
   loadPropensities();
-  fetch('/v1/models').then((r) => r.json()).then((j) => showModels(j.models));
+  api('/v1/models').then((r) => r.json()).then((j) => { if (j.models) showModels(j.models); });
 })();

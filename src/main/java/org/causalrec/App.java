@@ -1,6 +1,7 @@
 package org.causalrec;
 
 import org.causalrec.cli.BenchCommand;
+import org.causalrec.cli.ConfigCommand;
 import org.causalrec.cli.DemoCommand;
 import org.causalrec.cli.EmbedCommand;
 import org.causalrec.cli.EvaluateCommand;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "causalrec", mixinStandardHelpOptions = true, version = "CausalRec 0.1.0",
     description = "Self-hosted causal recommendation server.", resourceBundle = "org.causalrec.cli.OptionHelp",
     subcommands = {ServeCommand.class, DemoCommand.class, SimulateCommand.class, ImportCommand.class,
-        TrainCommand.class, EvaluateCommand.class, BenchCommand.class, EmbedCommand.class})
+        TrainCommand.class, EvaluateCommand.class, BenchCommand.class, EmbedCommand.class,
+        ConfigCommand.class})
 public final class App implements Runnable {
 
   /** Entry point of the shaded jar. */

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import org.causalrec.core.ApiException;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.store.Event;
 import org.causalrec.store.EventRepository;
@@ -29,7 +30,13 @@ final class EventRoutes {
     ingest.checkCapacity();
     String type = ctx.request().getHeader("content-type");
     boolean ndjson = type != null && (type.contains("ndjson") || type.contains("jsonlines"));
-    JsonArray records = IngestService.parseRecords(ctx.body().buffer(), ndjson, "events");
+    JsonArray records;
+    try {
+      records = IngestService.parseRecords(ctx.body().buffer(), ndjson, "events");
+    } catch (ApiException e) {
+      ingest.countRejected();
+      throw e;
+    }
     Responses.reply(ctx, ingest.ingestEvents(records).map(r -> r.toJson()));
   }
 

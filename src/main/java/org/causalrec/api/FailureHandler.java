@@ -36,9 +36,9 @@ final class FailureHandler {
     } else if (f instanceof HttpException he) {
       status = he.getStatusCode();
       body = plain(status, he.getPayload() != null ? he.getPayload() : he.getMessage());
-    } else if (f == null) {
+    } else if (f == null || ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-      body = plain(status, null);
+      body = plain(status, f == null ? null : f.getMessage());
     } else if (f instanceof PgException pg && RETRYABLE.contains(pg.getSqlState())) {
       status = 503;
       body = new JsonObject().put("error", "retry").put("field", null)
@@ -63,6 +63,7 @@ final class FailureHandler {
   private static JsonObject plain(int status, String detail) {
     String error = switch (status) {
       case 401 -> "unauthorized";
+      case 403 -> "forbidden";
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
       case 413 -> "body_too_large";

@@ -1,23 +1,36 @@
 package org.causalrec.api;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.function.Supplier;
 
-/** {@code /health/live} (the process answers) and {@code /health/ready} (database and schema). */
+/**
+ * {@code /health/live} (the process answers), {@code /health/ready} (database, schema and the
+ * components' counters) and {@code /metrics} (the same and more, in the Prometheus format).
+ */
 final class HealthRoutes {
 
   private final Supplier<Future<JsonObject>> readiness;
+  private final PrometheusMeterRegistry meters;
 
-  HealthRoutes(Supplier<Future<JsonObject>> readiness) {
+  HealthRoutes(Supplier<Future<JsonObject>> readiness, PrometheusMeterRegistry meters) {
     this.readiness = readiness;
+    this.meters = meters;
   }
 
-  void mount(Router router) {
+  /** Mounts {@code /health/live}, which is always open. */
+  void mountLive(Router router) {
     router.get("/health/live").handler(this::live);
+  }
+
+  /** Mounts {@code /health/ready} and {@code /metrics}, which read keys guard when keys are configured. */
+  void mount(Router router) {
     router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(meters));
   }
 
   private void live(RoutingContext ctx) {

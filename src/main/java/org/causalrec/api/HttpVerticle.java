@@ -1,6 +1,7 @@
 package org.causalrec.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpMethod;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.causalrec.config.Config;
 
@@ -20,6 +22,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Config config;
   private final Services services;
   private HttpServer server;
+  private Router router;
 
   public HttpVerticle(Config config, Services services) {
     this.config = config;
@@ -28,17 +31,25 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
-    new HealthRoutes(services.readiness()).mount(router);
-
-    router.route("/v1/*").handler(new ApiKeyHandler(config.apiKey()));
+    router = Router.router(vertx);
+    // Handlers for every request have no path: a path would be added to each request's route label
+    // in the metrics ("/v1/>/v1/events").
+    router.route().handler(new RequestLog());
+    if (!config.http().corsOrigins().isEmpty()) {
+      router.route().handler(cors(config.http().corsOrigins()));
+    }
+    HealthRoutes health = new HealthRoutes(services.readiness(), services.meters());
+    health.mountLive(router);
+    router.route().handler(new AccessControl(config.auth()));
+    health.mount(router);
     new FeedRoutes(services.feed(), services.modelFeed()).mount(router);
     // On every method (a body route limited to POST/PUT would turn unknown GET paths into 405s), but
     // requests without a body skip it: reads are the hot path and have nothing to collect.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    router.route("/v1/*").handler(ctx -> {
+    router.route().handler(ctx -> {
       HttpMethod m = ctx.request().method();
-      if (m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.DELETE) {
+      if (m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.DELETE
+          || !ctx.normalizedPath().startsWith("/v1/")) {
         ctx.next();
       } else {
         long timer = vertx.setTimer(config.bodyTimeoutMs(), id -> bodyTimedOut(ctx));
@@ -47,7 +58,7 @@ public final class HttpVerticle extends VerticleBase {
         bodies.handle(ctx);
       }
     });
-    router.route("/v1/*").handler(ctx -> {
+    router.route().handler(ctx -> {
       Long timer = ctx.get(BODY_TIMER);
       if (timer != null) { // the whole body is here
         vertx.cancelTimer(timer);
@@ -81,6 +92,41 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
+   * Lets browsers on the configured origins call the API, with the headers it reads and answers.
+   * Requests without an {@code Origin}, or from the node's own origin (the dashboard, WebSocket
+   * clients that send their target as origin), pass untouched; any other origin is refused with 403.
+   */
+  private static Handler<RoutingContext> cors(java.util.List<String> origins) {
+    CorsHandler h = CorsHandler.create();
+    if (origins.contains("*")) {
+      h.addOrigin("*");
+    } else {
+      h.addOrigins(origins);
+    }
+    h.allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+        .allowedHeaders(java.util.Set.of("content-type", "x-api-key", "authorization", "x-request-id"))
+        .exposedHeaders(java.util.Set.of("x-request-id", "retry-after"))
+        .maxAgeSeconds(600);
+    boolean any = origins.contains("*");
+    return ctx -> {
+      String origin = ctx.request().getHeader("Origin");
+      if (origin == null || sameOrigin(ctx, origin)) {
+        ctx.next();
+      } else if (any || origins.contains(origin)) {
+        h.handle(ctx);
+      } else {
+        Responses.send(ctx, 403, new JsonObject().put("error", "forbidden_origin").put("field", "Origin")
+            .put("detail", "browsers on " + origin + " may not call this API; allowed: " + origins));
+      }
+    };
+  }
+
+  private static boolean sameOrigin(RoutingContext ctx, String origin) {
+    String host = ctx.request().getHeader("Host");
+    return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
+  }
+
+  /**
    * Answers a request whose body did not arrive in time with 408 and closes its connection: the rest
    * of the body, if it ever comes, has nowhere to go.
    */
@@ -92,6 +138,20 @@ public final class HttpVerticle extends VerticleBase {
     Responses.send(ctx, 408, new JsonObject().put("error", "request_timeout").put("field", null)
         .put("detail", "the request body did not arrive within " + config.bodyTimeoutMs()
             + " ms; nothing from it was stored"));
+  }
+
+  /**
+   * The routes this verticle answers, {@code METHOD PATH} each, in the order they were mounted:
+   * those with a path and methods (the handlers every request passes and the static files aside).
+   */
+  public java.util.List<String> routeTable() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (io.vertx.ext.web.Route r : router.getRoutes()) {
+      if (r.getPath() != null && r.methods() != null && !r.getPath().endsWith("/")) { // not a prefix (static files)
+        r.methods().forEach(m -> out.add(m.name() + " " + r.getPath()));
+      }
+    }
+    return out;
   }
 
   /** The port actually bound (useful with port 0). */

@@ -28,10 +28,12 @@ import org.causalrec.train.TrainingJobs;
  * @param feed the live recommendation feed
  * @param modelFeed the model feed of the dashboard
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
+ * @param meters the node's metrics, scraped at {@code /metrics}
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
     Recommender recommender, org.causalrec.serve.Catalogue catalogue, UpliftServing uplift, TrainingJobs training,
     Evaluations evaluations,
     ModelRepository models,
     org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,
-    org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness) {}
+    org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness,
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters) {}

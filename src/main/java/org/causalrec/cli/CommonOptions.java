@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.causalrec.config.Config;
 import org.causalrec.config.ConfigBuilder;
 import org.causalrec.config.ConfigLoader;
+import org.causalrec.server.Logging;
 import picocli.CommandLine.Option;
 
 /** Options every command takes; flags override the config file and the environment. */
@@ -19,7 +20,7 @@ public final class CommonOptions {
       + "(or CAUSALREC_PG_URL; default: embedded)")
   String pgUrl;
 
-  /** The configuration: defaults, file, environment, then these flags. */
+  /** The configuration: defaults, file, environment, then these flags; logging follows its {@code log:} settings. */
   public Config config() {
     ConfigBuilder b = ConfigLoader.load(configFile, System.getenv()).toBuilder();
     if (dataDir != null) {
@@ -28,6 +29,8 @@ public final class CommonOptions {
     if (pgUrl != null) {
       b.setPgUrl(pgUrl);
     }
-    return b.build();
+    Config c = b.build();
+    Logging.apply(c.log());
+    return c;
   }
 }

@@ -38,6 +38,10 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--url", description = "post to a running server's REST API instead of writing in-process")
   String url;
 
+  @Option(names = "--api-key", defaultValue = "${env:CAUSALREC_API_KEY}",
+      description = "a write or admin key for --url (or CAUSALREC_API_KEY)")
+  String apiKey;
+
   @Mixin
   BatchOptions batch = new BatchOptions(1000);
 
@@ -65,7 +69,7 @@ public final class SimulateCommand implements Callable<Integer> {
     if (url != null) {
       Vertx vertx = Vertx.vertx();
       try {
-        s = SimulationRun.run(sim, Sinks.http(vertx, url, config.apiKey()), truth, batch.size(), System.err::println);
+        s = SimulationRun.run(sim, Sinks.http(vertx, url, apiKey), truth, batch.size(), System.err::println);
       } finally {
         vertx.close().await();
       }

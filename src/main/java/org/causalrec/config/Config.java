@@ -1,6 +1,7 @@
 package org.causalrec.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -8,7 +9,9 @@ import java.util.Set;
  * The whole configuration tree, immutable and validated once; build one with {@link #builder()},
  * derive one from another with {@link #toBuilder()}.
  *
- * @param http the HTTP server's interface, port, body limit and API key
+ * @param http the HTTP server's interface, port, limits, CORS origins and shutdown deadline
+ * @param auth API keys and their roles
+ * @param log log format, level and the access log
  * @param storage where the data lives: the data directory and an optional external database
  * @param device cpu, gpu or auto
  * @param events accepted event types and the ingest request limit
@@ -20,6 +23,8 @@ import java.util.Set;
  */
 public record Config(
     HttpConfig http,
+    AuthConfig auth,
+    LogConfig log,
     StorageConfig storage,
     String device,
     EventsConfig events,
@@ -31,16 +36,18 @@ public record Config(
     ServingConfig serving) {
 
   /**
-   * The HTTP server (YAML {@code http:} and the top-level {@code api_key}).
+   * The HTTP server (YAML {@code http:}).
    *
    * @param host interface the HTTP server binds to
    * @param port HTTP + WebSocket port; 0 picks a free one
    * @param maxBodyBytes request body limit, more is 413
    * @param bodyTimeoutMs a request body not fully received this long after its headers is answered 408
    *     and its connection closed (a slow or stalled client holds no connection longer)
-   * @param apiKey when non-null, writes need it in {@code X-API-Key}
+   * @param corsOrigins origins browsers may call the API from ({@code *} for any); empty: none
+   * @param shutdownTimeoutMs on SIGTERM, how long requests in flight may take to finish
    */
-  public record HttpConfig(String host, int port, long maxBodyBytes, long bodyTimeoutMs, String apiKey) {
+  public record HttpConfig(String host, int port, long maxBodyBytes, long bodyTimeoutMs, List<String> corsOrigins,
+      long shutdownTimeoutMs) {
     public HttpConfig {
       if (bodyTimeoutMs < 1) {
         throw new IllegalArgumentException("http.body_timeout_ms must be >= 1");
@@ -51,22 +58,134 @@ public record Config(
       if (maxBodyBytes < 1024) {
         throw new IllegalArgumentException("http.max_body_bytes must be >= 1024");
       }
-      if (apiKey != null && apiKey.isBlank()) {
-        apiKey = null;
+      if (shutdownTimeoutMs < 0) {
+        throw new IllegalArgumentException("http.shutdown_timeout_ms must be >= 0");
+      }
+      corsOrigins = List.copyOf(corsOrigins);
+      for (String o : corsOrigins) {
+        if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+          throw new IllegalArgumentException("http.cors_origins: not an origin (scheme://host[:port]): " + o);
+        }
       }
     }
   }
 
   /**
-   * Where the data lives (YAML {@code data_dir} and {@code pg_url}).
+   * API keys and the role each grants (YAML {@code auth:} and the top-level {@code api_key}); only
+   * their SHA-256 digests are kept. Roles nest: a write key may read, an admin key may do anything.
+   * With no key configured every route is open.
+   *
+   * @param read digests of keys that may read
+   * @param write digests of keys that may read and write
+   * @param admin digests of keys that may also train, evaluate and switch models
+   */
+  public record AuthConfig(Set<String> read, Set<String> write, Set<String> admin) {
+
+    /** What a key may do; each role includes the ones before it. */
+    public enum Role { READ, WRITE, ADMIN }
+
+    public AuthConfig {
+      read = Set.copyOf(read);
+      write = Set.copyOf(write);
+      admin = Set.copyOf(admin);
+    }
+
+    /** Keys given as plain text or as {@code sha256:<64 hex digits>}, each hashed unless it is a digest already. */
+    public static AuthConfig of(List<String> read, List<String> write, List<String> admin) {
+      return new AuthConfig(digests(read, "auth.read_keys"), digests(write, "auth.write_keys"),
+          digests(admin, "auth.admin_keys"));
+    }
+
+    /** No keys: every route open. */
+    public static AuthConfig open() {
+      return new AuthConfig(Set.of(), Set.of(), Set.of());
+    }
+
+    /** Whether any key is configured (then every route but {@code /health/live} needs one). */
+    public boolean enabled() {
+      return !(read.isEmpty() && write.isEmpty() && admin.isEmpty());
+    }
+
+    /** The role {@code key} grants, or null when it is no configured key. */
+    public Role roleOf(String key) {
+      if (key == null || key.isEmpty()) {
+        return null;
+      }
+      String d = digest(key);
+      return admin.contains(d) ? Role.ADMIN : write.contains(d) ? Role.WRITE : read.contains(d) ? Role.READ : null;
+    }
+
+    /** The SHA-256 of a key, in lower-case hex: how a config file may name a key without holding it. */
+    public static String digest(String key) {
+      try {
+        byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+            .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(h);
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private static Set<String> digests(List<String> keys, String where) {
+      Set<String> out = new java.util.HashSet<>();
+      for (String k : keys) {
+        if (k.isBlank()) {
+          continue;
+        }
+        if (k.startsWith("sha256:")) {
+          String hex = k.substring(7).toLowerCase(Locale.ROOT);
+          if (!hex.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException(where + ": a sha256: key needs 64 hex digits");
+          }
+          out.add(hex);
+        } else {
+          out.add(digest(k));
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Logging (YAML {@code log:}).
+   *
+   * @param format {@code text} (one readable line each) or {@code json} (one JSON object each, for
+   *     log collectors)
+   * @param level level of CausalRec's own loggers (ERROR, WARN, INFO, DEBUG, TRACE)
+   * @param access whether every HTTP request is logged (method, path, status, bytes, time, request id)
+   */
+  public record LogConfig(String format, String level, boolean access) {
+    public LogConfig {
+      if (!Set.of("text", "json").contains(format)) {
+        throw new IllegalArgumentException("log.format must be text or json: " + format);
+      }
+      level = level.toUpperCase(Locale.ROOT);
+      if (!Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+        throw new IllegalArgumentException("log.level must be ERROR, WARN, INFO, DEBUG or TRACE: " + level);
+      }
+    }
+
+    /** Text lines at INFO, with the access log. */
+    public static LogConfig defaults() {
+      return new LogConfig("text", "INFO", true);
+    }
+  }
+
+  /**
+   * Where the data lives (YAML {@code data_dir}, {@code pg_url} and {@code pg_pool_size}).
    *
    * @param dataDir embedded PostgreSQL data, model artifacts, caches
    * @param pgUrl external PostgreSQL URL, or null for the embedded server
+   * @param pgPoolSize connections of the node's pool (reads, registry, small writes; event batches
+   *     have their own COPY connections)
    */
-  public record StorageConfig(Path dataDir, String pgUrl) {
+  public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize) {
     public StorageConfig {
       if (dataDir == null) {
         throw new IllegalArgumentException("data_dir must be set");
+      }
+      if (pgPoolSize < 1 || pgPoolSize > 1_000) {
+        throw new IllegalArgumentException("pg_pool_size must be in 1..1000: " + pgPoolSize);
       }
       if (pgUrl != null && pgUrl.isBlank()) {
         pgUrl = null;
@@ -307,8 +426,9 @@ public record Config(
 
   /** The defaults of every setting. */
   public static Config defaults() {
-    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, null),
-        new StorageConfig(Path.of("data"), null),
+    return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, List.of(), 30_000),
+        AuthConfig.open(), LogConfig.defaults(),
+        new StorageConfig(Path.of("data"), null, 8),
         "auto", new EventsConfig(EventTypes.defaults(), 10_000, 40_000), new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
         CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults());
@@ -339,11 +459,6 @@ public record Config(
     return http.maxBodyBytes();
   }
 
-  /** When non-null, writes need it in {@code X-API-Key}. */
-  public String apiKey() {
-    return http.apiKey();
-  }
-
   /** Embedded PostgreSQL data, model artifacts, caches. */
   public Path dataDir() {
     return storage.dataDir();
@@ -352,6 +467,11 @@ public record Config(
   /** External PostgreSQL URL, or null for the embedded server. */
   public String pgUrl() {
     return storage.pgUrl();
+  }
+
+  /** Connections of the node's database pool. */
+  public int poolSize() {
+    return storage.pgPoolSize();
   }
 
   /** Accepted event types and their weights. */

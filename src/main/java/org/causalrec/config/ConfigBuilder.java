@@ -12,9 +12,13 @@ public final class ConfigBuilder {
   private int httpPort;
   private long maxBodyBytes;
   private long bodyTimeoutMs;
-  private String apiKey;
+  private java.util.List<String> corsOrigins;
+  private long shutdownTimeoutMs;
+  private Config.AuthConfig auth;
+  private Config.LogConfig log;
   private Path dataDir;
   private String pgUrl;
+  private int pgPoolSize;
   private String device;
   private EventTypes eventTypes;
   private int maxEventsPerRequest;
@@ -31,9 +35,13 @@ public final class ConfigBuilder {
     httpPort = c.http().port();
     maxBodyBytes = c.http().maxBodyBytes();
     bodyTimeoutMs = c.http().bodyTimeoutMs();
-    apiKey = c.http().apiKey();
+    corsOrigins = c.http().corsOrigins();
+    shutdownTimeoutMs = c.http().shutdownTimeoutMs();
+    auth = c.auth();
+    log = c.log();
     dataDir = c.storage().dataDir();
     pgUrl = c.storage().pgUrl();
+    pgPoolSize = c.storage().pgPoolSize();
     device = c.device();
     eventTypes = c.events().types();
     maxEventsPerRequest = c.events().maxPerRequest();
@@ -70,9 +78,27 @@ public final class ConfigBuilder {
     return this;
   }
 
-  /** Sets the API key writes need (null or blank: none). */
-  public ConfigBuilder setApiKey(String key) {
-    this.apiKey = key;
+  /** Sets the origins browsers may call the API from. */
+  public ConfigBuilder setCorsOrigins(java.util.List<String> origins) {
+    this.corsOrigins = origins;
+    return this;
+  }
+
+  /** Sets how long requests in flight may take to finish on SIGTERM. */
+  public ConfigBuilder setShutdownTimeoutMs(long ms) {
+    this.shutdownTimeoutMs = ms;
+    return this;
+  }
+
+  /** Sets the API keys and their roles. */
+  public ConfigBuilder setAuth(Config.AuthConfig auth) {
+    this.auth = auth;
+    return this;
+  }
+
+  /** Sets the log format, level and access log. */
+  public ConfigBuilder setLog(Config.LogConfig log) {
+    this.log = log;
     return this;
   }
 
@@ -85,6 +111,12 @@ public final class ConfigBuilder {
   /** Sets the external database URL (null or blank: the embedded one). */
   public ConfigBuilder setPgUrl(String url) {
     this.pgUrl = url;
+    return this;
+  }
+
+  /** Sets the connections of the node's database pool. */
+  public ConfigBuilder setPgPoolSize(int size) {
+    this.pgPoolSize = size;
     return this;
   }
 
@@ -150,8 +182,9 @@ public final class ConfigBuilder {
 
   /** The configuration; throws IllegalArgumentException naming the first invalid setting. */
   public Config build() {
-    return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, bodyTimeoutMs, apiKey),
-        new Config.StorageConfig(dataDir, pgUrl), device,
+    return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, bodyTimeoutMs, corsOrigins,
+        shutdownTimeoutMs), auth, log,
+        new Config.StorageConfig(dataDir, pgUrl, pgPoolSize), device,
         new Config.EventsConfig(eventTypes, maxEventsPerRequest, maxPendingEvents),
         stream, models, causal, text, feed, serving);
   }

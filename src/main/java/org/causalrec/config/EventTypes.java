@@ -62,4 +62,19 @@ public final class EventTypes {
     Type t = types.get(name);
     return t == null ? 0.0 : t.weight();
   }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EventTypes other && types.equals(other.types);
+  }
+
+  @Override
+  public int hashCode() {
+    return types.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return types.values().toString();
+  }
 }

@@ -49,6 +49,10 @@ public final class EventTailer extends VerticleBase {
   private final Config.StreamConfig config;
   private final AtomicLong cursor = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
+  /** The highest event id the last read saw committed. */
+  private final AtomicLong committed = new AtomicLong();
+  private volatile double lastLagMs;
+  private volatile java.util.function.DoubleConsumer lagObserver = ms -> { };
 
   private PgSubscriber subscriber;
   private long pollTimer = -1;
@@ -102,7 +106,25 @@ public final class EventTailer extends VerticleBase {
   /** Position and throughput counters, for health and benchmarks. */
   public JsonObject status() {
     return new JsonObject().put("cursor", config.cursorName()).put("last_id", cursor.get())
-        .put("delivered", delivered.get());
+        .put("delivered", delivered.get()).put("lag_events", lagEvents()).put("last_lag_ms", lastLagMs);
+  }
+
+  /**
+   * Committed events not yet delivered, as of the last read: the highest committed id it saw less
+   * the cursor (ids burnt by rollbacks and duplicates in between count until the cursor passes them).
+   */
+  public long lagEvents() {
+    return Math.max(0, committed.get() - cursor.get());
+  }
+
+  /** Milliseconds from the newest delivered event's write to its delivery (0 before the first). */
+  public double lastLagMs() {
+    return lastLagMs;
+  }
+
+  /** Tells {@code o} the write-to-delivery milliseconds of the newest event of every delivered batch. */
+  public void observeLag(java.util.function.DoubleConsumer o) {
+    this.lagObserver = o;
   }
 
   private void wake() {
@@ -143,6 +165,7 @@ public final class EventTailer extends VerticleBase {
 
   private Future<Void> readAndPublish() {
     return events.after(cursor.get(), config.batchSize()).compose(page -> {
+      committed.accumulateAndGet(page.maxId(), Math::max);
       List<Event> ready = contiguous(page);
       boolean blocked = ready.size() < page.events().size();
       Future<Void> gapNoted = Future.succeededFuture();
@@ -157,6 +180,8 @@ public final class EventTailer extends VerticleBase {
         return gapNoted;
       }
       publish(ready);
+      lastLagMs = page.ageMs()[ready.size() - 1];
+      lagObserver.accept(lastLagMs);
       boolean more = !blocked && page.events().size() == config.batchSize();
       return gapNoted.compose(v -> cursors.save(config.cursorName(), cursor.get()))
           .compose(v -> more && !stopping ? drain() : Future.succeededFuture());

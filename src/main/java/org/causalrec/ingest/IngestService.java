@@ -57,6 +57,7 @@ public final class IngestService {
   /** Events taken for writing whose transaction has not ended yet. */
   private final AtomicLong pending = new AtomicLong();
   private final AtomicLong overloadedTotal = new AtomicLong();
+  private final AtomicLong rejectedTotal = new AtomicLong();
   private final AtomicLong acceptedTotal = new AtomicLong();
   private final AtomicLong duplicatesTotal = new AtomicLong();
   private final AtomicLong unknownItemTotal = new AtomicLong();
@@ -101,6 +102,11 @@ public final class IngestService {
     committed.add(listener);
   }
 
+  /** Counts an event request refused before it reached this service (a body that is not JSON). */
+  public void countRejected() {
+    rejectedTotal.incrementAndGet();
+  }
+
   /**
    * Fails with 503 {@code overloaded} when the write queue is full: called before a request body is
    * decoded, so a refused request costs little.
@@ -118,6 +124,11 @@ public final class IngestService {
       checkSize(raw.size(), "events");
       Instant now = clock.instant();
       parsed = parseAll(raw, "invalid_event", (o, k) -> eventParser.parse(o, now));
+    } catch (ApiException e) {
+      rejectedTotal.incrementAndGet();
+      return Future.failedFuture(e);
+    }
+    try {
       take(parsed.size());
     } catch (ApiException e) {
       return Future.failedFuture(e);
@@ -212,7 +223,7 @@ public final class IngestService {
 
   /**
    * Events stored, duplicates refused and unknown-item events stored since start; events waiting for
-   * their commit now, and requests refused as overloaded since start.
+   * their commit now; requests refused as overloaded and requests refused as invalid since start.
    */
   public JsonObject counters() {
     return new JsonObject()
@@ -220,7 +231,8 @@ public final class IngestService {
         .put("duplicates", duplicatesTotal.get())
         .put("unknown_item_events", unknownItemTotal.get())
         .put("pending_events", pending.get())
-        .put("overloaded_requests", overloadedTotal.get());
+        .put("overloaded_requests", overloadedTotal.get())
+        .put("rejected_requests", rejectedTotal.get());
   }
 
   private void checkSize(int n, String what) {

@@ -214,6 +214,11 @@ public final class ClickServing {
     return a;
   }
 
+  /** Tells {@code o} of every ranking pass (lists in it, time it took). */
+  public void observePasses(PassObserver o) {
+    batcher.observe(o);
+  }
+
   /** Status for {@code /health/ready}. */
   public JsonObject status() {
     long[] c = batcher.counters();

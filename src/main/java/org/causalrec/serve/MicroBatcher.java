@@ -32,6 +32,7 @@ final class MicroBatcher<Q, R> {
   private final ConcurrentLinkedQueue<Pending<Q, R>> pending = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile long batches;
+  private volatile PassObserver observer = (n, nanos) -> { };
   private volatile long scored;
 
   /**
@@ -78,6 +79,11 @@ final class MicroBatcher<Q, R> {
     return done.future();
   }
 
+  /** Tells {@code o} of every pass from now on. */
+  void observe(PassObserver o) {
+    this.observer = o;
+  }
+
   /** Passes run and requests scored since start. */
   long[] counters() {
     return new long[] {batches, scored};
@@ -92,7 +98,9 @@ final class MicroBatcher<Q, R> {
         batch.add(p);
       }
       try {
+        long t0 = System.nanoTime();
         List<R> out = pass.apply(batch.stream().map(Pending::request).toList());
+        observer.pass(batch.size(), System.nanoTime() - t0);
         batches++;
         scored += batch.size();
         for (int r = 0; r < batch.size(); r++) {

@@ -112,6 +112,11 @@ public final class MultVaeServing {
     return versions.current();
   }
 
+  /** Tells {@code o} of every fold-in pass (histories in it, time it took). */
+  public void observePasses(PassObserver o) {
+    queue.observe(o);
+  }
+
   ScoringQueue queue() {
     return queue;
   }

@@ -42,6 +42,11 @@ final class ScoringQueue {
     return batcher.run(task);
   }
 
+  /** Tells {@code o} of every forward pass. */
+  void observe(PassObserver o) {
+    batcher.observe(o);
+  }
+
   /** Forward passes run and histories scored since start. */
   long[] counters() {
     return batcher.counters();

@@ -72,6 +72,7 @@ public final class Server implements AutoCloseable {
   /** The device, the libtorch flavour DJL loaded and the CUDA version, for {@code /health/ready}. */
   private final JsonObject deviceStatus;
   private final FeatureStore features;
+  private final NodeMetrics metrics;
 
   /** Starts a node on an opened store and returns once it answers HTTP. */
   public static Server start(Config config, StoreHandle store) {
@@ -150,7 +151,9 @@ public final class Server implements AutoCloseable {
     this.feed = new LiveFeed(vertx, recommender, uplift);
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, training, evaluations,
-        registry, text, feed, modelFeed, this::readiness);
+        registry, text, feed, modelFeed, this::readiness, store.meters());
+    this.metrics = NodeMetrics.bind(store.meters(), vertx, new NodeMetrics.Parts(ingest, tailer, features, recommender, serving,
+        clicks, uplift, feed, training));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
     // connections over their event loops.
     List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
@@ -194,6 +197,11 @@ public final class Server implements AutoCloseable {
   /** The port the HTTP server is bound to. */
   public int port() {
     return http.port();
+  }
+
+  /** The routes the HTTP server answers, {@code METHOD PATH} each (what the access tests walk). */
+  public List<String> routeTable() {
+    return http.routeTable();
   }
 
   /** The base URL, for printing and for clients on this machine. */

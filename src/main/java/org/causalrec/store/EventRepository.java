@@ -183,24 +183,33 @@ public final class EventRepository {
    *
    * @param xmin the snapshot's xmin: every transaction with a smaller id had ended when it was taken
    * @param events events with id above the cursor, in id order
+   * @param maxId the highest event id the snapshot sees (0 when the table is empty)
+   * @param ageMs for each event, milliseconds from its transaction's start to the read
    */
-  public record Page(long xmin, List<Event> events) {}
+  public record Page(long xmin, List<Event> events, long maxId, double[] ageMs) {}
 
   /** Up to {@code limit} events with id greater than {@code afterId}, in id order, with the snapshot horizon. */
   public Future<Page> after(long afterId, int limit) {
-    return pool.preparedQuery("SELECT pg_snapshot_xmin(s.snap)::text::bigint, e.* FROM (SELECT pg_current_snapshot() AS snap) s LEFT JOIN LATERAL (SELECT " + COLUMNS
+    return pool.preparedQuery("SELECT pg_snapshot_xmin(s.snap)::text::bigint, e.*,"
+            + " (SELECT coalesce(max(id), 0) FROM events) FROM (SELECT pg_current_snapshot() AS snap) s"
+            + " LEFT JOIN LATERAL (SELECT " + COLUMNS + ", extract(epoch FROM clock_timestamp() - received_at) * 1000"
             + " FROM events WHERE id > $1 ORDER BY id LIMIT $2) e ON true ORDER BY e.id")
         .execute(Tuple.of(afterId, limit))
         .map(rows -> {
           long xmin = 0;
+          long maxId = 0;
           List<Event> out = new ArrayList<>(rows.size());
+          double[] age = new double[rows.size()];
+          int columns = COLUMNS.split(",").length;
           for (Row r : rows) {
             xmin = r.getLong(0);
+            maxId = r.getLong(columns + 2);
             if (r.getValue(1) != null) {
+              age[out.size()] = r.getNumeric(columns + 1).doubleValue();
               out.add(toEvent(r, 1));
             }
           }
-          return new Page(xmin, out);
+          return new Page(xmin, out, maxId, java.util.Arrays.copyOf(age, out.size()));
         });
   }
 

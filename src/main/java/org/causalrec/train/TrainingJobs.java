@@ -128,6 +128,8 @@ public final class TrainingJobs {
         .onFailure(err -> running.remove(kind))
         .map(version -> {
           LOG.info("Training {} on {} ({} epochs)", version, device, epochs);
+          publish(new JsonObject().put("version", version).put("kind", kind).put("status", "training")
+              .put("epoch", 0).put("epochs", epochs));
           TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
               config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
           int threads = config.serving().trainingThreadsResolved();

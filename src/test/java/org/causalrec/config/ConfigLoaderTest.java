@@ -24,7 +24,8 @@ class ConfigLoaderTest {
     assertEquals(Path.of("data"), c.dataDir());
     assertNull(c.pgUrl());
     assertEquals("auto", c.device());
-    assertNull(c.apiKey());
+    assertFalse(c.auth().enabled(), "no key: every route open");
+    assertEquals(8, c.poolSize());
     assertEquals(10_000, c.maxEventsPerRequest());
     assertEquals(40_000, c.maxPendingEvents());
     assertEquals(30_000, c.bodyTimeoutMs());
@@ -71,7 +72,7 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/tmp/x"), withEnv.dataDir());
     assertEquals("postgresql://u:p@db:5432/rec", withEnv.pgUrl());
     assertEquals("gpu", withEnv.device());
-    assertEquals("secret", withEnv.apiKey());
+    assertEquals(Config.AuthConfig.Role.ADMIN, withEnv.auth().roleOf("secret"));
   }
 
   @Test
@@ -80,7 +81,7 @@ class ConfigLoaderTest {
     Files.writeString(f, "{\"http\": {\"port\": 7000}, \"api_key\": \"k\"}");
     Config c = ConfigLoader.load(f, Map.of());
     assertEquals(7000, c.httpPort());
-    assertEquals("k", c.apiKey());
+    assertEquals(Config.AuthConfig.Role.ADMIN, c.auth().roleOf("k"));
   }
 
   @Test
@@ -130,5 +131,76 @@ class ConfigLoaderTest {
     Files.writeString(f, "causal: {uplift_min_propensity: 0.6}\n");
     IllegalArgumentException floor = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
     assertTrue(floor.getMessage().contains("causal.uplift_min_propensity"), floor.getMessage());
+  }
+
+  @Test
+  void everyKeyIsReadFromAFileAndFromItsVariable() throws Exception {
+    Config defaults = ConfigLoader.load(null, Map.of());
+    StringBuilder yaml = new StringBuilder();
+    Map<String, String> env = new java.util.HashMap<>();
+    for (Settings.Key k : ConfigLoader.keys()) {
+      assertEquals("CAUSALREC_" + k.name().toUpperCase(java.util.Locale.ROOT).replace('.', '_'), k.env());
+      if (k.dflt().isEmpty()) {
+        continue; // unset by default (pg_url, keys): nothing to write back
+      }
+      String[] path = k.name().split("\\.");
+      yaml.append(path.length == 1 ? "" : path[0] + ":\n  ").append(path[path.length - 1]).append(": ")
+          .append(k.type().equals("list") ? "[" + k.dflt() + "]" : k.dflt()).append("\n");
+      env.put(k.env(), k.dflt());
+    }
+    Path f = dir.resolve("every.yaml");
+    Files.writeString(f, yaml.toString());
+    assertEquals(defaults, ConfigLoader.load(f, Map.of()), "each key at its default, from a file:\n" + yaml);
+    assertEquals(defaults, ConfigLoader.load(null, env), "each key at its default, from the environment");
+
+    Config changed = ConfigLoader.load(null, Map.of("CAUSALREC_SERVING_CACHE_SIZE", "5",
+        "CAUSALREC_CAUSAL_CLICK_OBJECTIVE", "dr", "CAUSALREC_PG_POOL_SIZE", "20", "CAUSALREC_LOG_FORMAT", "json",
+        "CAUSALREC_HTTP_CORS_ORIGINS", "https://a.example, https://b.example:8443",
+        "CAUSALREC_EVENTS_TYPES", "{like: 3, review: {weight: 2, value_required: true}}",
+        "CAUSALREC_MODELS_EXCLUDE_TYPES", "purchase"));
+    assertEquals(5, changed.serving().cacheSize());
+    assertEquals("dr", changed.causal().clickObjective());
+    assertEquals(20, changed.poolSize());
+    assertEquals("json", changed.log().format());
+    assertEquals(java.util.List.of("https://a.example", "https://b.example:8443"), changed.http().corsOrigins());
+    assertEquals(3.0, changed.eventTypes().weight("like"));
+    assertTrue(changed.eventTypes().get("review").valueRequired());
+    assertEquals(java.util.Set.of("purchase"), changed.models().excludeTypes());
+  }
+
+  @Test
+  void unknownKeysAreAnErrorThatNamesThem() throws Exception {
+    Path f = dir.resolve("typo.yaml");
+    Files.writeString(f, "http:\n  prot: 9000\nserving:\n  cache_size: 10\n  cahce: 1\nverbose: true\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(f, Map.of()));
+    assertTrue(e.getMessage().contains("http.prot, serving.cahce, verbose"), e.getMessage());
+    Files.writeString(f, "events:\n  types:\n    like: {wieght: 2}\n");
+    IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(f, Map.of()));
+    assertTrue(type.getMessage().contains("wieght"), type.getMessage());
+    // a variable that is no setting is ignored (orchestrators add their own CAUSALREC_* names)
+    assertEquals(ConfigLoader.load(null, Map.of()), ConfigLoader.load(null, Map.of("CAUSALREC_PORT", "tcp://x:1")));
+  }
+
+  @Test
+  void keysAreKeptAsDigestsWithTheirRoles() throws Exception {
+    String digest = Config.AuthConfig.digest("reader-key");
+    Path f = dir.resolve("keys.yaml");
+    Files.writeString(f, "auth:\n  read_keys: [\"sha256:" + digest + "\"]\n  write_keys: [writer-key]\n");
+    Config c = ConfigLoader.load(f, Map.of("CAUSALREC_AUTH_ADMIN_KEYS", "a1,a2"));
+    assertEquals(Config.AuthConfig.Role.READ, c.auth().roleOf("reader-key"));
+    assertEquals(Config.AuthConfig.Role.WRITE, c.auth().roleOf("writer-key"));
+    assertEquals(Config.AuthConfig.Role.ADMIN, c.auth().roleOf("a2"));
+    assertEquals(null, c.auth().roleOf("sha256:" + digest), "a digest is not itself a key");
+    assertFalse(c.toString().contains("writer-key"), "only digests are kept");
+  }
+
+  @Test
+  void theReferenceTableInTheDocsIsTheCodes() throws Exception {
+    Path doc = Path.of("docs/CONFIGURATION.md");
+    String text = Files.readString(doc);
+    String table = ConfigLoader.referenceTable();
+    assertTrue(text.contains(table), "docs/CONFIGURATION.md must hold the table the code prints; run"
+        + " ./causalrec config --reference and paste it:\n" + table);
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.causalrec.ApiFixture;
 import org.causalrec.TestDatabase;
+import org.causalrec.config.Config;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,8 +29,8 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The dashboard in headless Chromium against a running server: the page loads from the jar, the
- * user's live feed appears, an event sent from the page changes it, and the charts render. Saves
+ * The dashboard in headless Chromium against a running server with an API key: the page loads
+ * from the jar and asks for the key, the user's live feed appears, an event sent from the page changes it, and the charts render. Saves
  * {@code target/dashboard.png}. Needs Debian's {@code chromium} and {@code chromium-driver} (the CI
  * script installs them and sets CAUSALREC_REQUIRE_BROWSER=1, so there the test cannot skip).
  */
@@ -51,7 +52,8 @@ class DashboardBrowserTest {
       throw new AssertionError("CAUSALREC_REQUIRE_BROWSER is set but chromium or chromium-driver is missing");
     }
     Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
-    api = ApiFixture.builder(dir).world("tiny", 12).trainMultVae(10).start();
+    api = ApiFixture.builder(dir).world("tiny", 12).trainMultVae(10)
+        .config(c -> c.setAuth(Config.AuthConfig.of(List.of(), List.of("dash-key"), List.of()))).start();
   }
 
   @AfterAll
@@ -72,6 +74,10 @@ class DashboardBrowserTest {
     try {
       WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
       driver.get("http://127.0.0.1:" + api.port() + "/?user=u3");
+      // the server has keys: the page asks for one, then works with it (a write key: the page sends events)
+      wait.until(d -> d.findElement(By.id("key-form")).isDisplayed());
+      driver.findElement(By.id("api-key")).sendKeys("dash-key");
+      driver.findElement(By.id("use-key")).click();
       wait.until(d -> d.findElements(By.cssSelector("#feed li")).size() == 10);
       String top = driver.findElements(By.cssSelector("#feed li")).get(0).getAttribute("data-id");
       String seq = driver.findElement(By.id("feed")).getAttribute("data-seq");

@@ -198,10 +198,12 @@ class TrainingJobsTest {
       assertEquals("training", m.getString("status"), m.encode());
       assertEquals("mult-vae", m.getString("kind"), m.encode());
       assertEquals(2, m.getInteger("epochs"), m.encode());
-      assertTrue(Double.isFinite(m.getDouble("loss")), m.encode());
+      if (m.getInteger("epoch") > 0) { // epoch 0: the run has started
+        assertTrue(Double.isFinite(m.getDouble("loss")), m.encode());
+      }
       epochs.add(m.getInteger("epoch"));
     }
-    assertEquals(List.of(1, 2), epochs);
+    assertEquals(List.of(0, 1, 2), epochs);
     JsonObject last = messages.get(messages.size() - 1);
     assertEquals("ready", last.getString("status"));
     assertEquals("mult-vae", last.getString("kind"));
