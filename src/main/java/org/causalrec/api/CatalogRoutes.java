@@ -46,7 +46,9 @@ final class CatalogRoutes {
     router.get("/v1/items").handler(this::listItems);
     router.put("/v1/items/:id").handler(this::putItem);
     router.get("/v1/items/:id").handler(this::getItem);
+    router.patch("/v1/items/:id").handler(this::patchItem);
     router.delete("/v1/items/:id").handler(this::deleteItem);
+    router.get("/v1/latest").handler(this::latest);
     router.post("/v1/users").handler(this::postUsers);
     router.get("/v1/users").handler(this::listUsers);
     router.put("/v1/users/:id").handler(this::putUser);
@@ -78,6 +80,32 @@ final class CatalogRoutes {
           Responses.ok(ctx, item.toJson());
         })
         .onFailure(ctx::fail);
+  }
+
+  /** Changes the fields the body names (hiding an item: {@code {"hidden": true}}), the others stay. */
+  private void patchItem(RoutingContext ctx) {
+    String id = Params.pathId(ctx);
+    ingest.patchItem(id, Bodies.object(ctx))
+        .compose(item -> item == null ? Future.failedFuture(notFound("item", id))
+            : catalogue.refresh(List.of(id)).map(item))
+        .onSuccess(item -> {
+          itemsChanged();
+          Responses.ok(ctx, item.toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /v1/latest?n=&category=}: the visible items created last, newest first. */
+  private void latest(RoutingContext ctx) {
+    int n = Params.intParam(ctx, "n", 10, 1, 1_000);
+    String category = ctx.queryParams().get("category");
+    if (category != null && (category.isBlank() || category.length() > 128)) {
+      throw Params.invalid("category", "category must be 1..128 characters");
+    }
+    JsonArray items = new JsonArray();
+    catalogue.latest(n, category, java.util.Set.of()).forEach(it -> items.add(new JsonObject().put("id", it.id())
+        .put("title", it.title()).put("created_at", it.createdAt().toString())));
+    Responses.ok(ctx, new JsonObject().put("items", items));
   }
 
   private void getItem(RoutingContext ctx) {

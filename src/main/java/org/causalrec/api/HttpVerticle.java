@@ -67,7 +67,7 @@ public final class HttpVerticle extends VerticleBase {
     });
     new EventRoutes(services.ingest(), services.events()).mount(router);
     new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
-    new TextRoutes(services.text(), services.catalog()).mount(router);
+    new TextRoutes(services.text(), services.catalog(), services.catalogue()).mount(router);
     new RecommendationRoutes(services.recommender(), services.uplift()).mount(router);
     new ModelRoutes(services.training(), services.models()).mount(router);
     new EvaluationRoutes(services.evaluations()).mount(router);
@@ -103,7 +103,8 @@ public final class HttpVerticle extends VerticleBase {
     } else {
       h.addOrigins(origins);
     }
-    h.allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE))
+    h.allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+        HttpMethod.DELETE))
         .allowedHeaders(java.util.Set.of("content-type", "x-api-key", "authorization", "x-request-id"))
         .exposedHeaders(java.util.Set.of("x-request-id", "retry-after"))
         .maxAgeSeconds(600);

@@ -6,6 +6,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import org.causalrec.core.ApiException;
+import org.causalrec.serve.Catalogue;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.text.EmbeddingIndex;
 import org.causalrec.text.ItemEmbeddings;
@@ -18,10 +19,12 @@ final class TextRoutes {
 
   private final ItemEmbeddings text;
   private final CatalogRepository catalog;
+  private final Catalogue catalogue;
 
-  TextRoutes(ItemEmbeddings text, CatalogRepository catalog) {
+  TextRoutes(ItemEmbeddings text, CatalogRepository catalog, Catalogue catalogue) {
     this.text = text;
     this.catalog = catalog;
+    this.catalogue = catalogue;
   }
 
   void mount(Router router) {
@@ -35,7 +38,7 @@ final class TextRoutes {
     if (text == null) {
       throw textOff();
     }
-    text.similar(id, n).onFailure(ctx::fail).onSuccess(hits -> {
+    text.similar(id, n, catalogue::recommendable).onFailure(ctx::fail).onSuccess(hits -> {
       if (hits != null) {
         send(ctx, new JsonObject().put("item_id", id), hits);
         return;
@@ -65,7 +68,7 @@ final class TextRoutes {
     if (text == null) {
       throw textOff();
     }
-    text.search(q.strip(), n)
+    text.search(q.strip(), n, catalogue::recommendable)
         .onSuccess(hits -> send(ctx, new JsonObject().put("query", q), hits))
         // the model could not load or the endpoint is down: say so, the rest of the API is unaffected
         .onFailure(err -> ctx.fail(ApiException.unavailable("text_model_unavailable", null,

@@ -86,7 +86,8 @@ public final class LiveFeed implements AutoCloseable {
     final int n;
     final String objective;
     final Outbox out;
-    List<String> last = List.of();
+    /** The ids last sent; written on the socket's context, read by the catalogue check on the feed's. */
+    volatile List<String> last = List.of();
     long seq;
     volatile long lastPong = System.currentTimeMillis();
 
@@ -148,6 +149,24 @@ public final class LiveFeed implements AutoCloseable {
     latest.forEach(this::recompute);
   }
 
+  /**
+   * The catalogue changed: the users whose sent list holds an item {@code visible} now refuses
+   * (deleted, hidden, expired) get their lists again, with the cause {@code catalogue_change}.
+   */
+  public void catalogueChanged(java.util.function.Predicate<String> visible) {
+    context.runOnContext(v -> {
+      for (Map.Entry<String, Set<Subscription>> e : byUser.entrySet()) {
+        if (e.getValue().stream().anyMatch(s -> s.last.stream().anyMatch(id -> !visible.test(id)))) {
+          recompute(e.getKey(), CATALOGUE_CHANGE);
+        }
+      }
+    });
+  }
+
+  /** The trigger of lists pushed because the catalogue changed. */
+  private static final Event CATALOGUE_CHANGE = new Event(null, null, null, null, "catalogue_change", null, null,
+      null, null, null, null, null);
+
   /** Computes the user's lists again, or marks the computation in flight to run once more. On the context. */
   private void recompute(String user, Event trigger) {
     if (computing.containsKey(user)) {
@@ -165,8 +184,10 @@ public final class LiveFeed implements AutoCloseable {
       longest.merge(s.objective, s.n, Math::max);
     }
     List<Future<?>> all = new ArrayList<>();
-    JsonObject cause = trigger == null ? null : new JsonObject().put("event_id", trigger.eventId())
-        .put("type", trigger.type()).put("item_id", trigger.itemId()).put("id", trigger.id());
+    JsonObject cause = trigger == null ? null : trigger == CATALOGUE_CHANGE
+        ? new JsonObject().put("type", trigger.type())
+        : new JsonObject().put("event_id", trigger.eventId()).put("type", trigger.type())
+            .put("item_id", trigger.itemId()).put("id", trigger.id());
     longest.forEach((objective, n) -> all.add(list(user, objective, n).onSuccess(result -> {
       for (Subscription s : subs) {
         if (s.objective.equals(objective)) {
@@ -185,7 +206,7 @@ public final class LiveFeed implements AutoCloseable {
   private Future<JsonObject> list(String user, String objective, int n) {
     computed.incrementAndGet();
     return objective.equals("uplift") ? uplift.recommend(user, n, Set.of())
-        : recommender.recommend(new Recommender.Query(user, n, null, Set.of(),
+        : recommender.recommend(new Recommender.Query(user, n, 0, null, Set.of(),
             objective.equals(DEFAULT_OBJECTIVE) ? null : objective, null, null));
   }
 

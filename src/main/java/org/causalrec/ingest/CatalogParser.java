@@ -37,7 +37,37 @@ final class CatalogParser {
       }
     }
     JsonObject attributes = Fields.optionalJsonb(o, "attributes");
-    return new Item(id, title, description, categories, attributes, null);
+    Object h = o.getValue("hidden");
+    if (h != null && !(h instanceof Boolean)) {
+      throw ApiException.badField("hidden", "hidden must be true or false");
+    }
+    return new Item(id, title, description, categories, attributes, Boolean.TRUE.equals(h), expiresAt(o), null,
+        null);
+  }
+
+  /** {@code expires_at}: ISO-8601 with an offset or epoch milliseconds; null or absent for never. */
+  private static java.time.Instant expiresAt(JsonObject o) {
+    Object v = o.getValue("expires_at");
+    if (v == null) {
+      return null;
+    }
+    java.time.Instant t;
+    try {
+      if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+        t = java.time.Instant.ofEpochMilli(n.longValue());
+      } else if (v instanceof String s) {
+        t = IsoInstant.parse(s);
+      } else {
+        t = null;
+      }
+    } catch (java.time.DateTimeException e) {
+      t = null;
+    }
+    if (t == null || t.getEpochSecond() < 0 || t.isAfter(java.time.Instant.parse("9999-01-01T00:00:00Z"))) {
+      throw ApiException.badField("expires_at",
+          "expires_at must be ISO-8601 with an offset (2026-01-31T12:00:00Z), epoch milliseconds, or null");
+    }
+    return t;
   }
 
   /** A user; {@code pathId} (from the URL) wins and must match an {@code id} in the body. */

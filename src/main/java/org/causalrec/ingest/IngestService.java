@@ -201,6 +201,39 @@ public final class IngestService {
     }
   }
 
+  /**
+   * Changes the fields {@code patch} names of a stored item, validated as a whole; null when there
+   * is no such item. A concurrent change is read again and the patch applied to it (three tries,
+   * then 409 {@code conflict}).
+   */
+  public Future<Item> patchItem(String id, JsonObject patch) {
+    return patchItem(id, patch, 3);
+  }
+
+  private Future<Item> patchItem(String id, JsonObject patch, int tries) {
+    return catalog.item(id).compose(stored -> {
+      if (stored == null) {
+        return Future.succeededFuture(null);
+      }
+      Item merged;
+      try {
+        JsonObject o = stored.toJson();
+        o.remove("created_at");
+        o.remove("updated_at");
+        merged = CatalogParser.item(o.mergeIn(patch), id);
+      } catch (ApiException e) {
+        return Future.failedFuture(e);
+      }
+      return catalog.replaceItemIf(merged, stored.updatedAt()).compose(done -> {
+        if (done != null) {
+          return Future.succeededFuture(done);
+        }
+        return tries > 1 ? patchItem(id, patch, tries - 1) : Future.failedFuture(ApiException.conflict(
+            "conflict", "id", "item '" + id + "' kept changing while it was patched; send the patch again"));
+      });
+    });
+  }
+
   /** Validates and upserts a batch of users, all or none. */
   public Future<Integer> upsertUsers(JsonArray raw) {
     try {

@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -17,11 +18,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The catalogue as serving sees it, in memory: what may be recommended (once the catalogue has
- * items, only its items are; a deployment that never loads one recommends every item its events
- * name), and each item's title and categories. It reloads when PostgreSQL says the items table
- * changed (any node's write), every {@link #RELOAD_MS} in case a notification was lost, and at
- * once for the items this node changed ({@link #refresh}), so that a deleted item leaves this
- * node's next answer. Its {@link #version} moves with every change it sees.
+ * items, only its visible items are: not hidden, not expired; a deployment that never loads one
+ * recommends every item its events name), and each item's title and categories. It reloads when
+ * PostgreSQL says the items table changed (any node's write), every {@link #RELOAD_MS} in case a
+ * notification was lost, and at once for the items this node changed ({@link #refresh}), so that a
+ * deleted or hidden item leaves this node's next answer. A timer set for the next expiry makes an
+ * expiring item leave at its time. Its {@link #version} moves with every change it sees, and the
+ * listeners of {@link #onChange} are told.
  */
 public final class Catalogue {
 
@@ -35,6 +38,8 @@ public final class Catalogue {
   private final CatalogRepository catalog;
   private final AtomicLong version = new AtomicLong();
   private volatile Map<String, Item> items = Map.of();
+  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private long expiryTimer = -1;
   private PgSubscriber subscriber;
   private long timer = -1;
   private boolean reloading;
@@ -86,14 +91,55 @@ public final class Catalogue {
     return catalog.items(Integer.MAX_VALUE, 0).map(list -> {
       Map<String, Item> next = new HashMap<>(list.size() * 2);
       list.forEach(it -> next.put(it.id(), it));
+      boolean changed;
       synchronized (this) {
-        if (!next.equals(items)) {
+        changed = !next.equals(items);
+        if (changed) {
           items = next;
           version.incrementAndGet();
         }
       }
+      if (changed) {
+        changed();
+      }
       return null;
     });
+  }
+
+  /** Tells the listeners and sets the timer for the next expiry. */
+  private void changed() {
+    listeners.forEach(Runnable::run);
+    scheduleExpiry();
+  }
+
+  private synchronized void scheduleExpiry() {
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    Instant now = Instant.now();
+    Instant next = null;
+    for (Item it : items.values()) {
+      Instant e = it.expiresAt();
+      if (e != null && e.isAfter(now) && (next == null || e.isBefore(next))) {
+        next = e;
+      }
+    }
+    if (next != null) {
+      long delay = Math.max(1, java.time.Duration.between(now, next).toMillis() + 1);
+      expiryTimer = vertx.setTimer(delay, id -> {
+        synchronized (this) {
+          expiryTimer = -1;
+        }
+        version.incrementAndGet(); // an item expired: cached lists that hold it are stale
+        changed();
+      });
+    }
+  }
+
+  /** Calls {@code listener} (on any thread) after every change this node sees, expiries included. */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
   }
 
   /**
@@ -109,6 +155,7 @@ public final class Catalogue {
         items = next;
         version.incrementAndGet();
       }
+      changed();
       return null;
     });
   }
@@ -118,10 +165,30 @@ public final class Catalogue {
     return version.get();
   }
 
-  /** Whether {@code id} may be recommended: in the catalogue, or any item while the catalogue is empty. */
+  /**
+   * Whether {@code id} may be recommended, listed as similar or found: in the catalogue, not hidden
+   * and not expired; or any item while the catalogue is empty.
+   */
   public boolean recommendable(String id) {
     Map<String, Item> m = items;
-    return m.isEmpty() || m.containsKey(id);
+    if (m.isEmpty()) {
+      return true;
+    }
+    Item it = m.get(id);
+    return it != null && it.visibleAt(Instant.now());
+  }
+
+  /**
+   * The {@code n} visible items created last (newest first), in {@code category} when it is not
+   * null, skipping {@code skip}.
+   */
+  public List<Item> latest(int n, String category, java.util.Set<String> skip) {
+    Instant now = Instant.now();
+    return items.values().stream()
+        .filter(it -> it.visibleAt(now) && !skip.contains(it.id())
+            && (category == null || it.categories().contains(category)))
+        .sorted(java.util.Comparator.comparing(Item::createdAt).reversed().thenComparing(Item::id))
+        .limit(n).toList();
   }
 
   /** The item's title, or null. */
@@ -145,6 +212,11 @@ public final class Catalogue {
   public Future<Void> close() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+    }
+    synchronized (this) {
+      if (expiryTimer >= 0) {
+        vertx.cancelTimer(expiryTimer);
+      }
     }
     return subscriber == null ? Future.succeededFuture() : subscriber.close();
   }

@@ -49,16 +49,20 @@ final class PopularItems {
     this.positiveRating = rating != null && rating.valueRequired() ? Feedback.POSITIVE_RATING : null;
   }
 
-  /** The top {@code n} popular items outside {@code skip}, optionally of one category. */
-  Future<JsonArray> top(int n, String category, Set<String> skip) {
+  /** The {@code n} popular items after the first {@code offset}, outside {@code skip}, optionally of one category. */
+  Future<JsonArray> top(int n, int offset, String category, Set<String> skip) {
     return entries().map(list -> {
       JsonArray out = new JsonArray();
+      int passed = 0;
       for (Entry e : list) {
         if (out.size() == n) {
           break;
         }
         if (skip.contains(e.id()) || (category != null && !e.categories().contains(category))
             || (catalogue != null && !catalogue.recommendable(e.id()))) {
+          continue;
+        }
+        if (passed++ < offset) {
           continue;
         }
         out.add(new JsonObject().put("id", e.id()).put("title", e.title()).put("score", (double) e.users())

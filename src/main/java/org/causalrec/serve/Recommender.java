@@ -39,13 +39,16 @@ import org.causalrec.text.ItemEmbeddings;
  */
 public final class Recommender {
 
-  /** What a request asks for (validated by the caller). */
-  public record Query(String user, int n, String category, Set<String> exclude, String objective,
+  /**
+   * What a request asks for (validated by the caller): the {@code n} items after the first
+   * {@code offset} of the user's ranking.
+   */
+  public record Query(String user, int n, int offset, String category, Set<String> exclude, String objective,
       Double minProbability, String surface) {
 
-    /** By the default objective, without threshold or surface. */
+    /** The first page by the default objective, without threshold or surface. */
     public static Query of(String user, int n, String category, Set<String> exclude) {
-      return new Query(user, n, category, exclude, null, null, null);
+      return new Query(user, n, 0, category, exclude, null, null, null);
     }
   }
 
@@ -108,24 +111,75 @@ public final class Recommender {
     if (hit != null) {
       return respond(q, hit, true);
     }
-    return view(q.user()).compose(f -> {
-      MultVaeVersion current = serving.current();
-      boolean known = current != null && f.history().stream().anyMatch(id -> current.items().indexOf(id) >= 0);
-      if (!known) { // popular items, whatever the objective: there is no history to rank for
-        Set<String> skip = new HashSet<>(q.exclude());
-        skip.addAll(f.consumed());
-        return popular.top(q.n(), q.category(), skip).map(items -> new JsonObject().put("user_id", q.user())
-            .put("model_version", (String) null).put("objective", "popularity").put("items", items));
+    return view(q.user()).compose(f -> recommendFor(q, f));
+  }
+
+  /**
+   * Recommendations for an anonymous session: {@code items} (its items, oldest first) folded into
+   * the serving Mult-VAE as a history, none of them recommended back; popular items when the model
+   * knows none of them. Nothing is cached, and {@code user_id} is null.
+   */
+  public Future<JsonObject> recommendForSession(List<String> items, Query q) {
+    List<String> history = new ArrayList<>(new LinkedHashSet<>(items));
+    return recommendFor(q, new FeatureStore.UserView(history, new HashSet<>(history), -1));
+  }
+
+  private Future<JsonObject> recommendFor(Query q, FeatureStore.UserView f) {
+    MultVaeVersion current = serving.current();
+    boolean known = current != null && f.history().stream().anyMatch(id -> current.items().indexOf(id) >= 0);
+    if (!known) { // popular items, whatever the objective: there is no history to rank for
+      Set<String> skip = new HashSet<>(q.exclude());
+      skip.addAll(f.consumed());
+      return popular.top(q.n(), q.offset(), q.category(), skip).map(items -> new JsonObject()
+          .put("user_id", q.user()).put("model_version", (String) null).put("objective", "popularity")
+          .put("items", items));
+    }
+    RankedList.Validity validity = validity(current, f.stamp());
+    misses.incrementAndGet();
+    return compute(q, f, validity).compose(list -> {
+      if (f.stamp() >= 0) {
+        cache.put(key(q), list);
       }
-      RankedList.Validity validity = validity(current, f.stamp());
-      misses.incrementAndGet();
-      return compute(q, f, validity).compose(list -> {
-        if (f.stamp() >= 0) {
-          cache.put(key(q), list);
-        }
-        return respond(q, list, false);
-      });
+      return respond(q, list, false);
     });
+  }
+
+  /**
+   * The serving Mult-VAE's collaborative neighbours of {@code item}: the items it ranks highest for
+   * a history of that one item ("users who liked it also liked"), visible ones only, with their
+   * scores; 404 when the model has no column for the item, 503 before the first model.
+   */
+  public Future<JsonObject> neighbours(String item, int n) {
+    MultVaeVersion current = serving.current();
+    if (current == null) {
+      return Future.failedFuture(ApiException.unavailable("no_model", null,
+          "no Mult-VAE serves yet (train one with POST /v1/models/mult-vae/train)"));
+    }
+    if (current.items().indexOf(item) < 0) {
+      return Future.failedFuture(ApiException.notFound("unknown_item", "id", "the serving model " + current.version()
+          + " has no events of item '" + item + "' (GET /v1/items/{id}/similar finds neighbours by text)"));
+    }
+    return serving.queue().score(vertx, List.of(item)).map(s -> {
+      MultVaeVersion m = s.model();
+      boolean[] skip = new boolean[m.items().size()];
+      for (int i = 0; i < skip.length; i++) {
+        String id = m.items().id(i);
+        skip[i] = id.equals(item) || !recommendable(id);
+      }
+      JsonArray items = new JsonArray();
+      for (int col : TopK.of(s.scores(), n, skip)) {
+        if (!skip[col]) {
+          items.add(new JsonObject().put("id", m.items().id(col)).put("title", title(m, col))
+              .put("score", s.scores()[col]));
+        }
+      }
+      return new JsonObject().put("item_id", item).put("model_version", m.version()).put("items", items);
+    });
+  }
+
+  /** The {@code n} most popular visible items after the first {@code offset}, optionally of one category. */
+  public Future<JsonObject> popular(int n, int offset, String category) {
+    return popular.top(n, offset, category, Set.of()).map(items -> new JsonObject().put("items", items));
   }
 
   /**
@@ -137,7 +191,7 @@ public final class Recommender {
     if (hit == null) {
       return recommend(q).map(JsonObject::toBuffer);
     }
-    String shape = q.objective() + "|" + q.n();
+    String shape = q.objective() + "|" + q.n() + "|" + q.offset();
     Buffer body = hit.encoded(shape);
     if (body != null) {
       return Future.succeededFuture(body);
@@ -176,7 +230,8 @@ public final class Recommender {
     }
     JsonArray items = new JsonArray();
     List<String> history = list.history();
-    for (int k : list.select(objective, q.exclude(), q.minProbability(), q.n())) {
+    List<Integer> picked = list.select(objective, q.exclude(), q.minProbability(), q.offset() + q.n());
+    for (int k : picked.subList(Math.min(q.offset(), picked.size()), picked.size())) {
       items.add(list.rendered(k, c -> {
         JsonObject o = new JsonObject().put("id", c.id()).put("title", c.title()).put("score", c.score());
         if (list.hasProbabilities()) {

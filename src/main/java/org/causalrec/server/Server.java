@@ -149,6 +149,7 @@ public final class Server implements AutoCloseable {
         config.stream());
     this.tailerDeployment = vertx.deployVerticle(tailer).await();
     this.feed = new LiveFeed(vertx, recommender, uplift);
+    catalogue.onChange(() -> feed.catalogueChanged(catalogue::recommendable));
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, training, evaluations,
         registry, text, feed, modelFeed, this::readiness, store.meters());

@@ -15,16 +15,18 @@ import java.util.List;
 public final class CatalogRepository {
 
   private static final String UPSERT_ITEM = """
-      INSERT INTO items (id, title, description, categories, attributes)
-      VALUES ($1, $2, $3, $4, $5)
+      INSERT INTO items (id, title, description, categories, attributes, hidden, expires_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
       ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-        categories = EXCLUDED.categories, attributes = EXCLUDED.attributes, updated_at = now()""";
+        categories = EXCLUDED.categories, attributes = EXCLUDED.attributes, hidden = EXCLUDED.hidden,
+        expires_at = EXCLUDED.expires_at, updated_at = now()""";
 
   private static final String UPSERT_USER = """
       INSERT INTO users (id, attributes) VALUES ($1, $2)
       ON CONFLICT (id) DO UPDATE SET attributes = EXCLUDED.attributes, updated_at = now()""";
 
-  private static final String ITEM_COLUMNS = "id, title, description, categories, attributes, updated_at";
+  private static final String ITEM_COLUMNS =
+      "id, title, description, categories, attributes, hidden, expires_at, created_at, updated_at";
 
   private final Pool pool;
 
@@ -40,8 +42,7 @@ public final class CatalogRepository {
     List<Tuple> batch = new ArrayList<>(items.size());
     // Row locks are always taken in id order, so concurrent batches cannot deadlock.
     for (Item it : sortedById(items, Item::id)) {
-      batch.add(Tuple.of(it.id(), it.title(), it.description(), it.categories().toArray(new String[0]),
-          it.attributes()));
+      batch.add(itemTuple(it));
     }
     return pool.withTransaction(c -> c.preparedQuery(UPSERT_ITEM).executeBatch(batch)).map(items.size());
   }
@@ -49,9 +50,20 @@ public final class CatalogRepository {
   /** Inserts or replaces one item and returns it as stored. */
   public Future<Item> upsertItem(Item it) {
     return pool.preparedQuery(UPSERT_ITEM + " RETURNING " + ITEM_COLUMNS)
-        .execute(Tuple.of(it.id(), it.title(), it.description(), it.categories().toArray(new String[0]),
-            it.attributes()))
+        .execute(itemTuple(it))
         .map(rs -> toItem(rs.iterator().next()));
+  }
+
+  /**
+   * Replaces a stored item with {@code it} when it is still as read ({@code updatedAt}); the item
+   * as stored, or null when it changed or went meanwhile (the caller reads it again).
+   */
+  public Future<Item> replaceItemIf(Item it, java.time.Instant updatedAt) {
+    return pool.preparedQuery("UPDATE items SET title = $2, description = $3, categories = $4, attributes = $5,"
+            + " hidden = $6, expires_at = $7, updated_at = now() WHERE id = $1 AND updated_at = $8 RETURNING "
+            + ITEM_COLUMNS)
+        .execute(itemTuple(it).addValue(updatedAt.atOffset(java.time.ZoneOffset.UTC)))
+        .map(rs -> rs.size() == 0 ? null : toItem(rs.iterator().next()));
   }
 
   /** Inserts or replaces one user and returns it as stored. */
@@ -133,11 +145,18 @@ public final class CatalogRepository {
     return out;
   }
 
+  private static Tuple itemTuple(Item it) {
+    return Tuple.of(it.id(), it.title(), it.description(), it.categories().toArray(new String[0]), it.attributes(),
+        it.hidden(), it.expiresAt() == null ? null : it.expiresAt().atOffset(java.time.ZoneOffset.UTC));
+  }
+
   private static Item toItem(Row r) {
     String[] cats = r.getArrayOfStrings(3);
     Object attrs = r.getValue(4);
+    java.time.OffsetDateTime expires = r.getOffsetDateTime(6);
     return new Item(r.getString(0), r.getString(1), r.getString(2), Arrays.asList(cats), json(attrs),
-        r.getOffsetDateTime(5).toInstant());
+        r.getBoolean(5), expires == null ? null : expires.toInstant(), r.getOffsetDateTime(7).toInstant(),
+        r.getOffsetDateTime(8).toInstant());
   }
 
   private static User toUser(Row r) {

@@ -189,17 +189,21 @@ public final class ItemEmbeddings implements AutoCloseable {
     return worker.executeBlocking(job, false);
   }
 
-  /** The {@code n} items most similar in text to the indexed item {@code id} (not itself); null when it is not indexed. */
-  public Future<List<EmbeddingIndex.Hit>> similar(String id, int n) {
+  /**
+   * The {@code n} items {@code visible} keeps most similar in text to the indexed item {@code id}
+   * (not itself); null when it is not indexed.
+   */
+  public Future<List<EmbeddingIndex.Hit>> similar(String id, int n, java.util.function.Predicate<String> visible) {
     return searches.executeBlocking(() -> {
       float[] v = index.vector(id);
-      return v == null ? null : index.nearest(v, n, id::equals);
+      return v == null ? null : index.nearest(v, n, other -> other.equals(id) || !visible.test(other));
     }, false);
   }
 
-  /** The {@code n} items most similar in text to the query (embedded on the fly). */
-  public Future<List<EmbeddingIndex.Hit>> search(String query, int n) {
-    return searches.executeBlocking(() -> index.nearest(embedder.embed(List.of(query))[0], n, null), false);
+  /** The {@code n} items {@code visible} keeps most similar in text to the query (embedded on the fly). */
+  public Future<List<EmbeddingIndex.Hit>> search(String query, int n, java.util.function.Predicate<String> visible) {
+    return searches.executeBlocking(() -> index.nearest(embedder.embed(List.of(query))[0], n, visible.negate()),
+        false);
   }
 
   /** An item was deleted: it leaves this node's index at once. */
