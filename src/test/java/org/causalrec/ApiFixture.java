@@ -27,8 +27,8 @@ public final class ApiFixture implements AutoCloseable {
 
   private final Config config;
   private final StoreHandle store;
-  private final Server server;
-  private final WebClient client;
+  private Server server;
+  private WebClient client;
   private String multVae;
 
   private ApiFixture(Config config, StoreHandle store, Server server) {
@@ -113,6 +113,13 @@ public final class ApiFixture implements AutoCloseable {
     }
   }
 
+  /** Stops the server and starts a new one on the same store (a restart of the node; the port changes). */
+  public void restart() {
+    server.close();
+    server = Server.start(config, store);
+    client = WebClient.create(server.vertx());
+  }
+
   /** The configuration the store and the server run with. */
   public Config config() {
     return config;
@@ -160,6 +167,23 @@ public final class ApiFixture implements AutoCloseable {
   public HttpResponse<Buffer> post(String path, Object body) {
     Buffer b = body instanceof JsonArray a ? a.toBuffer() : ((JsonObject) body).toBuffer();
     return request(HttpMethod.POST, path).putHeader("content-type", "application/json").sendBuffer(b).await();
+  }
+
+  /**
+   * Waits (5 min at most) for the job a 202 answer names to end, and returns the job as
+   * {@code GET /v1/jobs/{id}} shows it.
+   */
+  public JsonObject awaitJob(HttpResponse<Buffer> accepted) {
+    if (accepted.statusCode() != 202) {
+      throw new AssertionError("not accepted as a job: " + accepted.statusCode() + " " + accepted.bodyAsString());
+    }
+    String url = accepted.bodyAsJsonObject().getString("job_url");
+    JsonObject[] job = new JsonObject[1];
+    TestEnv.waitFor(() -> {
+      job[0] = get(url).bodyAsJsonObject();
+      return !"running".equals(job[0].getString("status"));
+    }, Duration.ofMinutes(5), "job " + url + " ended");
+    return job[0];
   }
 
   /** Stops the server, then closes the store. */

@@ -8,14 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.causalrec.experiment.Evaluations;
 import org.causalrec.experiment.OpeRun;
+import org.causalrec.train.Jobs;
 
-/** Offline and off-policy evaluation runs. */
+/** Offline and off-policy evaluation runs, as jobs. */
 final class EvaluationRoutes {
 
   private final Evaluations evaluations;
+  private final Jobs jobs;
 
-  EvaluationRoutes(Evaluations evaluations) {
+  EvaluationRoutes(Evaluations evaluations, Jobs jobs) {
     this.evaluations = evaluations;
+    this.jobs = jobs;
   }
 
   void mount(Router router) {
@@ -43,6 +46,11 @@ final class EvaluationRoutes {
       throw Params.invalid("models", "models must be a non-empty array of model kinds");
     }
     arr.forEach(o -> models.add(String.valueOf(o)));
+    for (String name : models) {
+      if (!Evaluations.OFFLINE_MODELS.contains(name)) {
+        throw Params.invalid("models", "unknown model " + name + "; models: " + Evaluations.OFFLINE_MODELS);
+      }
+    }
     int epochs = Bodies.integer(body, "epochs", 50, 1, 1_000);
     Integer heldOut = body.getValue("heldout_users") == null ? null
         : Bodies.integer(body, "heldout_users", 0, 1, 1_000_000);
@@ -51,7 +59,11 @@ final class EvaluationRoutes {
       throw Params.invalid("train_share", "train_share must be a number in (0, 1)");
     }
     long seed = Bodies.integer(body, "seed", 1, 0, Integer.MAX_VALUE);
-    Responses.reply(ctx, evaluations.offline(protocol, models, epochs, heldOut, sn.doubleValue(), seed));
+    if (!Evaluations.PROTOCOLS.contains(protocol)) {
+      throw Params.invalid("protocol", "protocol must be one of " + Evaluations.PROTOCOLS);
+    }
+    double trainShare = sn.doubleValue();
+    submit(ctx, body, p -> evaluations.offline(protocol, models, epochs, heldOut, trainShare, seed));
   }
 
   private void evaluateOffPolicy(RoutingContext ctx, Object spec) {
@@ -72,7 +84,19 @@ final class EvaluationRoutes {
     if (!(mp instanceof Number mn) || !(mn.doubleValue() > 0 && mn.doubleValue() < 1)) {
       throw Params.invalid("min_propensity", "min_propensity must be a number in (0, 1)");
     }
-    Responses.reply(ctx, evaluations.offPolicy(policy,
-        new OpeRun.Settings(tn.doubleValue(), reward, mn.doubleValue(), 200, 1)));
+    OpeRun.Settings settings = new OpeRun.Settings(tn.doubleValue(), reward, mn.doubleValue(), 200, 1);
+    // an unknown version is refused now (404); what the log cannot weigh shows in the job's result
+    evaluations.policy(policy).onFailure(ctx::fail).onSuccess(row ->
+        submit(ctx, new JsonObject().put("ope", o.copy().put("policy", row.version())),
+            p -> evaluations.offPolicy(row, settings)));
+  }
+
+  /** Runs the evaluation as a job: 202 with its id; {@code GET /v1/jobs/{id}} gives its result. */
+  private void submit(RoutingContext ctx, JsonObject params,
+      java.util.function.Function<Jobs.Progress, io.vertx.core.Future<JsonObject>> work) {
+    jobs.submit("evaluate", params, work)
+        .onSuccess(id -> Responses.send(ctx, 202, new JsonObject().put("job_id", id).put("job_url", "/v1/jobs/" + id)
+            .put("status", "running")))
+        .onFailure(ctx::fail);
   }
 }

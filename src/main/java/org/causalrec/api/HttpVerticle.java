@@ -69,8 +69,9 @@ public final class HttpVerticle extends VerticleBase {
     new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
     new TextRoutes(services.text(), services.catalog(), services.catalogue()).mount(router);
     new RecommendationRoutes(services.recommender(), services.uplift()).mount(router);
-    new ModelRoutes(services.training(), services.models()).mount(router);
-    new EvaluationRoutes(services.evaluations()).mount(router);
+    new ModelRoutes(services.training(), services.models(), services.jobs(), services.served()).mount(router);
+    new JobRoutes(services.jobs()).mount(router);
+    new EvaluationRoutes(services.evaluations(), services.jobs()).mount(router);
     new StatsRoutes(services.events()).mount(router);
     // the dashboard: static files from the jar; uPlot from its webjar
     // GET only: a route for every method would turn a wrong method on an API path into a 404, not a 405

@@ -38,6 +38,15 @@ final class Params {
     return id;
   }
 
+  /** A path parameter other than {@code id}, refused with a 400 naming it like {@link #pathId}. */
+  static String pathParam(RoutingContext ctx, String name) {
+    String v = ctx.pathParam(name);
+    if (v == null || v.isBlank() || v.length() > 256 || v.indexOf('\0') >= 0) {
+      throw ApiException.badRequest("invalid_field", name, name + " must be 1..256 characters without NULs");
+    }
+    return v;
+  }
+
   static ApiException invalid(String name, String detail) {
     return ApiException.badRequest("invalid_parameter", name, detail);
   }

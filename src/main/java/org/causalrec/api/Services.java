@@ -29,6 +29,8 @@ import org.causalrec.train.TrainingJobs;
  * @param modelFeed the model feed of the dashboard
  * @param readiness completes with {@code {"status": "UP"|"DOWN", ...}} for {@code /health/ready}
  * @param meters the node's metrics, scraped at {@code /metrics}
+ * @param jobs training and evaluation runs started from the API
+ * @param served the served model kinds, for switching and pinning versions
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
     Recommender recommender, org.causalrec.serve.Catalogue catalogue, UpliftServing uplift, TrainingJobs training,
@@ -36,4 +38,5 @@ public record Services(IngestService ingest, CatalogRepository catalog, EventRep
     ModelRepository models,
     org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,
     org.causalrec.feed.ModelFeed modelFeed, Supplier<Future<JsonObject>> readiness,
-    io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters) {}
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters, org.causalrec.train.Jobs jobs,
+    org.causalrec.serve.ServedModels served) {}

@@ -28,9 +28,14 @@ import org.slf4j.LoggerFactory;
 public final class Evaluations {
 
   private static final Logger LOG = LoggerFactory.getLogger(Evaluations.class);
-  private static final List<String> OFFLINE_MODELS = List.of("popularity", "ease", "mult-vae");
+  /** The models {@link #offline} compares. */
+  public static final List<String> OFFLINE_MODELS = List.of("popularity", "ease", "mult-vae");
+  /** The offline protocols {@link #offline} runs. */
+  public static final List<String> PROTOCOLS = List.of("strong-generalization", "temporal", "random-exposure");
 
   private final WorkerExecutor worker;
+  /** Runs start here, not on the context of the request that asked for them (see OwnContext). */
+  private final org.causalrec.core.OwnContext own;
   private final EventRepository events;
   private final ModelRepository registry;
   private final Config config;
@@ -38,6 +43,7 @@ public final class Evaluations {
 
   public Evaluations(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
     this.worker = vertx.createSharedWorkerExecutor(TrainingJobs.WORKER_POOL, 1, 24, TimeUnit.HOURS);
+    this.own = new org.causalrec.core.OwnContext(vertx);
     this.events = events;
     this.registry = registry;
     this.config = config;
@@ -84,6 +90,11 @@ public final class Evaluations {
    * version, 400 when the log carries no propensities the candidate can be weighed with.
    */
   public Future<JsonObject> offPolicy(String policy, OpeRun.Settings settings) {
+    return policy(policy).compose(row -> offPolicy(row, settings));
+  }
+
+  /** The ready Mult-VAE version {@code policy} names (null: the newest); 404 when there is none. */
+  public Future<ModelRepository.ModelRow> policy(String policy) {
     return registry.ready(MultVae.KIND.name()).compose(rows -> {
       ModelRepository.ModelRow row = rows.stream().filter(r -> policy == null || r.version().equals(policy))
           .findFirst().orElse(null);
@@ -92,16 +103,21 @@ public final class Evaluations {
             ? "no ready mult-vae version to evaluate: train one first"
             : "no ready mult-vae version '" + policy + "'"));
       }
-      return bounded(() -> {
-        Path dir = Path.of(row.artifact());
-        IdIndex items = IdIndex.read(dir.resolve("items.json"));
-        Impressions log = Impressions.load(events);
-        try (MultVae vae = MultVae.KIND.load(dir, device)) {
-          return OpeRun.run(log, vae, items, row.version(), settings);
-        } catch (IllegalArgumentException e) {
-          throw ApiException.badRequest("no_propensities", "policy", e.getMessage());
-        }
-      });
+      return Future.succeededFuture(row);
+    });
+  }
+
+  /** Off-policy evaluation of the registered version {@code row} (see {@link #offPolicy(String, OpeRun.Settings)}). */
+  public Future<JsonObject> offPolicy(ModelRepository.ModelRow row, OpeRun.Settings settings) {
+    return bounded(() -> {
+      Path dir = Path.of(row.artifact());
+      IdIndex items = IdIndex.read(dir.resolve("items.json"));
+      Impressions log = Impressions.load(events);
+      try (MultVae vae = MultVae.KIND.load(dir, device)) {
+        return OpeRun.run(log, vae, items, row.version(), settings);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("no_propensities", "policy", e.getMessage());
+      }
     });
   }
 
@@ -124,10 +140,10 @@ public final class Evaluations {
   /** Runs {@code task} on the training worker with the training share of the cores (as training jobs do). */
   private <T> Future<T> bounded(java.util.concurrent.Callable<T> task) {
     int threads = config.serving().trainingThreadsResolved();
-    return worker.executeBlocking(() -> {
+    return own.run(() -> worker.executeBlocking(() -> {
       Devices.useThreads(threads);
       return task.call();
-    });
+    }));
   }
 
   /** Releases this handle on the worker pool. */

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * once it opened (and passed its check) makes it current; the previous version is closed on the
  * thread that scores with it, after every use that may still hold it. A version that does not open
  * is reported and the current one keeps serving; one whose artifact cannot be read is marked
- * failed in the registry. At start the newest ready version that opens
- * serves; {@link #followRegistry} picks up versions that became ready elsewhere.
+ * failed in the registry. At start the newest ready version that opens serves, or the version the
+ * kind is pinned to; {@link #followRegistry} picks up versions that became ready elsewhere, and pins
+ * set or removed elsewhere. While a pin holds, no newer version replaces it.
  *
  * @param <M> the loaded version
  */
@@ -46,6 +47,10 @@ final class VersionedModel<M extends ServedVersion> {
   /** Versions served once or already looked at by the poll: the poll never forces them back. */
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private volatile String lastError;
+  /** The version this kind is pinned to, as last read or set; null when it follows the newest. */
+  private volatile String pin;
+  /** A pinned version that did not open: not tried again at every poll. */
+  private volatile String pinRefused;
   /** Set by {@link #close}: loads still opening are closed instead of served. */
   private volatile boolean closed;
   private long pollTimer = -1;
@@ -66,9 +71,48 @@ final class VersionedModel<M extends ServedVersion> {
     this.onScoringThread = onScoringThread;
   }
 
-  /** Loads the newest ready version that opens; older ones are tried in turn. Completes with it, or null. */
+  /**
+   * Loads the pinned version, or (no pin, or it does not open) the newest ready version that opens,
+   * older ones tried in turn. Completes with it, or null.
+   */
   Future<String> loadLatest() {
+    return registry.pinned(kind).compose(p -> {
+      pin = p;
+      if (p == null) {
+        return loadNewest();
+      }
+      return switchTo(p).recover(err -> {
+        pinRefused = p;
+        LOG.warn("{} is pinned to {}, which does not open ({}); the newest version that does serves", kind, p,
+            err.getMessage());
+        return loadNewest();
+      });
+    });
+  }
+
+  private Future<String> loadNewest() {
     return registry.ready(kind).compose(rows -> tryInOrder(rows, 0));
+  }
+
+  /** Serves {@code version} and pins the kind to it (on every node, across restarts); fails if it does not open. */
+  Future<String> pin(String version) {
+    return switchTo(version).compose(v -> registry.pin(kind, v).map(v)).onSuccess(v -> {
+      pin = v;
+      pinRefused = null;
+    });
+  }
+
+  /** Removes the pin: the newest ready version serves again, and later ones replace it. */
+  Future<String> unpin() {
+    return registry.unpin(kind).compose(had -> {
+      pin = null;
+      return loadNewest();
+    });
+  }
+
+  /** The version this kind is pinned to, or null. */
+  String pinned() {
+    return pin;
   }
 
   private Future<String> tryInOrder(List<ModelRepository.ModelRow> rows, int k) {
@@ -84,22 +128,41 @@ final class VersionedModel<M extends ServedVersion> {
    */
   void followRegistry(long periodMs) {
     registry.ready(kind).onSuccess(rows -> rows.forEach(r -> seen.add(r.version())));
-    pollTimer = vertx.setPeriodic(periodMs, id -> registry.ready(kind).onSuccess(rows -> {
-      String newest = rows.isEmpty() ? null : rows.get(0).version();
-      if (newest == null || !seen.add(newest)) {
+    pollTimer = vertx.setPeriodic(periodMs, id -> registry.pinned(kind).onSuccess(p -> {
+      String before = pin;
+      pin = p;
+      M m = current.get();
+      if (p != null) { // pinned, maybe by another node: serve the pin
+        if ((m == null || !m.version().equals(p)) && !p.equals(pinRefused)) {
+          switchTo(p).onFailure(err -> pinRefused = p);
+        }
         return;
       }
-      M m = current.get();
-      if (m == null || !m.version().equals(newest)) {
-        load(rows.get(0));
-      }
+      registry.ready(kind).onSuccess(rows -> {
+        String newest = rows.isEmpty() ? null : rows.get(0).version();
+        boolean unpinned = before != null; // the pin was removed elsewhere: back to the newest
+        if (newest == null || !seen.add(newest) && !unpinned) {
+          return;
+        }
+        if (m == null || !m.version().equals(newest)) {
+          load(rows.get(0));
+        }
+      });
     }));
   }
 
-  /** Switches to {@code version} when it is of this kind (a training run finished); other kinds are ignored. */
+  /**
+   * Switches to {@code version} when it is of this kind (a training run finished) and no pin holds;
+   * other kinds are ignored.
+   */
   void offer(String versionKind, String version) {
     if (kind.equals(versionKind)) {
-      switchTo(version);
+      if (pin == null) {
+        switchTo(version);
+      } else {
+        seen.add(version);
+        LOG.info("{} is ready; {} stays, pinned", version, pin);
+      }
     }
   }
 

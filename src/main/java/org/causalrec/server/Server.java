@@ -13,6 +13,9 @@ import org.causalrec.model.Devices;
 import org.causalrec.serve.MultVaeServing;
 import org.causalrec.serve.UpliftServing;
 import org.causalrec.serve.Recommender;
+import org.causalrec.serve.ServedModels;
+import org.causalrec.store.JobRepository;
+import org.causalrec.train.Jobs;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.feed.LiveFeed;
 import org.causalrec.feed.ModelFeed;
@@ -73,6 +76,7 @@ public final class Server implements AutoCloseable {
   private final JsonObject deviceStatus;
   private final FeatureStore features;
   private final NodeMetrics metrics;
+  private final Jobs jobs;
 
   /** Starts a node on an opened store and returns once it answers HTTP. */
   public static Server start(Config config, StoreHandle store) {
@@ -137,6 +141,8 @@ public final class Server implements AutoCloseable {
     training.onReady(clicks::offer);
     training.onReady(uplift::offer);
     this.evaluations = new Evaluations(vertx, events, registry, config, device.device());
+    this.jobs = new Jobs(vertx, new JobRepository(pool));
+    jobs.interruptLeftovers().await();
     if (text != null) {
       training.useItemText(new EmbeddingRepository(pool), text.model());
     }
@@ -152,7 +158,8 @@ public final class Server implements AutoCloseable {
     catalogue.onChange(() -> feed.catalogueChanged(catalogue::recommendable));
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, training, evaluations,
-        registry, text, feed, modelFeed, this::readiness, store.meters());
+        registry, text, feed, modelFeed, this::readiness, store.meters(), jobs,
+        new ServedModels(serving, clicks, uplift));
     this.metrics = NodeMetrics.bind(store.meters(), vertx, new NodeMetrics.Parts(ingest, tailer, features, recommender, serving,
         clicks, uplift, feed, training));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
@@ -273,6 +280,7 @@ public final class Server implements AutoCloseable {
     featureFeed.unregister().await();
     training.close().await();
     evaluations.close().await();
+    jobs.drain().await();
     serving.close();
     clicks.close();
     catalogue.close();

@@ -114,6 +114,25 @@ public final class ModelRepository {
         });
   }
 
+  /** Pins {@code kind} to {@code version}: it serves on every node and after restarts until unpinned. */
+  public Future<Void> pin(String kind, String version) {
+    return pool.preparedQuery("INSERT INTO model_pins (kind, version) VALUES ($1, $2)"
+            + " ON CONFLICT (kind) DO UPDATE SET version = EXCLUDED.version, pinned_at = now()")
+        .execute(Tuple.of(kind, version)).mapEmpty();
+  }
+
+  /** Removes the pin of {@code kind}; completes with whether there was one. */
+  public Future<Boolean> unpin(String kind) {
+    return pool.preparedQuery("DELETE FROM model_pins WHERE kind = $1").execute(Tuple.of(kind))
+        .map(rs -> rs.rowCount() > 0);
+  }
+
+  /** The version {@code kind} is pinned to, or null. */
+  public Future<String> pinned(String kind) {
+    return pool.preparedQuery("SELECT version FROM model_pins WHERE kind = $1").execute(Tuple.of(kind))
+        .map(rs -> rs.size() == 0 ? null : rs.iterator().next().getString(0));
+  }
+
   private static ModelRow toRow(Row r) {
     return new ModelRow(r.getString(0), r.getString(1), r.getString(2), json(r.getValue(3)), json(r.getValue(4)),
         r.getLong(5), r.getString(6), r.getString(7), r.getString(8), r.getOffsetDateTime(9), r.getOffsetDateTime(10));

@@ -48,6 +48,10 @@ public final class TrainingJobs {
   private final Device device;
   private final Path modelsDir;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+  /** Set by {@link #close}: runs in progress stop at their next progress report. */
+  private volatile boolean stopping;
+  /** Runs are started here, not on the context of the request that asked for them. */
+  private final org.causalrec.core.OwnContext own;
   private final List<BiConsumer<String, String>> readyListeners = new CopyOnWriteArrayList<>();
   private volatile EmbeddingRepository itemText;
   private volatile String itemTextModel;
@@ -55,6 +59,7 @@ public final class TrainingJobs {
   public TrainingJobs(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
     this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, 1, 24, TimeUnit.HOURS);
+    this.own = new org.causalrec.core.OwnContext(vertx);
     this.events = events;
     this.registry = registry;
     this.config = config;
@@ -102,9 +107,20 @@ public final class TrainingJobs {
     return running.contains(kind);
   }
 
-  private record Launch(String version, Future<Void> done) {}
+  /**
+   * A started run.
+   *
+   * @param version the version it registered
+   * @param done completes when it is ready, fails when the run fails
+   */
+  public record Launch(String version, Future<Void> done) {}
 
-  private Future<Launch> launch(String kind, TrainingRequest request) {
+  /**
+   * Starts training a {@code kind} model; completes once the version is registered, with the run
+   * going on. Fails with 404 for an unknown kind, 400 naming a bad option, 409 when one of that kind
+   * is running.
+   */
+  public Future<Launch> launch(String kind, TrainingRequest request) {
     Recipe recipe = Recipes.of(kind);
     if (recipe == null) {
       return Future.failedFuture(ApiException.notFound("unknown_model_kind", "kind",
@@ -133,7 +149,7 @@ public final class TrainingJobs {
           TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
               config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
           int threads = config.serving().trainingThreadsResolved();
-          Future<Void> done = worker.executeBlocking(() -> {
+          Future<Void> done = own.run(() -> worker.executeBlocking(() -> {
             Devices.useThreads(threads); // a bounded share of the cores: serving keeps its own
             try {
               return recipe.train(run);
@@ -141,7 +157,7 @@ public final class TrainingJobs {
               removeArtifact(config, version);
               throw e;
             }
-          })
+          }))
               .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
                   .onSuccess(v -> {
                     publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
@@ -182,8 +198,15 @@ public final class TrainingJobs {
     return config.dataDir().resolve("models");
   }
 
-  /** A run's progress message: epochs carry the kind, detail lines are logged too. */
+  /**
+   * A run's progress message: epochs carry the kind, detail lines are logged too. Once the node is
+   * stopping, the run is abandoned here, at its next report (an epoch's end): the exception unwinds
+   * the run, which closes its model and removes its files, and the version is marked failed.
+   */
   private void progress(String version, String kind, JsonObject message) {
+    if (stopping) {
+      throw new Abandoned(version);
+    }
     JsonObject m = new JsonObject().put("version", version);
     if (message.containsKey("detail")) {
       LOG.info("{}: {}", version, message.getString("detail"));
@@ -216,8 +239,18 @@ public final class TrainingJobs {
     vertx.eventBus().publish(PROGRESS_ADDRESS, progress);
   }
 
-  /** Releases the worker pool. */
+  /** Abandons the runs in progress (each at its next epoch's end) and releases the worker pool once they have. */
   public Future<Void> close() {
+    stopping = true;
     return worker.close();
+  }
+
+  /** A run abandoned because its node is stopping; a job that ran it ends interrupted, not failed. */
+  public static final class Abandoned extends java.util.concurrent.CancellationException {
+    private static final long serialVersionUID = 1L;
+
+    Abandoned(String version) {
+      super("training of " + version + " abandoned: the node is stopping");
+    }
   }
 }

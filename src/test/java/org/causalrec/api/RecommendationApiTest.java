@@ -151,8 +151,11 @@ class RecommendationApiTest {
   void offlineEvaluationRunsOverHttp() {
     HttpResponse<Buffer> r = api.post("/v1/evaluate", new JsonObject().put("protocol", "temporal")
         .put("models", new JsonArray().add("popularity").add("ease")));
-    assertEquals(200, r.statusCode(), r.bodyAsString());
-    JsonObject doc = r.bodyAsJsonObject();
+    JsonObject job = api.awaitJob(r);
+    assertEquals("succeeded", job.getString("status"), job.encode());
+    assertEquals("evaluate", job.getString("type"));
+    assertEquals("temporal", job.getJsonObject("params").getString("protocol"));
+    JsonObject doc = job.getJsonObject("result");
     assertEquals("temporal", doc.getString("protocol"));
     assertEquals(2, doc.getJsonArray("results").size());
     assertTrue(doc.getJsonArray("results").getJsonObject(1).getJsonObject("metrics").getDouble("ndcg@100") > 0);

@@ -180,8 +180,9 @@ class UpliftApiTest {
     String vae = api.server().training().trainAndWait("mult-vae", 3).await();
     HttpResponse<Buffer> r = api.post("/v1/evaluate", new JsonObject().put("ope",
         new JsonObject().put("policy", vae).put("temperature", 2.0)));
-    assertEquals(200, r.statusCode(), r.bodyAsString());
-    JsonObject b = r.bodyAsJsonObject();
+    JsonObject job = api.awaitJob(r);
+    assertEquals("succeeded", job.getString("status"), job.encode());
+    JsonObject b = job.getJsonObject("result");
     assertEquals("ope", b.getString("protocol"));
     assertEquals(vae, b.getJsonObject("policy").getString("version"));
     JsonObject dataset = b.getJsonObject("dataset");
@@ -199,8 +200,11 @@ class UpliftApiTest {
     assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject()
         .put("policy", "mult-vae-none"))), 404, "unknown_policy", "policy");
     assertError(api.post("/v1/evaluate", new JsonObject().put("ope", "yes")), 400, "invalid_parameter", "ope");
-    assertError(api.post("/v1/evaluate", new JsonObject().put("ope", new JsonObject().put("policy", vae)
-        .put("reward", "click"))), 400, "no_propensities", "policy");
+    // what the log cannot weigh is found by the run: the job fails and says why
+    JsonObject refused = api.awaitJob(api.post("/v1/evaluate", new JsonObject().put("ope",
+        new JsonObject().put("policy", vae).put("reward", "click"))));
+    assertEquals("failed", refused.getString("status"));
+    assertTrue(refused.getString("error").startsWith("policy: "), refused.encode());
   }
 
   private static ModelRepository.ModelRow row(String version) {
