@@ -156,6 +156,17 @@ public final class HttpVerticle extends VerticleBase {
     return out;
   }
 
+  /**
+   * Stops accepting connections, lets the requests in flight finish (up to
+   * {@code http.shutdown_timeout_ms}; Vert.x asks HTTP/1.1 clients to close their connections after
+   * their response and HTTP/2 clients to go away), then closes what is left.
+   */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture()
+        : server.shutdown(config.http().shutdownTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** The port actually bound (useful with port 0). */
   public int port() {
     return server.actualPort();

@@ -43,14 +43,11 @@ public final class ServeCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-      } finally {
-        store.close();
-        stopped.countDown();
-      }
-    }, "causalrec-shutdown"));
+    // on SIGTERM the store's shutdown hook stops the node (it drains its requests), then itself
+    store.closeFirst(() -> {
+      server.close();
+      stopped.countDown();
+    });
     if (afterStart != null) {
       afterStart.accept(server);
     }

@@ -268,13 +268,22 @@ public final class Server implements AutoCloseable {
     return tailer.status();
   }
 
-  /** Stops HTTP first, then the tailer (finishing its batch in flight) and the models; the store stays open. */
+  /**
+   * Stops gracefully, in the order that loses nothing: feeds are closed with 1001; HTTP stops
+   * accepting and lets the requests in flight finish (up to {@code http.shutdown_timeout_ms}), so
+   * every event acknowledged is committed; then the tailer finishes its batch in flight, training
+   * runs are abandoned at their next epoch end (their jobs marked interrupted) and the models
+   * close. The store stays open: its owner closes the pool and the embedded PostgreSQL after this.
+   */
   @Override
   public void close() {
     Vertx vertx = store.vertx();
+    long start = System.nanoTime();
+    LOG.info("Stopping: feeds close, requests in flight finish (at most {} ms)", config.http().shutdownTimeoutMs());
     feed.close();
     modelFeed.close();
     vertx.undeploy(httpDeployment).await();
+    LOG.info("HTTP drained in {} ms", (System.nanoTime() - start) / 1_000_000);
     retrain.close();
     vertx.undeploy(tailerDeployment).await();
     featureFeed.unregister().await();
@@ -288,5 +297,6 @@ public final class Server implements AutoCloseable {
     if (text != null) {
       text.close();
     }
+    LOG.info("Stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
   }
 }

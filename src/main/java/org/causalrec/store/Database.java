@@ -65,6 +65,9 @@ public final class Database implements AutoCloseable {
           .setDataDirectory(pgDir)
           .setCleanDataDirectory(throwaway)
           .setPGStartupWait(Duration.ofSeconds(60))
+          // a kept server is stopped by its store, after the node has drained (StoreHandle); a
+          // throwaway one by zonky's hook
+          .setRegisterShutdownHook(throwaway)
           .setServerConfig("max_connections", "100");
       if (!throwaway) {
         // zonky starts the server with fsync off (-F) and synchronous_commit off, which suits

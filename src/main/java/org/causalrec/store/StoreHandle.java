@@ -17,15 +17,82 @@ import org.causalrec.config.Config;
  * An opened store: the database (embedded or external, migrated), the Vert.x instance its pool
  * runs on, and the pool. Commands that do not serve HTTP use it alone; a node starts on it.
  *
- * @param database the PostgreSQL server
- * @param vertx the Vert.x instance of the pool (and of the node started on it)
- * @param pool the connection pool
- * @param copy the COPY connections event batches are written through
- * @param meters this node's metrics: Vert.x's own (HTTP per route, pool, event bus, JVM and GC) and
- *     those the node binds; {@code GET /metrics} prints them in the Prometheus format
+ *
+ * <p>It closes itself when the JVM is stopped (SIGTERM, Ctrl-C), after whatever was handed to
+ * {@link #closeFirst} (the node, which drains its requests): the embedded PostgreSQL stops last,
+ * once nothing uses it. (zonky's own shutdown hook would stop it at the same time as the node
+ * drains, failing the requests in flight.)
  */
-public record StoreHandle(Database database, Vertx vertx, Pool pool, EventCopy copy, PrometheusMeterRegistry meters)
-    implements AutoCloseable {
+public final class StoreHandle implements AutoCloseable {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StoreHandle.class);
+
+  private final Database database;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final EventCopy copy;
+  private final PrometheusMeterRegistry meters;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.List<AutoCloseable> first = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Thread onExit = new Thread(this::closeAtExit, "causalrec-shutdown");
+
+  /**
+   * @param database the PostgreSQL server
+   * @param vertx the Vert.x instance of the pool (and of the node started on it)
+   * @param pool the connection pool
+   * @param copy the COPY connections event batches are written through
+   * @param meters this node's metrics: Vert.x's own (HTTP per route, pool, event bus, JVM and GC) and
+   *     those the node binds; {@code GET /metrics} prints them in the Prometheus format
+   */
+  StoreHandle(Database database, Vertx vertx, Pool pool, EventCopy copy, PrometheusMeterRegistry meters) {
+    this.database = database;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.copy = copy;
+    this.meters = meters;
+    Runtime.getRuntime().addShutdownHook(onExit);
+  }
+
+  /** The PostgreSQL server. */
+  public Database database() {
+    return database;
+  }
+
+  /** The Vert.x instance of the pool (and of the node started on it). */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The connection pool. */
+  public Pool pool() {
+    return pool;
+  }
+
+  /** The COPY connections event batches are written through. */
+  public EventCopy copy() {
+    return copy;
+  }
+
+  /** This node's metrics, printed by {@code GET /metrics}. */
+  public PrometheusMeterRegistry meters() {
+    return meters;
+  }
+
+  /** Closes {@code c} before this store when the JVM stops (the node that runs on it). */
+  public void closeFirst(AutoCloseable c) {
+    first.add(c);
+  }
+
+  private void closeAtExit() {
+    for (AutoCloseable c : first) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("stopping {} failed: {}", c, e.toString());
+      }
+    }
+    close();
+  }
 
   /** JDBC connections (and worker threads) for COPY: four batches in flight kept 2 cores busy. */
   static final int COPY_CONNECTIONS = 4;
@@ -68,9 +135,19 @@ public record StoreHandle(Database database, Vertx vertx, Pool pool, EventCopy c
     });
   }
 
-  /** Closes the pool and Vert.x, then the database (an embedded one stops). */
+  /** Closes the pool and Vert.x, then the database (an embedded one stops); once. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (Thread.currentThread() != onExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      } catch (IllegalStateException stopping) {
+        // the JVM is stopping: its hook closes nothing twice
+      }
+    }
     try {
       copy.close();
       pool.close().await();

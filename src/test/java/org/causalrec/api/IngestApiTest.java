@@ -266,7 +266,7 @@ class IngestApiTest {
     HttpResponse<Buffer> notFound = api.get("/v1/nothing-here");
     assertEquals(404, notFound.statusCode());
     assertEquals("not_found", notFound.bodyAsJsonObject().getString("error"));
-    HttpResponse<Buffer> method = api.request(HttpMethod.PATCH, "/v1/items/x").send().await();
+    HttpResponse<Buffer> method = api.request(HttpMethod.PATCH, "/v1/users/x").send().await();
     assertEquals(405, method.statusCode());
     assertEquals("method_not_allowed", method.bodyAsJsonObject().getString("error"));
     HttpResponse<Buffer> badLimit = api.get("/v1/items?limit=abc");
@@ -284,7 +284,7 @@ class IngestApiTest {
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
-    assertEquals("5", body.getJsonObject("database").getString("schema_version"));
+    assertEquals("7", body.getJsonObject("database").getString("schema_version"));
     // the default build bundles the CPU libtorch only: that is the flavour DJL loaded
     JsonObject device = body.getJsonObject("device");
     assertEquals("cpu", device.getString("flavor"), device.encode());
