@@ -80,7 +80,7 @@ final class NodeMetrics {
     EventTailer tailer = p.tailer();
     Gauge.builder("causalrec.stream.lag.events", tailer, EventTailer::lagEvents)
         .description("committed events the stream has not delivered yet").register(registry);
-    Gauge.builder("causalrec.stream.lag.ms", tailer, EventTailer::lastLagMs)
+    Gauge.builder("causalrec.stream.lag.seconds", tailer, t -> t.lastLagMs() / 1_000)
         .description("write-to-delivery time of the newest delivered event").register(registry);
     FunctionCounter.builder("causalrec.stream.events.delivered", tailer,
         t -> t.status().getLong("delivered")).description("events the stream delivered").register(registry);

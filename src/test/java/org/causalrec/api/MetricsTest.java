@@ -32,7 +32,7 @@ class MetricsTest {
     try (ApiFixture api = ApiFixture.builder(dir).world("tiny", 3).start()) {
       PrometheusText before = scrape(api);
       for (String family : new String[] {"jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total", "vertx_pool_in_use",
-          "causalrec_ingest_events_accepted_total", "causalrec_stream_lag_events", "causalrec_stream_lag_ms",
+          "causalrec_ingest_events_accepted_total", "causalrec_stream_lag_events", "causalrec_stream_lag_seconds",
           "causalrec_features_users", "causalrec_feed_sockets", "causalrec_cache_requests_total",
           "causalrec_training_progress", "causalrec_scoring_batch_size", "causalrec_ingest_requests_rejected_total"}) {
         assertTrue(before.types.containsKey(family), family + " is exposed: " + before.types.keySet());
