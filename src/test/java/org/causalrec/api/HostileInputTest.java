@@ -84,6 +84,17 @@ class HostileInputTest {
   }
 
   @Property
+  void itemPatches(@ForAll("pathIds") String id, @ForAll("itemObjects") byte[] body) {
+    check(HttpMethod.PATCH, "/v1/items/" + URLEncoder.encode(id, StandardCharsets.UTF_8), body, "application/json");
+  }
+
+  /** An anonymous session's recommendations: a read, but a body to validate. */
+  @Property
+  void sessions(@ForAll("sessionBodies") byte[] body) {
+    check(HttpMethod.POST, "/v1/recommendations", body, "application/json");
+  }
+
+  @Property
   void itemDeletes(@ForAll("pathIds") String id) {
     check(HttpMethod.DELETE, "/v1/items/" + URLEncoder.encode(id, StandardCharsets.UTF_8), new byte[0],
         "application/json");
@@ -201,7 +212,8 @@ class HostileInputTest {
     return Arbitraries.integers().between(0, 1_000_000).flatMap(n -> object(List.of(
         Tuple.of("id", "\"hi-" + n + "\""), Tuple.of("title", "\"A title\""),
         Tuple.of("description", "\"Some text.\""), Tuple.of("categories", "[\"books\",\"crime\"]"),
-        Tuple.of("attributes", "{\"price\": 12.5, \"tags\": [\"a\"]}"))));
+        Tuple.of("attributes", "{\"price\": 12.5, \"tags\": [\"a\"]}"), Tuple.of("hidden", "false"),
+        Tuple.of("expires_at", "\"2030-01-01T00:00:00Z\""))));
   }
 
   private static Arbitrary<String> user() {
@@ -265,6 +277,13 @@ class HostileInputTest {
   Arbitrary<byte[]> userObjects() {
     return Arbitraries.frequencyOf(Tuple.of(4, user().map(s -> s.getBytes(StandardCharsets.UTF_8))),
         Tuple.of(1, records(user(), "users")));
+  }
+
+  @Provide
+  Arbitrary<byte[]> sessionBodies() {
+    return object(List.of(Tuple.of("items", "[\"i1\",\"i2\"]"), Tuple.of("n", "5"), Tuple.of("offset", "2"),
+        Tuple.of("category", "\"books\""), Tuple.of("exclude", "[\"i3\"]"), Tuple.of("objective", "\"relevance\""),
+        Tuple.of("surface", "\"home\""))).map(b -> b.getBytes(StandardCharsets.UTF_8));
   }
 
   @Provide
