@@ -10,16 +10,10 @@ version=7.25.0
 jar="$HOME/.m2/repository/org/openapitools/openapi-generator-cli/$version/openapi-generator-cli-$version.jar"
 [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact="org.openapitools:openapi-generator-cli:$version"
 work="$(mktemp -d)"
-trap 'kill "$node" 2>/dev/null || true; wait "$node" 2>/dev/null || true; rm -rf "$work"' EXIT
-CAUSALREC_TEXT_PROVIDER=off java -jar "$here/target/causalrec.jar" serve --data-dir "$work/data" --port 0 \
-  > "$work/node.log" 2>&1 &
-node=$!
-for _ in $(seq 1 240); do
-  url=$(sed -n 's/^CausalRec listening on //p' "$work/node.log")
-  [ -n "$url" ] && break
-  sleep 0.5
-done
-[ -n "$url" ] || { cat "$work/node.log"; exit 1; }
+source "$here/bench/node.sh"
+trap 'stop_nodes; rm -rf "$work"' EXIT
+start_node "$work/node.log" --data-dir "$work/data" --port 0
+url=$NODE_URL
 echo "node: $url"
 curl -sf "$url/openapi.yaml" -o "$work/openapi.yaml"
 java -jar "$jar" generate -i "$work/openapi.yaml" -g python -o "$work/client" --package-name causalrec_client \

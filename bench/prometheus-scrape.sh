@@ -6,14 +6,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
-trap 'kill "$node" "$prom" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-CAUSALREC_TEXT_PROVIDER=off java -jar "$here/target/causalrec.jar" serve --data-dir "$work/data" --port 0 \
-  > "$work/node.log" 2>&1 &
-node=$!
-for _ in $(seq 1 240); do
-  url=$(sed -n 's/^CausalRec listening on //p' "$work/node.log"); [ -n "$url" ] && break; sleep 0.5
-done
-[ -n "$url" ] || { cat "$work/node.log"; exit 1; }
+source "$here/bench/node.sh"
+trap 'stop_nodes; kill "${prom:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+start_node "$work/node.log" --data-dir "$work/data" --port 0
+url=$NODE_URL
 target=${url#http://}
 cat > "$work/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}

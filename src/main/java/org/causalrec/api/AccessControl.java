@@ -5,8 +5,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
-import org.causalrec.config.Config.AuthConfig;
-import org.causalrec.config.Config.AuthConfig.Role;
+import org.causalrec.config.AuthConfig;
+import org.causalrec.config.AuthConfig.Role;
 
 /**
  * Which role each request needs, and the handler that refuses it without one: 401 without a valid

@@ -14,8 +14,8 @@ public final class ConfigBuilder {
   private long bodyTimeoutMs;
   private java.util.List<String> corsOrigins;
   private long shutdownTimeoutMs;
-  private Config.AuthConfig auth;
-  private Config.LogConfig log;
+  private AuthConfig auth;
+  private LogConfig log;
   private Path dataDir;
   private String pgUrl;
   private int pgPoolSize;
@@ -91,13 +91,13 @@ public final class ConfigBuilder {
   }
 
   /** Sets the API keys and their roles. */
-  public ConfigBuilder setAuth(Config.AuthConfig auth) {
+  public ConfigBuilder setAuth(AuthConfig auth) {
     this.auth = auth;
     return this;
   }
 
   /** Sets the log format, level and access log. */
-  public ConfigBuilder setLog(Config.LogConfig log) {
+  public ConfigBuilder setLog(LogConfig log) {
     this.log = log;
     return this;
   }

@@ -103,10 +103,10 @@ public final class ConfigLoader {
     if (legacy != null && !legacy.isBlank()) {
       admin.add(legacy);
     }
-    b.setAuth(Config.AuthConfig.of(read, write, admin));
+    b.setAuth(AuthConfig.of(read, write, admin));
 
-    Config.LogConfig l = d.log();
-    b.setLog(new Config.LogConfig(s.string("log.format", l.format(), "`text` lines or `json` objects, one each"),
+    LogConfig l = d.log();
+    b.setLog(new LogConfig(s.string("log.format", l.format(), "`text` lines or `json` objects, one each"),
         s.string("log.level", l.level(), "level of CausalRec's own loggers: ERROR, WARN, INFO, DEBUG or TRACE"),
         s.bool("log.access", l.access(), "log every HTTP request: method, path, status, bytes, time, request id")));
 

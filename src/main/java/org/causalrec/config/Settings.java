@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -107,33 +108,35 @@ final class Settings {
 
   /** A whole number. */
   long integer(String key, long dflt, String doc) {
-    Object o = raw(key, "integer", dflt, doc);
-    if (o == null) {
-      return dflt;
-    }
-    if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-      return n.longValue();
-    }
-    try {
-      return Long.parseLong(o.toString().trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(where(key) + " must be an integer: " + o);
-    }
+    return parsed(key, "integer", dflt, doc, "an integer",
+        n -> n.doubleValue() == Math.rint(n.doubleValue()) ? n.longValue() : null, Long::parseLong);
   }
 
   /** A number. */
   double number(String key, double dflt, String doc) {
-    Object o = raw(key, "number", dflt, doc);
+    return parsed(key, "number", dflt, doc, "a number", Number::doubleValue, Double::parseDouble);
+  }
+
+  /**
+   * A value the file may give as a YAML number ({@code fromNumber}, null when it does not fit) and
+   * the environment as text ({@code fromText}).
+   */
+  private <T> T parsed(String key, String type, T dflt, String doc, String what,
+      Function<Number, T> fromNumber, Function<String, T> fromText) {
+    Object o = raw(key, type, dflt, doc);
     if (o == null) {
       return dflt;
     }
     if (o instanceof Number n) {
-      return n.doubleValue();
+      T v = fromNumber.apply(n);
+      if (v != null) {
+        return v;
+      }
     }
     try {
-      return Double.parseDouble(o.toString().trim());
+      return fromText.apply(o.toString().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(where(key) + " must be a number: " + o);
+      throw new IllegalArgumentException(where(key) + " must be " + what + ": " + o);
     }
   }
 

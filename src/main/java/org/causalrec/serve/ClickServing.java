@@ -98,24 +98,9 @@ public final class ClickServing {
     versions.offer(kind, version);
   }
 
-  /** Serves {@code version} and pins this kind to it, on every node and across restarts. */
-  public Future<String> pin(String version) {
-    return versions.pin(version);
-  }
-
-  /** Removes this kind's pin: the newest ready version serves again. */
-  public Future<String> unpin() {
-    return versions.unpin();
-  }
-
-  /** The version this kind is pinned to, or null. */
-  public String pinned() {
-    return versions.pinned();
-  }
-
-  /** Loads a registered version and switches to it; on failure the current one stays. */
-  public Future<String> switchTo(String version) {
-    return versions.switchTo(version);
+  /** This kind's versions: switching, pinning and following the registry. */
+  public VersionedModel<?> versions() {
+    return versions;
   }
 
   /** The version serving now, or null. */

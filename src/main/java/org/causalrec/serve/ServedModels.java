@@ -2,6 +2,8 @@ package org.causalrec.serve;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.causalrec.core.ApiException;
 
 /**
@@ -10,44 +12,31 @@ import org.causalrec.core.ApiException;
  */
 public final class ServedModels {
 
-  private final MultVaeServing vae;
-  private final ClickServing clicks;
-  private final UpliftServing uplift;
+  private final Map<String, VersionedModel<?>> kinds = new LinkedHashMap<>();
 
   public ServedModels(MultVaeServing vae, ClickServing clicks, UpliftServing uplift) {
-    this.vae = vae;
-    this.clicks = clicks;
-    this.uplift = uplift;
+    kinds.put("mult-vae", vae.versions());
+    kinds.put("click-mlp", clicks.versions());
+    kinds.put("uplift", uplift.versions());
   }
 
   /** Serves {@code version} of {@code kind} and pins the kind to it: {@code {"kind", "version", "pinned"}}. */
   public Future<JsonObject> pin(String kind, String version) {
-    Future<String> done = switch (kind) {
-      case "mult-vae" -> vae.pin(version);
-      case "click-mlp" -> clicks.pin(version);
-      case "uplift" -> uplift.pin(version);
-      default -> Future.failedFuture(notServed(kind));
-    };
-    return done.map(v -> answer(kind, v, true));
+    VersionedModel<?> v = kinds.get(kind);
+    return v == null ? Future.failedFuture(notServed(kind)) : v.pin(version).map(s -> answer(kind, s, true));
   }
 
   /** Removes the pin of {@code kind}; the newest ready version serves: {@code {"kind", "version", "pinned"}}. */
   public Future<JsonObject> unpin(String kind) {
-    Future<String> done = switch (kind) {
-      case "mult-vae" -> vae.unpin();
-      case "click-mlp" -> clicks.unpin();
-      case "uplift" -> uplift.unpin();
-      default -> Future.failedFuture(notServed(kind));
-    };
-    return done.map(v -> answer(kind, v, false));
+    VersionedModel<?> v = kinds.get(kind);
+    return v == null ? Future.failedFuture(notServed(kind)) : v.unpin().map(s -> answer(kind, s, false));
   }
 
   /** {@code {"mult-vae": {"version", "pinned"}, ...}}: what each served kind serves now. */
   public JsonObject status() {
-    return new JsonObject()
-        .put("mult-vae", new JsonObject().put("version", vae.version()).put("pinned", vae.pinned() != null))
-        .put("click-mlp", new JsonObject().put("version", clicks.version()).put("pinned", clicks.pinned() != null))
-        .put("uplift", new JsonObject().put("version", uplift.version()).put("pinned", uplift.pinned() != null));
+    JsonObject out = new JsonObject();
+    kinds.forEach((kind, v) -> out.put(kind, new JsonObject().put("version", v.version()).put("pinned", v.pinned() != null)));
+    return out;
   }
 
   private static JsonObject answer(String kind, String version, boolean pinned) {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <M> the loaded version
  */
-final class VersionedModel<M extends ServedVersion> {
+public final class VersionedModel<M extends ServedVersion> {
 
   /**
    * Opens a registered version whose artifact is recorded (blocking); a missing, corrupt or failing
@@ -95,7 +95,7 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   /** Serves {@code version} and pins the kind to it (on every node, across restarts); fails if it does not open. */
-  Future<String> pin(String version) {
+  public Future<String> pin(String version) {
     return switchTo(version).compose(v -> registry.pin(kind, v).map(v)).onSuccess(v -> {
       pin = v;
       pinRefused = null;
@@ -103,7 +103,7 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   /** Removes the pin: the newest ready version serves again, and later ones replace it. */
-  Future<String> unpin() {
+  public Future<String> unpin() {
     return registry.unpin(kind).compose(had -> {
       pin = null;
       return loadNewest();
@@ -111,7 +111,7 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   /** The version this kind is pinned to, or null. */
-  String pinned() {
+  public String pinned() {
     return pin;
   }
 
@@ -167,7 +167,7 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   /** Loads a registered version of this kind and switches to it; on failure the current version stays. */
-  Future<String> switchTo(String version) {
+  public Future<String> switchTo(String version) {
     return registry.list().compose(rows -> rows.stream()
         .filter(r -> r.version().equals(version) && r.kind().equals(kind)).findFirst()
         .map(this::load)
@@ -234,7 +234,7 @@ final class VersionedModel<M extends ServedVersion> {
   }
 
   /** The name of the version serving now, or null. */
-  String version() {
+  public String version() {
     M m = current.get();
     return m == null ? null : m.version();
   }

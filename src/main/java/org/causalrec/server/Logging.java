@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
-import org.causalrec.config.Config;
+import org.causalrec.config.LogConfig;
 import org.slf4j.LoggerFactory;
 
 /** Applies the {@code log:} settings to logback: JSON or text lines, the level, the access log. */
@@ -15,7 +15,7 @@ public final class Logging {
   private Logging() {}
 
   /** Reconfigures logging for {@code log}; cheap when nothing changes. */
-  public static synchronized void apply(Config.LogConfig log) {
+  public static synchronized void apply(LogConfig log) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
       return; // another SLF4J backend: its own configuration rules
     }

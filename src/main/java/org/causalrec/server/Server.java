@@ -245,7 +245,7 @@ public final class Server implements AutoCloseable {
 
   /** Loads a registered version and serves it; fails (and the current version stays) when it does not load. */
   public Future<String> switchModel(String version) {
-    return serving.switchTo(version);
+    return serving.versions().switchTo(version);
   }
 
   /** The click model version ranking recommendations, or null. */

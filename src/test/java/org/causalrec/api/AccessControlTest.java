@@ -14,8 +14,8 @@ import java.util.List;
 import org.causalrec.ApiFixture;
 import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
-import org.causalrec.config.Config;
-import org.causalrec.config.Config.AuthConfig.Role;
+import org.causalrec.config.AuthConfig;
+import org.causalrec.config.AuthConfig.Role;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,8 +32,8 @@ class AccessControlTest {
 
   @BeforeAll
   static void start() {
-    api = ApiFixture.builder(dir).config(c -> c.setAuth(Config.AuthConfig.of(List.of("r-key"), List.of("w-key"),
-        List.of("sha256:" + Config.AuthConfig.digest("a-key")))).setCorsOrigins(List.of("https://shop.example")))
+    api = ApiFixture.builder(dir).config(c -> c.setAuth(AuthConfig.of(List.of("r-key"), List.of("w-key"),
+        List.of("sha256:" + AuthConfig.digest("a-key")))).setCorsOrigins(List.of("https://shop.example")))
         .start();
   }
 

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/tmp/x"), withEnv.dataDir());
     assertEquals("postgresql://u:p@db:5432/rec", withEnv.pgUrl());
     assertEquals("gpu", withEnv.device());
-    assertEquals(Config.AuthConfig.Role.ADMIN, withEnv.auth().roleOf("secret"));
+    assertEquals(AuthConfig.Role.ADMIN, withEnv.auth().roleOf("secret"));
   }
 
   @Test
@@ -81,7 +81,7 @@ class ConfigLoaderTest {
     Files.writeString(f, "{\"http\": {\"port\": 7000}, \"api_key\": \"k\"}");
     Config c = ConfigLoader.load(f, Map.of());
     assertEquals(7000, c.httpPort());
-    assertEquals(Config.AuthConfig.Role.ADMIN, c.auth().roleOf("k"));
+    assertEquals(AuthConfig.Role.ADMIN, c.auth().roleOf("k"));
   }
 
   @Test
@@ -184,13 +184,13 @@ class ConfigLoaderTest {
 
   @Test
   void keysAreKeptAsDigestsWithTheirRoles() throws Exception {
-    String digest = Config.AuthConfig.digest("reader-key");
+    String digest = AuthConfig.digest("reader-key");
     Path f = dir.resolve("keys.yaml");
     Files.writeString(f, "auth:\n  read_keys: [\"sha256:" + digest + "\"]\n  write_keys: [writer-key]\n");
     Config c = ConfigLoader.load(f, Map.of("CAUSALREC_AUTH_ADMIN_KEYS", "a1,a2"));
-    assertEquals(Config.AuthConfig.Role.READ, c.auth().roleOf("reader-key"));
-    assertEquals(Config.AuthConfig.Role.WRITE, c.auth().roleOf("writer-key"));
-    assertEquals(Config.AuthConfig.Role.ADMIN, c.auth().roleOf("a2"));
+    assertEquals(AuthConfig.Role.READ, c.auth().roleOf("reader-key"));
+    assertEquals(AuthConfig.Role.WRITE, c.auth().roleOf("writer-key"));
+    assertEquals(AuthConfig.Role.ADMIN, c.auth().roleOf("a2"));
     assertEquals(null, c.auth().roleOf("sha256:" + digest), "a digest is not itself a key");
     assertFalse(c.toString().contains("writer-key"), "only digests are kept");
   }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.causalrec.ApiFixture;
 import org.causalrec.TestDatabase;
-import org.causalrec.config.Config;
+import org.causalrec.config.AuthConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +53,7 @@ class DashboardBrowserTest {
     }
     Assumptions.assumeTrue(installed, "chromium and chromium-driver are not installed");
     api = ApiFixture.builder(dir).world("tiny", 12).trainMultVae(10)
-        .config(c -> c.setAuth(Config.AuthConfig.of(List.of(), List.of("dash-key"), List.of()))).start();
+        .config(c -> c.setAuth(AuthConfig.of(List.of(), List.of("dash-key"), List.of()))).start();
   }
 
   @AfterAll

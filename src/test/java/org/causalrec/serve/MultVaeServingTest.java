@@ -141,8 +141,8 @@ class MultVaeServingTest {
 
   @Test
   void aCorruptArtifactIsRefusedAndThePreviousVersionKeepsServing() {
-    assertEquals(good, serving.switchTo(good).await());
-    String why = refusal(serving.switchTo(corrupt));
+    assertEquals(good, serving.versions().switchTo(good).await());
+    String why = refusal(serving.versions().switchTo(corrupt));
     assertTrue(why.contains("corrupt mult-vae parameters"), why);
     assertEquals(good, serving.version());
     assertTrue(serving.status().getString("last_refused").startsWith(corrupt + ": corrupt"),
@@ -161,20 +161,20 @@ class MultVaeServingTest {
 
   @Test
   void anItemIndexTheModelDoesNotMatchFailsTheCheck() {
-    assertEquals(good, serving.switchTo(good).await());
+    assertEquals(good, serving.versions().switchTo(good).await());
     assertEquals("sanity check failed: scores have 12 columns, the item index 13",
-        refusal(serving.switchTo(mismatched)));
+        refusal(serving.versions().switchTo(mismatched)));
     assertEquals(good, serving.version());
     assertEquals(12, serving.queue().score(store.vertx(), List.of("i1")).await().scores().length);
   }
 
   @Test
   void aVersionWithoutArtifactOrOfAnotherKindIsRefused() {
-    assertEquals(good, serving.switchTo(good).await());
-    assertEquals("no artifact recorded", refusal(serving.switchTo(untrained)));
+    assertEquals(good, serving.versions().switchTo(good).await());
+    assertEquals("no artifact recorded", refusal(serving.versions().switchTo(untrained)));
     assertTrue(serving.status().getString("last_refused").startsWith(untrained + ": "));
     String uplift = new ModelRepository(store.pool()).startTraining("uplift", new JsonObject(), "cpu()").await();
-    assertEquals("no mult-vae version " + uplift, refusal(serving.switchTo(uplift)));
+    assertEquals("no mult-vae version " + uplift, refusal(serving.versions().switchTo(uplift)));
     serving.offer("uplift", newestGood);
     assertEquals(good, serving.version());
   }
