@@ -69,7 +69,7 @@ public final class HttpVerticle extends VerticleBase {
     new CatalogRoutes(services.ingest(), services.catalog(), services.text(), services.catalogue()).mount(router);
     new TextRoutes(services.text(), services.catalog(), services.catalogue()).mount(router);
     new RecommendationRoutes(services.recommender(), services.uplift()).mount(router);
-    new ModelRoutes(services.training(), services.models(), services.jobs(), services.served()).mount(router);
+    new ModelRoutes(services.training(), services.models(), services.served()).mount(router);
     new JobRoutes(services.jobs()).mount(router);
     new EvaluationRoutes(services.evaluations(), services.jobs()).mount(router);
     new StatsRoutes(services.events()).mount(router);

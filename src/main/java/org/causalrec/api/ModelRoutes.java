@@ -1,7 +1,6 @@
 package org.causalrec.api;
 
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -9,22 +8,18 @@ import io.vertx.ext.web.RoutingContext;
 import org.causalrec.core.ApiException;
 import org.causalrec.serve.ServedModels;
 import org.causalrec.store.ModelRepository;
-import org.causalrec.train.Jobs;
-import org.causalrec.train.TrainingJobs;
-import org.causalrec.train.TrainingRequest;
+import org.causalrec.train.TrainingDesk;
 
 /** Training as jobs, the model registry, and which version serves (switching and pinning it). */
 final class ModelRoutes {
 
-  private final TrainingJobs training;
+  private final TrainingDesk training;
   private final ModelRepository models;
-  private final Jobs jobs;
   private final ServedModels served;
 
-  ModelRoutes(TrainingJobs training, ModelRepository models, Jobs jobs, ServedModels served) {
+  ModelRoutes(TrainingDesk training, ModelRepository models, ServedModels served) {
     this.training = training;
     this.models = models;
-    this.jobs = jobs;
     this.served = served;
   }
 
@@ -37,38 +32,15 @@ final class ModelRoutes {
 
   /**
    * {@code POST /v1/models/{kind}/train} with an optional body {"epochs", "objective", "propensity"}:
-   * 202 with the job and the version it trains; the job's progress follows the run's epochs.
+   * 202 with the job and the version it trains; the job's progress follows the run's epochs. On an
+   * API node of a cluster the run starts on a trainer.
    */
   private void train(RoutingContext ctx) {
     String kind = ctx.pathParam("kind");
     JsonObject body = Bodies.optionalObject(ctx);
-    Object e = body.getValue("epochs");
-    if (e != null && !(e instanceof Integer)) {
-      throw Params.invalid("epochs", "epochs must be an integer");
-    }
-    training.launch(kind, new TrainingRequest((Integer) e, Bodies.string(body, "objective"),
-            Bodies.string(body, "propensity")))
-        .compose(run -> jobs.submit("train", body.copy().put("kind", kind).put("version", run.version()),
-                progress -> follow(ctx, run, progress))
-            .map(id -> new JsonObject().put("job_id", id).put("job_url", "/v1/jobs/" + id)
-                .put("version", run.version()).put("kind", kind).put("status", "training")))
+    training.submit(kind, body)
         .onSuccess(answer -> Responses.send(ctx, 202, answer))
         .onFailure(ctx::fail);
-  }
-
-  /** The run's epochs as the job's progress; its registry row (status, metrics) as the result. */
-  private Future<JsonObject> follow(RoutingContext ctx, TrainingJobs.Launch run, Jobs.Progress progress) {
-    MessageConsumer<JsonObject> epochs = ctx.vertx().eventBus().consumer(TrainingJobs.PROGRESS_ADDRESS, m -> {
-      JsonObject p = m.body();
-      if (run.version().equals(p.getString("version")) && p.containsKey("epoch")) {
-        progress.report(p.copy().put("fraction", p.getInteger("epochs", 0) > 0
-            ? p.getInteger("epoch") / (double) p.getInteger("epochs") : null));
-      }
-    });
-    return run.done().eventually(epochs::unregister)
-        .compose(v -> models.list())
-        .map(rows -> rows.stream().filter(r -> r.version().equals(run.version())).findFirst()
-            .map(ModelRepository.ModelRow::toJson).orElse(new JsonObject().put("version", run.version())));
   }
 
   private void list(RoutingContext ctx) {

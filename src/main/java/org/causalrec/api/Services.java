@@ -10,7 +10,7 @@ import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.experiment.Evaluations;
-import org.causalrec.train.TrainingJobs;
+import org.causalrec.train.TrainingDesk;
 
 /**
  * What the HTTP routes call.
@@ -21,7 +21,7 @@ import org.causalrec.train.TrainingJobs;
  * @param recommender recommendations
  * @param catalogue serving's view of the catalogue, told at once of this node's item writes
  * @param uplift what-if answers and rankings by uplift
- * @param training training jobs
+ * @param training where requests to train go: this node's runs, or a trainer's
  * @param evaluations offline and off-policy evaluations
  * @param models the model registry
  * @param text item text embeddings, similar items and search; null when text features are off
@@ -33,7 +33,7 @@ import org.causalrec.train.TrainingJobs;
  * @param served the served model kinds, for switching and pinning versions
  */
 public record Services(IngestService ingest, CatalogRepository catalog, EventRepository events,
-    Recommender recommender, org.causalrec.serve.Catalogue catalogue, UpliftServing uplift, TrainingJobs training,
+    Recommender recommender, org.causalrec.serve.Catalogue catalogue, UpliftServing uplift, TrainingDesk training,
     Evaluations evaluations,
     ModelRepository models,
     org.causalrec.text.ItemEmbeddings text, org.causalrec.feed.LiveFeed feed,

@@ -271,7 +271,7 @@ public final class BenchCommand implements Callable<Integer> {
     long total = store.pool().query("SELECT count(*) FROM events WHERE id > " + startId).execute().await()
         .iterator().next().getLong(0);
     AtomicLong seen = new AtomicLong();
-    MessageConsumer<EventBatch> consumer = store.vertx().eventBus().consumer(EventTailer.ADDRESS,
+    MessageConsumer<EventBatch> consumer = store.vertx().eventBus().localConsumer(EventTailer.ADDRESS,
         m -> seen.addAndGet(m.body().events().size()));
     consumer.completion().await();
     String cursor = "bench-" + System.currentTimeMillis();

@@ -233,8 +233,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     Devices.Choice device = Devices.choose(config.device());
     try (StoreHandle store = StoreHandle.open(config)) {
-      Evaluations evaluations = new Evaluations(store.vertx(), new EventRepository(store.pool()),
-          new org.causalrec.store.ModelRepository(store.pool()), config, device.device());
+      Evaluations evaluations = new Evaluations(store.vertx(), new EventRepository(store.readPool()),
+          new org.causalrec.store.ModelRepository(store.pool()), org.causalrec.store.ArtifactRepository.of(
+              store.vertx(), store.pool(), config), config, device.device());
       try {
         io.vertx.core.json.JsonObject r = (table != null
             ? evaluations.offPolicy(table, policyFile.toString(), settings)

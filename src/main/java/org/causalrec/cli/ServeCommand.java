@@ -5,9 +5,11 @@ import org.causalrec.store.StoreHandle;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.causalrec.server.Server;
+import org.causalrec.config.ClusterConfig;
 import org.causalrec.config.Config;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code causalrec serve}: run the server until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the CausalRec server.")
@@ -19,10 +21,26 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin
   PortOptions port;
 
+  @Option(names = "--role", paramLabel = "ROLE",
+      description = "all (one process), api (serves; training goes to a trainer) or trainer;"
+          + " api and trainer join a cluster (or CAUSALREC_CLUSTER_ROLE)")
+  String role;
+
   @Override
   public Integer call() throws InterruptedException {
-    runUntilStopped(port.applyTo(common.config()), null, null);
+    runUntilStopped(withRole(port.applyTo(common.config())), null, null);
     return 0;
+  }
+
+  /** The configuration with the role given on the command line, which implies a cluster when not all. */
+  private Config withRole(Config config) {
+    if (role == null) {
+      return config;
+    }
+    ClusterConfig c = config.cluster();
+    boolean enabled = c.enabled() || !role.equalsIgnoreCase("all");
+    return config.toBuilder().setCluster(new ClusterConfig(enabled, role, c.name(), c.nodeName(), c.host(), c.port(),
+        c.members(), c.kubernetesService())).build();
   }
 
   /**

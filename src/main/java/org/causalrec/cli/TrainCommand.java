@@ -44,7 +44,7 @@ public final class TrainCommand implements Callable<Integer> {
     Devices.Choice device = Devices.choose(config.device());
     System.err.println("device: " + device.device() + " (" + device.reason() + ")");
     try (StoreHandle store = StoreHandle.open(config)) {
-      TrainingJobs training = new TrainingJobs(store.vertx(), new EventRepository(store.pool()),
+      TrainingJobs training = new TrainingJobs(store.vertx(), store.pool(), new EventRepository(store.readPool()),
           new ModelRepository(store.pool()), config, device.device());
       try (org.causalrec.text.TextEmbedder text = org.causalrec.text.TextEmbedder.of(config.text())) {
         if (text != null) {

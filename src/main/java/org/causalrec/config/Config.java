@@ -20,6 +20,8 @@ import java.util.Set;
  * @param causal how models are debiased
  * @param text the item text model
  * @param feed the WebSocket feeds
+ * @param serving how recommendations are served and how much of the machine training may take
+ * @param cluster this node's place in a cluster of nodes over one PostgreSQL, if any
  */
 public record Config(
     HttpConfig http,
@@ -33,7 +35,8 @@ public record Config(
     CausalConfig causal,
     TextConfig text,
     FeedConfig feed,
-    ServingConfig serving) {
+    ServingConfig serving,
+    ClusterConfig cluster) {
 
   /**
    * The HTTP server (YAML {@code http:}).
@@ -77,8 +80,10 @@ public record Config(
    * @param pgUrl external PostgreSQL URL, or null for the embedded server
    * @param pgPoolSize connections of the node's pool (reads, registry, small writes; event batches
    *     have their own COPY connections)
+   * @param pgReplicaUrl a read replica of that database, or null: reads that tolerate lag (training
+   *     sets, offline evaluation, history scans) go there
    */
-  public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize) {
+  public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, String pgReplicaUrl) {
     public StorageConfig {
       if (dataDir == null) {
         throw new IllegalArgumentException("data_dir must be set");
@@ -88,6 +93,12 @@ public record Config(
       }
       if (pgUrl != null && pgUrl.isBlank()) {
         pgUrl = null;
+      }
+      if (pgReplicaUrl != null && pgReplicaUrl.isBlank()) {
+        pgReplicaUrl = null;
+      }
+      if (pgReplicaUrl != null && pgUrl == null) {
+        throw new IllegalArgumentException("pg_replica_url needs pg_url: the embedded server has no replica");
       }
     }
   }
@@ -321,16 +332,20 @@ public record Config(
     if (!device.equals("auto") && !device.equals("cpu") && !device.equals("gpu")) {
       throw new IllegalArgumentException("device must be auto, cpu or gpu: " + device);
     }
+    if (cluster.enabled() && storage.pgUrl() == null) {
+      throw new IllegalArgumentException("cluster.enabled needs pg_url: the nodes of a cluster share one PostgreSQL");
+    }
   }
 
   /** The defaults of every setting. */
   public static Config defaults() {
     return new Config(new HttpConfig("0.0.0.0", 8080, 32L * 1024 * 1024, 30_000, List.of(), 30_000),
         AuthConfig.open(), LogConfig.defaults(),
-        new StorageConfig(Path.of("data"), null, 8),
+        new StorageConfig(Path.of("data"), null, 8, null),
         "auto", new EventsConfig(EventTypes.defaults(), 10_000, 40_000), new StreamConfig("tailer", 5_000, 1_000),
         new ModelConfig(50, 50_000, Set.of("click", "add_to_cart", "purchase", "rating")),
-        CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults());
+        CausalConfig.defaults(), TextConfig.defaults(), FeedConfig.defaults(), ServingConfig.defaults(),
+        ClusterConfig.defaults());
   }
 
   /** A builder that starts from {@link #defaults()}. */
@@ -341,6 +356,11 @@ public record Config(
   /** A builder that starts from this configuration, for deriving another from it. */
   public ConfigBuilder toBuilder() {
     return new ConfigBuilder(this);
+  }
+
+  /** This node's name when it is one of a cluster, null alone: jobs and training runs are recorded under it. */
+  public String nodeKey() {
+    return cluster.enabled() ? cluster.nodeName() : null;
   }
 
   /** Interface the HTTP server binds to. */

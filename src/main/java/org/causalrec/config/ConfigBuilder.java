@@ -19,6 +19,7 @@ public final class ConfigBuilder {
   private Path dataDir;
   private String pgUrl;
   private int pgPoolSize;
+  private String pgReplicaUrl;
   private String device;
   private EventTypes eventTypes;
   private int maxEventsPerRequest;
@@ -29,6 +30,7 @@ public final class ConfigBuilder {
   private Config.TextConfig text;
   private Config.FeedConfig feed;
   private Config.ServingConfig serving;
+  private ClusterConfig cluster;
 
   ConfigBuilder(Config c) {
     httpHost = c.http().host();
@@ -42,6 +44,7 @@ public final class ConfigBuilder {
     dataDir = c.storage().dataDir();
     pgUrl = c.storage().pgUrl();
     pgPoolSize = c.storage().pgPoolSize();
+    pgReplicaUrl = c.storage().pgReplicaUrl();
     device = c.device();
     eventTypes = c.events().types();
     maxEventsPerRequest = c.events().maxPerRequest();
@@ -52,6 +55,7 @@ public final class ConfigBuilder {
     text = c.text();
     feed = c.feed();
     serving = c.serving();
+    cluster = c.cluster();
   }
 
   /** Sets the interface the HTTP server binds to. */
@@ -120,6 +124,12 @@ public final class ConfigBuilder {
     return this;
   }
 
+  /** Sets the read replica's URL (null: reads go to the primary). */
+  public ConfigBuilder setPgReplicaUrl(String url) {
+    this.pgReplicaUrl = url;
+    return this;
+  }
+
   /** Sets the device: cpu, gpu or auto (any case; null: auto). */
   public ConfigBuilder setDevice(String device) {
     this.device = device;
@@ -180,12 +190,18 @@ public final class ConfigBuilder {
     return this;
   }
 
+  /** Sets this node's place in a cluster. */
+  public ConfigBuilder setCluster(ClusterConfig cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
   /** The configuration; throws IllegalArgumentException naming the first invalid setting. */
   public Config build() {
     return new Config(new Config.HttpConfig(httpHost, httpPort, maxBodyBytes, bodyTimeoutMs, corsOrigins,
         shutdownTimeoutMs), auth, log,
-        new Config.StorageConfig(dataDir, pgUrl, pgPoolSize), device,
+        new Config.StorageConfig(dataDir, pgUrl, pgPoolSize, pgReplicaUrl), device,
         new Config.EventsConfig(eventTypes, maxEventsPerRequest, maxPendingEvents),
-        stream, models, causal, text, feed, serving);
+        stream, models, causal, text, feed, serving, cluster);
   }
 }

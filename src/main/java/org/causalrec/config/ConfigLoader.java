@@ -79,6 +79,8 @@ public final class ConfigLoader {
             "external PostgreSQL, `postgresql://user:pass@host:port/db`; unset: the embedded server"))
         .setPgPoolSize(toInt("pg_pool_size", s.integer("pg_pool_size", d.poolSize(),
             "connections of the node's database pool (event batches have four COPY connections of their own)")))
+        .setPgReplicaUrl(s.string("pg_replica_url", null,
+            "a read replica of `pg_url`: training sets, offline evaluation and history scans read there"))
         .setDevice(s.string("device", d.device(), "where models train and score: auto, cpu or gpu"));
 
     Config.HttpConfig h = d.http();
@@ -175,6 +177,18 @@ public final class ConfigLoader {
             "PyTorch threads of each scoring thread; 0: half the cores")),
         toInt("serving.training_threads", s.integer("serving.training_threads", ds.trainingThreads(),
             "PyTorch threads of a training job; 0: all cores but one"))));
+    ClusterConfig dk = d.cluster();
+    b.setCluster(new ClusterConfig(
+        s.bool("cluster.enabled", dk.enabled(), "join a cluster of nodes over one PostgreSQL (needs `pg_url`)"),
+        s.string("cluster.role", dk.role(), "all (one process), api (serves; training goes to a trainer) or trainer"),
+        s.string("cluster.name", dk.name(), "the cluster's name: nodes with another name stay apart"),
+        s.string("cluster.node_name", null,
+            "this node's name (unset: the host's), unique in the cluster (stream position, jobs and runs are kept under it)"),
+        s.string("cluster.host", dk.host(), "interface of the cluster and event-bus connections, reachable by the others"),
+        toInt("cluster.port", s.integer("cluster.port", dk.port(), "Hazelcast's member port")),
+        s.list("cluster.members", dk.members(), "`host` or `host:port` of other members to join over TCP"),
+        s.string("cluster.kubernetes_service", dk.kubernetesService(),
+            "a headless Kubernetes service's DNS name whose pods are the members")));
     try {
       return b.build();
     } catch (IllegalArgumentException ex) {

@@ -88,6 +88,15 @@ public final class ApiException extends RuntimeException {
     return new ApiException(status, error, field, index, getMessage(), retryAfterSeconds);
   }
 
+  /**
+   * The error {@code body} (as {@link #toJson} wrote it) with {@code status}: how an error another
+   * node answered (over the event bus) is answered here.
+   */
+  public static ApiException fromJson(int status, JsonObject body) {
+    return new ApiException(status, body.getString("error", "error"), body.getString("field"),
+        body.getInteger("index"), body.getString("detail", ""));
+  }
+
   /** The body {@code {"error", "field", "index", "detail"}}. */
   public JsonObject toJson() {
     JsonObject o = new JsonObject().put("error", error).put("field", field);

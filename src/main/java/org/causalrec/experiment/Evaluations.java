@@ -14,6 +14,7 @@ import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.model.Devices;
 import org.causalrec.model.MultVae;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.train.TrainingJobs;
@@ -38,10 +39,17 @@ public final class Evaluations {
   private final org.causalrec.core.OwnContext own;
   private final EventRepository events;
   private final ModelRepository registry;
+  private final ArtifactRepository artifacts;
   private final Config config;
   private final Device device;
 
-  public Evaluations(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
+  /**
+   * @param events where evaluations read the log (a read replica's, when there is one)
+   * @param artifacts where a version's artifact is fetched from when this node has no copy
+   */
+  public Evaluations(Vertx vertx, EventRepository events, ModelRepository registry, ArtifactRepository artifacts,
+      Config config, Device device) {
+    this.artifacts = artifacts;
     this.worker = vertx.createSharedWorkerExecutor(TrainingJobs.WORKER_POOL, 1, 24, TimeUnit.HOURS);
     this.own = new org.causalrec.core.OwnContext(vertx);
     this.events = events;
@@ -103,7 +111,7 @@ public final class Evaluations {
             ? "no ready mult-vae version to evaluate: train one first"
             : "no ready mult-vae version '" + policy + "'"));
       }
-      return Future.succeededFuture(row);
+      return artifacts.local(row.version(), row.artifact()).map(dir -> dir == null ? row : row.withArtifact(dir.toString()));
     });
   }
 

@@ -46,7 +46,7 @@ public final class ModelFeed implements AutoCloseable {
     this.feedStatus = feedStatus;
     this.progress = vertx.eventBus().consumer(TrainingJobs.PROGRESS_ADDRESS,
         m -> broadcast(new JsonObject().put("type", "training").put("progress", m.body()).encode()));
-    this.events = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> streamed.addAndGet(m.body().events().size()));
+    this.events = vertx.eventBus().localConsumer(EventTailer.ADDRESS, m -> streamed.addAndGet(m.body().events().size()));
     this.ticker = vertx.setPeriodic(STATS_MS, id -> tick());
   }
 

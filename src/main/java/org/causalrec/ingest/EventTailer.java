@@ -39,6 +39,8 @@ public final class EventTailer extends VerticleBase {
   static final String CHANNEL = "causalrec_events";
 
   private static final Logger LOG = LoggerFactory.getLogger(EventTailer.class);
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
   /** How soon to look again when stopped at a gap a transaction in flight may own; doubles while waiting. */
   private static final long GAP_RETRY_MIN_MS = 5;
   private static final long GAP_RETRY_MAX_MS = 500;
@@ -212,7 +214,8 @@ public final class EventTailer extends VerticleBase {
 
   private void publish(List<Event> batch) {
     EventBatch b = new EventBatch(batch);
-    vertx.eventBus().publish(ADDRESS, b);
+    // every node tails PostgreSQL itself: the batch stays on this node, also on a clustered bus
+    vertx.eventBus().publish(ADDRESS, b, LOCAL);
     cursor.set(b.lastId());
     delivered.addAndGet(batch.size());
   }

@@ -15,6 +15,7 @@ import org.causalrec.data.IdIndex;
 import org.causalrec.data.Impressions;
 import org.causalrec.model.Artifacts;
 import org.causalrec.model.ClickMlp;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 
 /**
@@ -76,10 +77,10 @@ public final class ClickServing {
   private final VersionedModel<ClickVersion> versions;
   private final MicroBatcher<Request, Ranked> batcher;
 
-  public ClickServing(Vertx vertx, Pool pool, Device device, int torchThreads) {
+  public ClickServing(Vertx vertx, Pool pool, ArtifactRepository artifacts, Device device, int torchThreads) {
     this.device = device;
     this.batcher = new MicroBatcher<>("causalrec-ranking", torchThreads, MAX_BATCH, this::pass);
-    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), ClickMlp.KIND.name(), this::open,
+    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), artifacts, ClickMlp.KIND.name(), this::open,
         opening -> vertx.executeBlocking(opening, false), batcher::run);
   }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.causalrec.data.IdIndex;
 import org.causalrec.data.Interactions;
 import org.causalrec.model.MultVae;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.Item;
 import org.causalrec.store.ModelRepository;
@@ -31,17 +32,15 @@ public final class MultVaeServing {
   private final VersionedModel<MultVaeVersion> versions;
   private final ScoringQueue queue;
 
-  /** As below, with the scoring thread's PyTorch threads from the core count. */
-  public MultVaeServing(Vertx vertx, Pool pool, Device device) {
-    this(vertx, pool, device, org.causalrec.config.Config.ServingConfig.defaults().scoringThreadsResolved());
-  }
-
-  /** @param torchThreads the scoring thread's PyTorch intra-op threads */
-  public MultVaeServing(Vertx vertx, Pool pool, Device device, int torchThreads) {
+  /**
+   * @param artifacts where versions' artifacts are fetched from
+   * @param torchThreads the scoring thread's PyTorch intra-op threads
+   */
+  public MultVaeServing(Vertx vertx, Pool pool, ArtifactRepository artifacts, Device device, int torchThreads) {
     this.catalog = new CatalogRepository(pool);
     this.device = device;
     this.queue = new ScoringQueue(this::current, torchThreads);
-    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), MultVae.KIND.name(), this::open,
+    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), artifacts, MultVae.KIND.name(), this::open,
         opening -> vertx.executeBlocking(opening, false), queue::run);
   }
 

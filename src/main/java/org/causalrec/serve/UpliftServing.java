@@ -19,6 +19,7 @@ import org.causalrec.data.IdIndex;
 import org.causalrec.core.ApiException;
 import org.causalrec.model.Artifacts;
 import org.causalrec.model.MultVae;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 
 /**
@@ -49,12 +50,13 @@ public final class UpliftServing {
   private final VersionedModel<UpliftVersion> versions;
 
   /** @param catalogue what may be recommended, or null for every item the model knows */
-  public UpliftServing(Vertx vertx, Pool pool, Device device, Recommender recommender, Catalogue catalogue) {
+  public UpliftServing(Vertx vertx, Pool pool, ArtifactRepository artifacts, Device device, Recommender recommender,
+      Catalogue catalogue) {
     this.device = device;
     this.recommender = recommender;
     this.catalogue = catalogue;
     this.worker = vertx.createSharedWorkerExecutor("causalrec-uplift", 1);
-    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), UpliftModel.KIND.name(), this::open,
+    this.versions = new VersionedModel<>(vertx, new ModelRepository(pool), artifacts, UpliftModel.KIND.name(), this::open,
         opening -> worker.executeBlocking(opening, false), task -> worker.executeBlocking(() -> {
           task.run();
           return null;

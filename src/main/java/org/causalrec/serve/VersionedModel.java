@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class VersionedModel<M extends ServedVersion> {
 
   private final Vertx vertx;
   private final ModelRepository registry;
+  private final ArtifactRepository artifacts;
   private final String kind;
   private final Function<Callable<M>, Future<M>> openOffLoop;
   private final Opener<M> opener;
@@ -56,15 +58,17 @@ public final class VersionedModel<M extends ServedVersion> {
   private long pollTimer = -1;
 
   /**
+   * @param artifacts where a version's artifact is fetched from when this node has no copy
    * @param kind the model kind whose versions it serves
    * @param opener opens a version
    * @param openOffLoop runs an opening off the event loop (a worker) and completes with what it opened
    * @param onScoringThread runs a task on the thread that scores with the current version, between uses
    */
-  VersionedModel(Vertx vertx, ModelRepository registry, String kind, Opener<M> opener,
+  VersionedModel(Vertx vertx, ModelRepository registry, ArtifactRepository artifacts, String kind, Opener<M> opener,
       Function<Callable<M>, Future<M>> openOffLoop, Function<Runnable, Future<Void>> onScoringThread) {
     this.vertx = vertx;
     this.registry = registry;
+    this.artifacts = artifacts;
     this.kind = kind;
     this.opener = opener;
     this.openOffLoop = openOffLoop;
@@ -128,7 +132,15 @@ public final class VersionedModel<M extends ServedVersion> {
    */
   void followRegistry(long periodMs) {
     registry.ready(kind).onSuccess(rows -> rows.forEach(r -> seen.add(r.version())));
-    pollTimer = vertx.setPeriodic(periodMs, id -> registry.pinned(kind).onSuccess(p -> {
+    pollTimer = vertx.setPeriodic(periodMs, id -> poll());
+  }
+
+  /**
+   * Looks at the registry now: serves the pin set elsewhere, or, without one, a version that became
+   * ready since the last look (another node announced a change, or the period passed).
+   */
+  void poll() {
+    registry.pinned(kind).onSuccess(p -> {
       String before = pin;
       pin = p;
       M m = current.get();
@@ -148,7 +160,7 @@ public final class VersionedModel<M extends ServedVersion> {
           load(rows.get(0));
         }
       });
-    }));
+    });
   }
 
   /**
@@ -175,12 +187,13 @@ public final class VersionedModel<M extends ServedVersion> {
   }
 
   private Future<String> load(ModelRepository.ModelRow row) {
-    return openOffLoop.apply(() -> {
-          if (row.artifact() == null) {
+    return artifacts.local(row.version(), row.artifact())
+        .compose(dir -> openOffLoop.apply(() -> {
+          if (dir == null) {
             throw new IOException("no artifact recorded");
           }
-          return opener.open(row);
-        })
+          return opener.open(row.withArtifact(dir.toString()));
+        }))
         .compose(this::makeCurrent)
         .onSuccess(m -> {
           lastError = null;

@@ -135,8 +135,14 @@ final class NodeMetrics {
           .tags("kind", kind).description("epochs done over epochs of the run in progress (0 when idle)")
           .register(registry);
     }
+    if (training == null) {
+      return; // an API node of a cluster: it runs no training
+    }
     vertx.eventBus().<JsonObject>consumer(TrainingJobs.PROGRESS_ADDRESS, m -> {
       JsonObject p = m.body();
+      if (!java.util.Objects.equals(p.getString("node"), training.node())) {
+        return; // in a cluster every node hears every run: only this node's own are counted
+      }
       String version = p.getString("version");
       String kind = p.getString("kind");
       String status = p.getString("status");

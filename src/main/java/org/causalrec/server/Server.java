@@ -3,7 +3,9 @@ package org.causalrec.server;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,8 +24,10 @@ import org.causalrec.feed.ModelFeed;
 import org.causalrec.text.ItemEmbeddings;
 import org.causalrec.text.TextEmbedder;
 import org.causalrec.train.RetrainTrigger;
+import org.causalrec.train.TrainingDesk;
 import org.causalrec.train.TrainingJobs;
 import org.causalrec.experiment.Evaluations;
+import org.causalrec.config.ClusterConfig;
 import org.causalrec.config.Config;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.causalrec.data.FeatureStore;
@@ -32,6 +36,7 @@ import org.causalrec.ingest.EventTailer;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.serve.Catalogue;
 import org.causalrec.serve.ClickServing;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.CatalogRepository;
 import org.causalrec.store.CursorRepository;
 import org.causalrec.store.Database;
@@ -63,7 +68,10 @@ public final class Server implements AutoCloseable {
   private final Catalogue catalogue;
   private final Recommender recommender;
   private final UpliftServing uplift;
+  /** This node's training runs; null on an API node of a cluster. */
   private final TrainingJobs training;
+  private final TrainingDesk desk;
+  private final ServedModels served;
   private final Evaluations evaluations;
   private final RetrainTrigger retrain;
   private final MessageConsumer<EventBatch> featureFeed;
@@ -90,30 +98,34 @@ public final class Server implements AutoCloseable {
     Pool pool = store.pool();
     Vertx vertx = store.vertx();
     EventRepository events = new EventRepository(pool);
+    // reads that tolerate lag: training sets and offline evaluations (a read replica, when set)
+    EventRepository laggingEvents = new EventRepository(store.readPool());
+    ArtifactRepository artifacts = ArtifactRepository.of(vertx, pool, config);
     CatalogRepository catalog = new CatalogRepository(pool);
     ModelRepository registry = new ModelRepository(pool);
     this.device = Devices.choose(config.device());
     this.deviceStatus = device.toJson();
     LOG.info("Models train and score on {}: {} (libtorch flavour {})", device.device(), device.reason(),
         deviceStatus.getString("flavor"));
-    List<String> interrupted = registry.failInterrupted().await();
+    List<String> interrupted = registry.failInterrupted(config.nodeKey()).await();
     if (!interrupted.isEmpty()) {
       LOG.warn("Training of {} was interrupted by the last stop: marked failed, half-written artifacts removed",
           interrupted);
       interrupted.forEach(v -> TrainingJobs.removeArtifact(config, v));
     }
     int scoringThreads = config.serving().scoringThreadsResolved();
-    this.serving = new MultVaeServing(vertx, pool, device.device(), scoringThreads);
+    this.serving = new MultVaeServing(vertx, pool, artifacts, device.device(), scoringThreads);
     serving.loadLatest().await();
-    this.clicks = new ClickServing(vertx, pool, device.device(), scoringThreads);
+    this.clicks = new ClickServing(vertx, pool, artifacts, device.device(), scoringThreads);
     clicks.loadLatest().await();
     this.catalogue = new Catalogue(vertx, catalog);
     catalogue.start(store.database().connectOptions()).await();
     // The feature store loads the log up to the stream's cursor, then follows the stream.
     this.features = new FeatureStore(config);
-    long streamStart = new CursorRepository(pool).load(config.stream().cursorName()).await();
+    Config.StreamConfig stream = streamOf(config);
+    long streamStart = new CursorRepository(pool).load(stream.cursorName()).await();
     // the live feed takes each batch after the feature store applied it, so its lists see the batch
-    this.featureFeed = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> {
+    this.featureFeed = vertx.eventBus().localConsumer(EventTailer.ADDRESS, m -> {
       features.accept(m.body());
       LiveFeed f = this.feed;
       if (f != null) {
@@ -134,32 +146,35 @@ public final class Server implements AutoCloseable {
       text.start().await();
     }
     this.recommender = new Recommender(vertx, pool, serving, clicks, catalogue, features, config, text);
-    this.uplift = new UpliftServing(vertx, pool, device.device(), recommender, catalogue);
+    this.uplift = new UpliftServing(vertx, pool, artifacts, device.device(), recommender, catalogue);
     uplift.loadLatest().await();
-    this.training = new TrainingJobs(vertx, events, registry, config, device.device());
-    training.onReady(serving::offer);
-    training.onReady(clicks::offer);
-    training.onReady(uplift::offer);
-    this.evaluations = new Evaluations(vertx, events, registry, config, device.device());
-    this.jobs = new Jobs(vertx, new JobRepository(pool));
+    // versions trained on any node (this one included) are announced on the event bus
+    this.served = new ServedModels(vertx, serving, clicks, uplift);
+    served.start().await();
+    boolean trains = config.cluster().trains();
+    this.training = trains ? new TrainingJobs(vertx, pool, laggingEvents, registry, config, device.device()) : null;
+    this.evaluations = new Evaluations(vertx, laggingEvents, registry, artifacts, config, device.device());
+    this.jobs = new Jobs(vertx, new JobRepository(pool, config.nodeKey()));
     jobs.interruptLeftovers().await();
-    if (text != null) {
+    if (text != null && training != null) {
       training.useItemText(new EmbeddingRepository(pool), text.model());
     }
-    this.retrain = new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
+    this.desk = new TrainingDesk(vertx, training, jobs, registry);
+    desk.start().await();
+    // an API node leaves retraining to the trainer, which follows the same stream
+    this.retrain = training == null ? null
+        : new RetrainTrigger(vertx, training, config.models().retrainAfterEvents());
     // Versions trained elsewhere (the train command, another node) are picked up from the registry.
     serving.followRegistry(REGISTRY_POLL_MS);
     clicks.followRegistry(REGISTRY_POLL_MS);
 
-    this.tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(),
-        config.stream());
+    this.tailer = new EventTailer(events, new CursorRepository(pool), store.database().connectOptions(), stream);
     this.tailerDeployment = vertx.deployVerticle(tailer).await();
     this.feed = new LiveFeed(vertx, recommender, uplift);
     catalogue.onChange(() -> feed.catalogueChanged(catalogue::recommendable));
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
-    Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, training, evaluations,
-        registry, text, feed, modelFeed, this::readiness, store.meters(), jobs,
-        new ServedModels(serving, clicks, uplift));
+    Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, desk, evaluations,
+        registry, text, feed, modelFeed, this::readiness, store.meters(), jobs, served);
     this.metrics = NodeMetrics.bind(store.meters(), vertx, new NodeMetrics.Parts(ingest, tailer, features, recommender, serving,
         clicks, uplift, feed, training));
     // One HTTP verticle per core in one deployment: they share the bound port and Vert.x spreads
@@ -174,6 +189,16 @@ public final class Server implements AutoCloseable {
     LOG.info("HTTP server bound to {}:{}", config.httpHost(), http.port());
   }
 
+  /**
+   * The event stream's settings: alone, as configured; in a cluster each node follows the stream
+   * from a position of its own, named after the node.
+   */
+  private static Config.StreamConfig streamOf(Config config) {
+    Config.StreamConfig st = config.stream();
+    return config.nodeKey() == null ? st
+        : new Config.StreamConfig(st.cursorName() + "@" + config.nodeKey(), st.batchSize(), st.pollIntervalMs());
+  }
+
   private Future<JsonObject> readiness() {
     String schema = store.database().schemaVersion();
     return store.pool().query("SELECT 1").execute()
@@ -182,6 +207,7 @@ public final class Server implements AutoCloseable {
             .put("database", new JsonObject().put("status", "UP")
                 .put("embedded", store.database().isEmbedded())
                 .put("schema_version", schema))
+            .put("cluster", clusterStatus())
             .put("stream", tailer.status())
             .put("ingest", ingest.counters())
             .put("device", deviceStatus.copy().put("live_ndarrays", Devices.liveArrays()))
@@ -195,6 +221,18 @@ public final class Server implements AutoCloseable {
         .recover(err -> Future.succeededFuture(new JsonObject()
             .put("status", "DOWN")
             .put("database", new JsonObject().put("status", "DOWN").put("detail", String.valueOf(err.getMessage())))));
+  }
+
+  /** {@code {"enabled", "role"}} and, in a cluster, this node's name and how many nodes are members now. */
+  private JsonObject clusterStatus() {
+    ClusterConfig c = config.cluster();
+    JsonObject o = new JsonObject().put("enabled", c.enabled()).put("role", c.role());
+    // the member list is only on Vert.x's internal interface
+    ClusterManager members = ((VertxInternal) store.vertx()).clusterManager();
+    if (c.enabled() && members != null) {
+      o.put("node", c.nodeName()).put("members", members.getNodes().size());
+    }
+    return o;
   }
 
   /** The live feed's counters (sockets, pushed, coalesced, computed). */
@@ -284,10 +322,16 @@ public final class Server implements AutoCloseable {
     modelFeed.close();
     vertx.undeploy(httpDeployment).await();
     LOG.info("HTTP drained in {} ms", (System.nanoTime() - start) / 1_000_000);
-    retrain.close();
+    if (retrain != null) {
+      retrain.close();
+    }
     vertx.undeploy(tailerDeployment).await();
     featureFeed.unregister().await();
-    training.close().await();
+    desk.close().await();
+    served.close().await();
+    if (training != null) {
+      training.close().await();
+    }
     evaluations.close().await();
     jobs.drain().await();
     serving.close();

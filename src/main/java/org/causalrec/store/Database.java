@@ -153,6 +153,23 @@ public final class Database implements AutoCloseable {
         .build();
   }
 
+  /**
+   * A pool on a read replica of this database, given as {@code postgresql://...}: reads that
+   * tolerate lag go there. The replica is not migrated: it follows the primary.
+   */
+  public static Pool replicaPool(Vertx vertx, String url, int maxSize) {
+    PgConnectOptions options;
+    try {
+      options = PgConnectOptions.fromUri(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pg_replica_url is not a postgresql:// URL: " + e.getMessage(), e);
+    }
+    LOG.info("Reads that tolerate lag go to the replica at {}:{}/{}", options.getHost(), options.getPort(),
+        options.getDatabase());
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(maxSize))
+        .connectingTo(options.setPipeliningLimit(16).setCachePreparedStatements(true)).using(vertx).build();
+  }
+
   /** Options for single connections (LISTEN/NOTIFY subscribers). */
   public PgConnectOptions connectOptions() {
     return new PgConnectOptions(connectOptions);

@@ -14,15 +14,18 @@ public final class JobRepository {
   private static final String COLUMNS = "id, type, status, params, progress, result, error, created_at, finished_at";
 
   private final Pool pool;
+  private final String node;
 
-  public JobRepository(Pool pool) {
+  /** The jobs of {@code node} (null: jobs of no node in particular, one process alone). */
+  public JobRepository(Pool pool, String node) {
+    this.node = node;
     this.pool = pool;
   }
 
   /** Registers a running job. */
   public Future<Void> start(String id, String type, JsonObject params) {
-    return pool.preparedQuery("INSERT INTO jobs (id, type, status, params) VALUES ($1, $2, 'running', $3)")
-        .execute(Tuple.of(id, type, params)).mapEmpty();
+    return pool.preparedQuery("INSERT INTO jobs (id, type, status, params, node) VALUES ($1, $2, 'running', $3, $4)")
+        .execute(Tuple.of(id, type, params, node)).mapEmpty();
   }
 
   /** Records how far a running job got. */
@@ -38,10 +41,11 @@ public final class JobRepository {
         .execute(Tuple.of(id, status, result, error)).mapEmpty();
   }
 
-  /** Jobs still 'running' (their node stopped) become 'interrupted'; how many. */
+  /** This node's jobs still 'running' (it stopped) become 'interrupted'; how many. */
   public Future<Integer> interruptRunning() {
-    return pool.query("UPDATE jobs SET status = 'interrupted', error = 'interrupted by a restart',"
-        + " finished_at = now() WHERE status = 'running'").execute().map(rs -> rs.rowCount());
+    return pool.preparedQuery("UPDATE jobs SET status = 'interrupted', error = 'interrupted by a restart',"
+        + " finished_at = now() WHERE status = 'running' AND (node = $1 OR node IS NULL)")
+        .execute(Tuple.of(node)).map(rs -> rs.rowCount());
   }
 
   /** One job's wire form, or null. */

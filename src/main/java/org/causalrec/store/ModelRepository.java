@@ -31,6 +31,12 @@ public final class ModelRepository {
       Long maxEventId, String artifact, String device, String error, OffsetDateTime createdAt,
       OffsetDateTime finishedAt) {
 
+    /** This row with its artifact at {@code dir} (where this node keeps its copy). */
+    public ModelRow withArtifact(String dir) {
+      return new ModelRow(version, kind, status, params, metrics, maxEventId, dir, device, error, createdAt,
+          finishedAt);
+    }
+
     /** The wire form of {@code GET /v1/models}. */
     public JsonObject toJson() {
       return new JsonObject().put("version", version).put("kind", kind).put("status", status)
@@ -49,13 +55,22 @@ public final class ModelRepository {
     this.pool = pool;
   }
 
-  /** Registers a new version in status 'training' and returns its name, {@code KIND-N}. */
+  /** Registers a new version in status 'training' run by no node in particular; see the four-argument form. */
   public Future<String> startTraining(String kind, JsonObject params, String device) {
+    return startTraining(kind, params, device, null);
+  }
+
+  /**
+   * Registers a new version in status 'training', run by {@code node}, and returns its name,
+   * {@code KIND-N} (two nodes never register the same kind at once: each holds the kind's
+   * training lock first).
+   */
+  public Future<String> startTraining(String kind, JsonObject params, String device, String node) {
     return pool.preparedQuery("""
-            INSERT INTO models (kind, version, status, params, device)
-            VALUES ($1, $1 || '-' || (SELECT count(*) + 1 FROM models WHERE kind = $1), 'training', $2, $3)
+            INSERT INTO models (kind, version, status, params, device, node)
+            VALUES ($1, $1 || '-' || (SELECT count(*) + 1 FROM models WHERE kind = $1), 'training', $2, $3, $4)
             RETURNING version""")
-        .execute(Tuple.of(kind, params, device))
+        .execute(Tuple.of(kind, params, device, node))
         .map(rs -> rs.iterator().next().getString(0));
   }
 
@@ -77,9 +92,24 @@ public final class ModelRepository {
    * Versions still marked 'training' (left by a crash) become 'failed'; returns their names (their
    * runs may have left half-written artifact folders).
    */
-  public Future<List<String>> failInterrupted() {
-    return pool.query("UPDATE models SET status = 'failed', error = 'interrupted by a restart', finished_at = now()"
-        + " WHERE status = 'training' RETURNING version").execute().map(rs -> {
+  public Future<List<String>> failInterrupted(String node) {
+    return pool.preparedQuery("UPDATE models SET status = 'failed', error = 'interrupted by a restart',"
+        + " finished_at = now() WHERE status = 'training' AND (node = $1 OR node IS NULL) RETURNING version")
+        .execute(Tuple.of(node)).map(rs -> {
+          List<String> out = new ArrayList<>();
+          rs.forEach(r -> out.add(r.getString(0)));
+          return out;
+        });
+  }
+
+  /**
+   * Versions of {@code kind} still marked 'training' become 'failed' (call holding the kind's
+   * training lock: then no node is training them, their trainer stopped); returns their names.
+   */
+  public Future<List<String>> failOrphans(String kind) {
+    return pool.preparedQuery("UPDATE models SET status = 'failed', error = 'its trainer stopped',"
+        + " finished_at = now() WHERE kind = $1 AND status = 'training' RETURNING version")
+        .execute(Tuple.of(kind)).map(rs -> {
           List<String> out = new ArrayList<>();
           rs.forEach(r -> out.add(r.getString(0)));
           return out;

@@ -30,6 +30,7 @@ public final class StoreHandle implements AutoCloseable {
   private final Database database;
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool readPool;
   private final EventCopy copy;
   private final PrometheusMeterRegistry meters;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -40,14 +41,17 @@ public final class StoreHandle implements AutoCloseable {
    * @param database the PostgreSQL server
    * @param vertx the Vert.x instance of the pool (and of the node started on it)
    * @param pool the connection pool
+   * @param readPool the pool of reads that tolerate lag: a read replica's, or {@code pool}
    * @param copy the COPY connections event batches are written through
    * @param meters this node's metrics: Vert.x's own (HTTP per route, pool, event bus, JVM and GC) and
    *     those the node binds; {@code GET /metrics} prints them in the Prometheus format
    */
-  StoreHandle(Database database, Vertx vertx, Pool pool, EventCopy copy, PrometheusMeterRegistry meters) {
+  StoreHandle(Database database, Vertx vertx, Pool pool, Pool readPool, EventCopy copy,
+      PrometheusMeterRegistry meters) {
     this.database = database;
     this.vertx = vertx;
     this.pool = pool;
+    this.readPool = readPool;
     this.copy = copy;
     this.meters = meters;
     Runtime.getRuntime().addShutdownHook(onExit);
@@ -66,6 +70,14 @@ public final class StoreHandle implements AutoCloseable {
   /** The connection pool. */
   public Pool pool() {
     return pool;
+  }
+
+  /**
+   * The pool of reads that tolerate lag (training sets, offline evaluation, history scans): the
+   * read replica's when {@code pg_replica_url} is set, else the primary's.
+   */
+  public Pool readPool() {
+    return readPool;
   }
 
   /** The COPY connections event batches are written through. */
@@ -107,10 +119,14 @@ public final class StoreHandle implements AutoCloseable {
       histograms(meters);
       MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
           .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME);
-      Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics))
-          .withMetrics(new MicrometerMetricsFactory(meters)).build();
-      return new StoreHandle(db, vertx, db.pool(vertx, config.poolSize()), new EventCopy(vertx, db, COPY_CONNECTIONS),
-          meters);
+      VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+      MicrometerMetricsFactory factory = new MicrometerMetricsFactory(meters);
+      Vertx vertx = config.cluster().enabled() ? ClusterVertx.join(options, factory, config.cluster())
+          : Vertx.builder().with(options).withMetrics(factory).build();
+      Pool pool = db.pool(vertx, config.poolSize());
+      String replica = config.storage().pgReplicaUrl();
+      Pool reads = replica == null ? pool : Database.replicaPool(vertx, replica, config.poolSize());
+      return new StoreHandle(db, vertx, pool, reads, new EventCopy(vertx, db, COPY_CONNECTIONS), meters);
     } catch (RuntimeException e) {
       db.close();
       throw e;
@@ -150,6 +166,9 @@ public final class StoreHandle implements AutoCloseable {
     }
     try {
       copy.close();
+      if (readPool != pool) {
+        readPool.close().await();
+      }
       pool.close().await();
       vertx.close().await();
       meters.close();

@@ -25,7 +25,7 @@ public final class RetrainTrigger {
       consumer = null;
       return;
     }
-    consumer = vertx.eventBus().consumer(EventTailer.ADDRESS, m -> {
+    consumer = vertx.eventBus().localConsumer(EventTailer.ADDRESS, m -> {
       if (sinceLast.addAndGet(m.body().events().size()) >= threshold && !training.isRunning(KIND)) {
         long n = sinceLast.getAndSet(0);
         LOG.info("{} new events since the last training: retraining mult-vae", n);

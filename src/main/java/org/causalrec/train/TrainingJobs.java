@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,9 +20,11 @@ import org.causalrec.core.ApiException;
 import org.causalrec.core.FileTrees;
 import org.causalrec.data.IdIndex;
 import org.causalrec.model.Devices;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.EmbeddingRepository;
 import org.causalrec.store.EventRepository;
 import org.causalrec.store.ModelRepository;
+import org.causalrec.store.TrainingLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +51,10 @@ public final class TrainingJobs {
   private final Device device;
   private final Path modelsDir;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final TrainingLock lock;
+  private final ArtifactRepository artifacts;
+  /** This node's name in a cluster (null alone): the runs it registers carry it. */
+  private final String node;
   /** Set by {@link #close}: runs in progress stop at their next progress report. */
   private volatile boolean stopping;
   /** Runs are started here, not on the context of the request that asked for them. */
@@ -56,8 +63,15 @@ public final class TrainingJobs {
   private volatile EmbeddingRepository itemText;
   private volatile String itemTextModel;
 
-  public TrainingJobs(Vertx vertx, EventRepository events, ModelRepository registry, Config config, Device device) {
+  /**
+   * @param pool the primary database: the training lock and the stored artifacts
+   * @param events where training sets are read (a read replica's, when there is one)
+   */
+  public TrainingJobs(Vertx vertx, Pool pool, EventRepository events, ModelRepository registry, Config config,
+      Device device) {
     this.vertx = vertx;
+    this.lock = new TrainingLock(pool);
+    this.node = config.nodeKey();
     this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, 1, 24, TimeUnit.HOURS);
     this.own = new org.causalrec.core.OwnContext(vertx);
     this.events = events;
@@ -65,6 +79,7 @@ public final class TrainingJobs {
     this.config = config;
     this.device = device;
     this.modelsDir = modelsDir(config);
+    this.artifacts = ArtifactRepository.of(vertx, pool, config);
   }
 
   /** The kinds that can be trained, sorted. */
@@ -137,44 +152,61 @@ public final class TrainingJobs {
       return Future.failedFuture(ApiException.badField("epochs", "epochs must be in 1..10000"));
     }
     if (!running.add(kind)) {
-      return Future.failedFuture(ApiException.conflict("training_running", "kind",
-          "a " + kind + " model is already training"));
+      return Future.failedFuture(busy(kind));
     }
-    return registry.startTraining(kind, options.copy().put("epochs", epochs), device.toString())
-        .onFailure(err -> running.remove(kind))
-        .map(version -> {
-          LOG.info("Training {} on {} ({} epochs)", version, device, epochs);
-          publish(new JsonObject().put("version", version).put("kind", kind).put("status", "training")
-              .put("epoch", 0).put("epochs", epochs));
-          TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
-              config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
-          int threads = config.serving().trainingThreadsResolved();
-          Future<Void> done = own.run(() -> worker.executeBlocking(() -> {
-            Devices.useThreads(threads); // a bounded share of the cores: serving keeps its own
-            try {
-              return recipe.train(run);
-            } catch (Exception | Error e) {
-              removeArtifact(config, version);
-              throw e;
-            }
-          }))
-              .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
-                  .onSuccess(v -> {
-                    publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
-                        .put("metrics", t.metrics()));
-                    LOG.info("{} ready: {}", version, t.metrics().encode());
-                    readyListeners.forEach(l -> l.accept(kind, version));
-                  }))
-              .recover(err -> {
-                LOG.warn("{} failed: {}", version, err.toString());
-                publish(new JsonObject().put("version", version).put("kind", kind).put("status", "failed")
-                    .put("error", String.valueOf(err.getMessage())));
-                return registry.markFailed(version, String.valueOf(err.getMessage()))
-                    .transform(ar -> Future.failedFuture(err));
-              })
-              .andThen(ar -> running.remove(kind));
-          return new Launch(version, done);
-        });
+    return lock.tryLock(kind).compose(held -> {
+      if (held == null) {
+        return Future.failedFuture(busy(kind));
+      }
+      // holding the kind's lock, no node trains it: a run still marked training was left by a node that died
+      return registry.failOrphans(kind)
+          .compose(orphans -> registry.startTraining(kind, options.copy().put("epochs", epochs), device.toString(),
+              node))
+          .map(version -> run(recipe, kind, version, epochs, options, held))
+          .onFailure(err -> held.release());
+    }).onFailure(err -> running.remove(kind));
+  }
+
+  private static ApiException busy(String kind) {
+    return ApiException.conflict("training_running", "kind", "a " + kind + " model is already training");
+  }
+
+  /** Runs a registered version on the training worker; the kind's lock is released when it ends. */
+  private Launch run(Recipe recipe, String kind, String version, int epochs, JsonObject options,
+      TrainingLock.Held held) {
+    LOG.info("Training {} on {} ({} epochs)", version, device, epochs);
+    publish(new JsonObject().put("version", version).put("kind", kind).put("status", "training")
+        .put("epoch", 0).put("epochs", epochs));
+    TrainingRun run = new TrainingRun(version, kind, epochs, options, modelsDir.resolve(version), events,
+        config, device, this::itemTextRows, itemTextModel, message -> progress(version, kind, message));
+    int threads = config.serving().trainingThreadsResolved();
+    Future<Void> done = own.run(() -> worker.executeBlocking(() -> {
+      Devices.useThreads(threads); // a bounded share of the cores: serving keeps its own
+      try {
+        return recipe.train(run);
+      } catch (Exception | Error e) {
+        removeArtifact(config, version);
+        throw e;
+      }
+    }))
+        // stored in PostgreSQL before it is ready: any node that hears of it can load it
+        .compose(t -> artifacts.store(version, t.dir()).map(t))
+        .compose(t -> registry.markReady(version, t.params(), t.metrics(), t.maxEventId(), t.dir().toString())
+            .onSuccess(v -> {
+              publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
+                  .put("metrics", t.metrics()));
+              LOG.info("{} ready: {}", version, t.metrics().encode());
+              readyListeners.forEach(l -> l.accept(kind, version));
+            }))
+        .recover(err -> {
+          LOG.warn("{} failed: {}", version, err.toString());
+          publish(new JsonObject().put("version", version).put("kind", kind).put("status", "failed")
+              .put("error", String.valueOf(err.getMessage())));
+          return registry.markFailed(version, String.valueOf(err.getMessage()))
+              .transform(ar -> Future.failedFuture(err));
+        })
+        .andThen(ar -> held.release().onComplete(r -> running.remove(kind)));
+    return new Launch(version, done);
   }
 
   /**
@@ -195,7 +227,7 @@ public final class TrainingJobs {
 
   /** Where the runs' artifacts live: {@code models/} in the data directory, one folder a version. */
   private static Path modelsDir(Config config) {
-    return config.dataDir().resolve("models");
+    return config.dataDir().resolve("models"); // where ArtifactRepository.of keeps this node's copies
   }
 
   /**
@@ -236,7 +268,15 @@ public final class TrainingJobs {
   }
 
   private void publish(JsonObject progress) {
+    if (node != null) {
+      progress.put("node", node); // in a cluster every node hears it: which node runs it
+    }
     vertx.eventBus().publish(PROGRESS_ADDRESS, progress);
+  }
+
+  /** This node's name in a cluster, as its progress messages carry it; null alone. */
+  public String node() {
+    return node;
   }
 
   /** Abandons the runs in progress (each at its next epoch's end) and releases the worker pool once they have. */

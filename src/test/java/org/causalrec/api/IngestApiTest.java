@@ -284,7 +284,7 @@ class IngestApiTest {
     assertEquals(200, ready.statusCode());
     JsonObject body = ready.bodyAsJsonObject();
     assertEquals("UP", body.getString("status"));
-    assertEquals("7", body.getJsonObject("database").getString("schema_version"));
+    assertEquals("8", body.getJsonObject("database").getString("schema_version"));
     // the default build bundles the CPU libtorch only: that is the flavour DJL loaded
     JsonObject device = body.getJsonObject("device");
     assertEquals("cpu", device.getString("flavor"), device.encode());

@@ -21,6 +21,7 @@ import org.causalrec.data.IdIndex;
 import org.causalrec.data.Interactions;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.model.MultVae;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.AfterAll;
@@ -97,7 +98,8 @@ class MultVaeServingTest {
 
   @BeforeEach
   void newServing() {
-    serving = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
+    serving = new MultVaeServing(store.vertx(), store.pool(), new ArtifactRepository(store.vertx(), store.pool(),
+        dir.resolve("models")), Device.cpu(), 1);
   }
 
   @AfterEach

@@ -21,6 +21,7 @@ import org.causalrec.data.FeatureStore;
 import org.causalrec.data.Feedback;
 import org.causalrec.ingest.IngestService;
 import org.causalrec.store.EventRepository;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.AfterAll;
@@ -99,9 +100,11 @@ class RecommenderTest {
     ingest.ingestEvents(new JsonArray().add(event("newbie", "i12", "click"))
         .add(event("newbie", "i0", "rating").put("value", 2))).await();
 
-    serving = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
+    serving = new MultVaeServing(store.vertx(), store.pool(), new ArtifactRepository(store.vertx(), store.pool(),
+        dir.resolve("models")), Device.cpu(), 1);
     assertEquals(version, serving.loadLatest().await());
-    noModel = new MultVaeServing(store.vertx(), store.pool(), Device.cpu());
+    noModel = new MultVaeServing(store.vertx(), store.pool(), new ArtifactRepository(store.vertx(), store.pool(),
+        dir.resolve("models")), Device.cpu(), 1);
     fromLog = new Recommender(store.vertx(), store.pool(), serving, new FeatureStore(config), config);
     fromStore = new Recommender(store.vertx(), store.pool(), serving, features, config);
     withoutModel = new Recommender(store.vertx(), store.pool(), noModel, new FeatureStore(config), config);

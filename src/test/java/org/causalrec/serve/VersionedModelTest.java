@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.causalrec.TestDatabase;
 import org.causalrec.TestEnv;
+import org.causalrec.store.ArtifactRepository;
 import org.causalrec.store.ModelRepository;
 import org.causalrec.store.StoreHandle;
 import org.junit.jupiter.api.AfterAll;
@@ -125,7 +126,8 @@ class VersionedModelTest {
 
   /** Serving {@code kind}, opening on a worker and switching on the real scoring thread. */
   VersionedModel<Loaded> versions(String kind) {
-    return new VersionedModel<>(vertx, registry, kind, opener, opening -> vertx.executeBlocking(opening, false),
+    return new VersionedModel<>(vertx, registry, new ArtifactRepository(vertx, store.pool(), dir.resolve("models")),
+        kind, opener, opening -> vertx.executeBlocking(opening, false),
         scoring::run);
   }
 

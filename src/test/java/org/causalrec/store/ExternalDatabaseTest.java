@@ -30,7 +30,7 @@ class ExternalDatabaseTest {
     Config config = TestEnv.config(dir.resolve("node")).toBuilder().setPgUrl(url).build();
     try (StoreHandle store = StoreHandle.open(config)) {
       assertFalse(store.database().isEmbedded());
-      assertEquals("7", store.database().schemaVersion());
+      assertEquals("8", store.database().schemaVersion());
       assertEquals(1, IngestService.on(store.pool(), Config.defaults()).ingestEvents(new JsonArray().add(TestEnv.click("x-1", "u", "i"))).await()
           .accepted());
     }

@@ -22,8 +22,8 @@ class MigrationTest {
     Vertx vertx = Vertx.vertx();
     try {
       try (Database db = Database.embedded(dir.resolve("pg"), false)) {
-        assertEquals(7, db.migrate(), "every migration on an empty database");
-        assertEquals("7", db.schemaVersion());
+        assertEquals(8, db.migrate(), "every migration on an empty database");
+        assertEquals("8", db.schemaVersion());
         Pool pool = db.pool(vertx, 2);
         List<String> tables = new ArrayList<>();
         for (Row r : pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
@@ -40,7 +40,7 @@ class MigrationTest {
       }
       try (Database again = Database.embedded(dir.resolve("pg"), false)) {
         assertEquals(0, again.migrate(), "nothing to apply on an existing database");
-        assertEquals("7", again.schemaVersion());
+        assertEquals("8", again.schemaVersion());
         Pool pool = again.pool(vertx, 2);
         String title = pool.query("SELECT title FROM items WHERE id = 'kept'").execute().await()
             .iterator().next().getString(0);

@@ -88,7 +88,7 @@ class TrainingJobsTest {
       }
     }, dir.resolve("truth"), 2_000, m -> { });
     registry = new ModelRepository(store.pool());
-    jobs = new TrainingJobs(store.vertx(), new EventRepository(store.pool()), registry, TestEnv.config(dir),
+    jobs = new TrainingJobs(store.vertx(), store.pool(), new EventRepository(store.pool()), registry, TestEnv.config(dir),
         Device.cpu());
     jobs.onReady((kind, version) -> ready.add(List.of(kind, version)));
     store.vertx().eventBus().<JsonObject>consumer(TrainingJobs.PROGRESS_ADDRESS, m -> progress.add(m.body()));
