@@ -41,13 +41,16 @@ import picocli.CommandLine.Option;
         + " throughput on the stored events), 'text' (item text embedding throughput, similar-item and search"
         + " latency), 'feed' (event-to-push latency over open WebSocket feeds, memory per socket),"
         + " 'recommendations' (requests/s and latency of cached and uncached recommendations, idle and while a"
-        + " model trains; fold-in + ranking latency at 1,000 and 20,000 items).")
+        + " model trains; fold-in + ranking latency at 1,000 and 20,000 items), 'cluster' (a trainer and three API"
+        + " nodes as processes: requests/s with 1, 2 and 3 API nodes, cross-node feed delay, model switch time,"
+        + " event-bus fan-out).")
 public final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   CommonOptions common;
 
-  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest", description = "what to measure: ingest, train, text, feed or recommendations")
+  @picocli.CommandLine.Parameters(index = "0", defaultValue = "ingest",
+      description = "what to measure: ingest, train, text, feed, recommendations or cluster")
   String what;
 
   @Option(names = "--vae-users", defaultValue = "20000", description = "train: users in the Mult-VAE epoch (default ${DEFAULT-VALUE})")
@@ -95,17 +98,22 @@ public final class BenchCommand implements Callable<Integer> {
   int maxSockets;
 
   @Option(names = "--seconds", defaultValue = "10",
-      description = "recommendations: seconds each phase runs (default ${DEFAULT-VALUE})")
+      description = "recommendations and cluster: seconds each phase runs (default ${DEFAULT-VALUE})")
   int seconds;
 
   @Option(names = "--connections", defaultValue = "64",
-      description = "recommendations: keep-alive connections, one request in flight each (default ${DEFAULT-VALUE})")
+      description = "recommendations and cluster: keep-alive connections, one request in flight each"
+          + " (default ${DEFAULT-VALUE})")
   int connections;
 
   @Override
   public Integer call() throws Exception {
     if ("recommendations".equals(what)) {
       RecommendationBench.run(common.config(), seconds, connections);
+      return 0;
+    }
+    if ("cluster".equals(what)) {
+      ClusterBench.run(common.config(), seconds, connections);
       return 0;
     }
     if ("feed".equals(what)) {
@@ -133,7 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
       return 0;
     }
     if (!"ingest".equals(what)) {
-      System.err.println("unknown benchmark '" + what + "' (ingest, train, text, feed, recommendations)");
+      System.err.println("unknown benchmark '" + what + "' (ingest, train, text, feed, recommendations, cluster)");
       return 2;
     }
     Config base = common.config();

@@ -81,7 +81,8 @@ public record Config(
    * @param pgPoolSize connections of the node's pool (reads, registry, small writes; event batches
    *     have their own COPY connections)
    * @param pgReplicaUrl a read replica of that database, or null: reads that tolerate lag (training
-   *     sets, offline evaluation, history scans) go there
+   *     sets and offline evaluation: whole-log scans) go there; reads that answer a request stay on
+   *     the primary, which has the request's own writes
    */
   public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, String pgReplicaUrl) {
     public StorageConfig {

@@ -80,7 +80,7 @@ public final class ConfigLoader {
         .setPgPoolSize(toInt("pg_pool_size", s.integer("pg_pool_size", d.poolSize(),
             "connections of the node's database pool (event batches have four COPY connections of their own)")))
         .setPgReplicaUrl(s.string("pg_replica_url", null,
-            "a read replica of `pg_url`: training sets, offline evaluation and history scans read there"))
+            "a read replica of `pg_url`: training sets and offline evaluations (whole-log scans) read there"))
         .setDevice(s.string("device", d.device(), "where models train and score: auto, cpu or gpu"));
 
     Config.HttpConfig h = d.http();

@@ -141,7 +141,9 @@ public final class Server implements AutoCloseable {
     ingest.onCommitted(features::applyCommitted);
     TextEmbedder embedder = TextEmbedder.of(config.text());
     // the index loads now; items without a current embedding are embedded in the background
-    this.text = embedder == null ? null : new ItemEmbeddings(vertx, pool, embedder, config.text());
+    // in a cluster the nodes that train embed items; API nodes follow what they write
+    this.text = embedder == null ? null
+        : new ItemEmbeddings(vertx, pool, embedder, config.text(), config.cluster().trains());
     if (text != null) {
       text.start().await();
     }
@@ -172,6 +174,9 @@ public final class Server implements AutoCloseable {
     this.tailerDeployment = vertx.deployVerticle(tailer).await();
     this.feed = new LiveFeed(vertx, recommender, uplift);
     catalogue.onChange(() -> feed.catalogueChanged(catalogue::recommendable));
+    if (text != null) {
+      catalogue.onChange(text::wake); // items written through another node are embedded (or read) soon
+    }
     this.modelFeed = new ModelFeed(vertx, registry, feed::status);
     Services services = new Services(ingest, catalog, events, recommender, catalogue, uplift, desk, evaluations,
         registry, text, feed, modelFeed, this::readiness, store.meters(), jobs, served);

@@ -32,6 +32,8 @@ import org.causalrec.core.FileTrees;
  */
 public final class ArtifactRepository {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ArtifactRepository.class);
+
   /**
    * Bytes per stored chunk: rows stay few, and a loading node holds one chunk at a time in memory
    * (the storing node reads one file at a time whole).
@@ -69,13 +71,15 @@ public final class ArtifactRepository {
    * failure stores nothing); completes with the bytes stored.
    */
   public Future<Long> store(String version, Path dir) {
+    long start = System.nanoTime();
     return vertx.executeBlocking(() -> list(dir), false).compose(files -> pool.withTransaction(conn -> {
       Future<Long> chain = conn.preparedQuery("DELETE FROM model_files WHERE version = $1")
           .execute(Tuple.of(version)).map(0L);
       for (Path f : files) {
         chain = chain.compose(total -> storeFile(conn, version, dir, f).map(n -> total + n));
       }
-      return chain;
+      return chain.onSuccess(bytes -> LOG.info("Stored the artifact of {} in PostgreSQL: {} files, {} bytes in {} ms",
+          version, files.size(), bytes, (System.nanoTime() - start) / 1_000_000));
     }));
   }
 
@@ -175,14 +179,17 @@ public final class ArtifactRepository {
     for (StoredFile f : stored) {
       chain = chain.compose(v -> fetchFile(version, f, tmp));
     }
+    long start = System.nanoTime();
     return chain.compose(v -> vertx.executeBlocking(() -> {
       FileTrees.delete(target);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      LOG.info("Fetched the artifact of {} from PostgreSQL: {} bytes in {} ms", version,
+          stored.stream().mapToLong(StoredFile::size).sum(), (System.nanoTime() - start) / 1_000_000);
       return target;
-    }, false)).onFailure(err -> vertx.executeBlocking(() -> {
-      FileTrees.delete(tmp);
+    }, false)).recover(err -> vertx.executeBlocking(() -> {
+      FileTrees.delete(tmp); // nothing half-fetched stays
       return null;
-    }, false));
+    }, false).transform(ar -> Future.failedFuture(err)));
   }
 
   private Future<Void> fetchFile(String version, StoredFile f, Path dir) {

@@ -170,6 +170,12 @@ public final class Database implements AutoCloseable {
         .connectingTo(options.setPipeliningLimit(16).setCachePreparedStatements(true)).using(vertx).build();
   }
 
+  /** This database as a {@code postgresql://user:password@host:port/database} URL, for other processes. */
+  public String url() {
+    return "postgresql://" + connectOptions.getUser() + ":" + connectOptions.getPassword() + "@"
+        + connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+  }
+
   /** Options for single connections (LISTEN/NOTIFY subscribers). */
   public PgConnectOptions connectOptions() {
     return new PgConnectOptions(connectOptions);

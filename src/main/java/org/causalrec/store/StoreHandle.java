@@ -73,7 +73,7 @@ public final class StoreHandle implements AutoCloseable {
   }
 
   /**
-   * The pool of reads that tolerate lag (training sets, offline evaluation, history scans): the
+   * The pool of reads that tolerate lag (training sets and offline evaluation, whole-log scans): the
    * read replica's when {@code pg_replica_url} is set, else the primary's.
    */
   public Pool readPool() {
@@ -131,6 +131,11 @@ public final class StoreHandle implements AutoCloseable {
       db.close();
       throw e;
     }
+  }
+
+  /** A Vert.x instance joined to the cluster {@code cluster} describes, without metrics (benchmarks). */
+  public static Vertx clusteredVertx(VertxOptions options, org.causalrec.config.ClusterConfig cluster) {
+    return ClusterVertx.join(options, null, cluster);
   }
 
   /**

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * writes them; passes repeat until none is left. Upserts through this node wake it at once, a
  * timer catches writes from elsewhere, and nothing is lost when the process stops mid-way (the
  * next pass finds the same items). An item whose text did not change is not embedded again. The
- * index then reads the rows written since the last it saw, so it also follows other nodes.
+ * index then reads the rows written since the last it saw, so it also follows other nodes. In a
+ * cluster only nodes that train embed; an API node's passes only read what they wrote.
  */
 public final class ItemEmbeddings implements AutoCloseable {
 
@@ -57,8 +58,18 @@ public final class ItemEmbeddings implements AutoCloseable {
   private String seenId = "";
   private volatile String lastError;
   private volatile boolean closed;
+  private final boolean embeds;
 
   public ItemEmbeddings(Vertx vertx, Pool pool, TextEmbedder embedder, Config.TextConfig config) {
+    this(vertx, pool, embedder, config, true);
+  }
+
+  /**
+   * @param embeds whether this node embeds stale items; false: it follows the embeddings other
+   *     nodes write (and embeds only search queries)
+   */
+  public ItemEmbeddings(Vertx vertx, Pool pool, TextEmbedder embedder, Config.TextConfig config, boolean embeds) {
+    this.embeds = embeds;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.repo = new EmbeddingRepository(pool);
@@ -124,6 +135,10 @@ public final class ItemEmbeddings implements AutoCloseable {
   private void pass(int total, Promise<Integer> done) {
     if (closed) {
       done.complete(total);
+      return;
+    }
+    if (!embeds) {
+      refreshIndex().onComplete(ar -> done.handle(ar.map(total)));
       return;
     }
     repo.stale(embedder.modelId(), config.batchSize()).compose(this::embedAndWrite).onComplete(ar -> {

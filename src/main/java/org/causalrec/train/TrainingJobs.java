@@ -205,7 +205,8 @@ public final class TrainingJobs {
           return registry.markFailed(version, String.valueOf(err.getMessage()))
               .transform(ar -> Future.failedFuture(err));
         })
-        .andThen(ar -> held.release().onComplete(r -> running.remove(kind)));
+        // the run is over for callers once the kind is free again, here and in the cluster
+        .eventually(() -> held.release().andThen(r -> running.remove(kind)));
     return new Launch(version, done);
   }
 

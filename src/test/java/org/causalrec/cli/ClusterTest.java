@@ -189,6 +189,13 @@ class ClusterTest {
     }
     // B still serves, with the trained model
     assertEquals(200, get(b, "/v1/users/u5/recommendations?n=5").statusCode());
+
+    // with the trainer gone too, an API node says so instead of training
+    t.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    TestEnv.waitFor(() -> members(b) == 1, Duration.ofSeconds(60), "B alone in the cluster");
+    HttpResponse<String> none = post(b, "/v1/models/click-mlp/train", new JsonObject());
+    assertEquals(503, none.statusCode(), none.body());
+    assertEquals("no_trainer", new JsonObject(none.body()).getString("error"));
   }
 
   private CompletableFuture<Node> start(String name, String role, int clusterPort, String members, String pg)

@@ -203,4 +203,49 @@ class ConfigLoaderTest {
     assertTrue(text.contains(table), "docs/CONFIGURATION.md must hold the table the code prints; run"
         + " ./causalrec config --reference and paste it:\n" + table);
   }
+
+  @Test
+  void clusterSettingsComeFromTheFileAndTheEnvironmentAndAreChecked() throws Exception {
+    Config alone = ConfigLoader.load(null, Map.of());
+    assertFalse(alone.cluster().enabled());
+    assertEquals("all", alone.cluster().role());
+    assertNull(alone.nodeKey(), "alone, jobs and runs carry no node name");
+    assertFalse(alone.cluster().nodeName().isBlank(), "the host's name when none is set");
+
+    Path f = dir.resolve("cluster.yaml");
+    Files.writeString(f, """
+        pg_url: postgresql://u:p@db:5432/causalrec
+        pg_replica_url: postgresql://u:p@replica:5432/causalrec
+        cluster:
+          enabled: true
+          role: api
+          node_name: api-1
+          members: [10.0.0.2, "10.0.0.3:5702"]
+        """);
+    Config c = ConfigLoader.load(f, Map.of("CAUSALREC_CLUSTER_PORT", "5801", "CAUSALREC_CLUSTER_HOST", "10.0.0.1"));
+    assertTrue(c.cluster().enabled());
+    assertEquals("api", c.cluster().role());
+    assertFalse(c.cluster().trains());
+    assertEquals("api-1", c.nodeKey());
+    assertEquals(5801, c.cluster().port());
+    assertEquals("10.0.0.1", c.cluster().host());
+    assertEquals(java.util.List.of("10.0.0.2", "10.0.0.3:5702"), c.cluster().members());
+    assertEquals("postgresql://u:p@replica:5432/causalrec", c.storage().pgReplicaUrl());
+
+    IllegalArgumentException noDb = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ENABLED", "true")));
+    assertTrue(noDb.getMessage().contains("cluster.enabled needs pg_url"), noDb.getMessage());
+    IllegalArgumentException roleAlone = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ROLE", "trainer")));
+    assertTrue(roleAlone.getMessage().contains("cluster.role trainer needs cluster.enabled"), roleAlone.getMessage());
+    IllegalArgumentException badRole = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ROLE", "boss")));
+    assertTrue(badRole.getMessage().contains("cluster.role must be all, api or trainer"), badRole.getMessage());
+    IllegalArgumentException badMember = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_MEMBERS", "a b")));
+    assertTrue(badMember.getMessage().contains("cluster.members"), badMember.getMessage());
+    IllegalArgumentException replicaAlone = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of("CAUSALREC_PG_REPLICA_URL", "postgresql://u:p@r/db")));
+    assertTrue(replicaAlone.getMessage().contains("pg_replica_url needs pg_url"), replicaAlone.getMessage());
+  }
 }
