@@ -186,14 +186,29 @@ public final class VersionedModel<M extends ServedVersion> {
         .orElse(Future.failedFuture(new IllegalArgumentException("no " + kind + " version " + version))));
   }
 
+  /**
+   * Opens {@code row} from this node's copy of its artifact; when that copy does not open and the
+   * database holds the artifact, fetches it again and tries once more (this node's disk was at
+   * fault, not the version).
+   */
+  private Future<M> open(ModelRepository.ModelRow row) {
+    return artifacts.local(row.version(), row.artifact()).compose(dir -> openAt(row, dir))
+        .recover(err -> !(err instanceof IOException) ? Future.failedFuture(err)
+            : artifacts.refetch(row.version()).recover(e -> Future.failedFuture(err))
+                .compose(dir -> dir == null ? Future.failedFuture(err) : openAt(row, dir)));
+  }
+
+  private Future<M> openAt(ModelRepository.ModelRow row, java.nio.file.Path dir) {
+    return openOffLoop.apply(() -> {
+      if (dir == null) {
+        throw new IOException("no artifact recorded");
+      }
+      return opener.open(row.withArtifact(dir.toString()));
+    });
+  }
+
   private Future<String> load(ModelRepository.ModelRow row) {
-    return artifacts.local(row.version(), row.artifact())
-        .compose(dir -> openOffLoop.apply(() -> {
-          if (dir == null) {
-            throw new IOException("no artifact recorded");
-          }
-          return opener.open(row.withArtifact(dir.toString()));
-        }))
+    return open(row)
         .compose(this::makeCurrent)
         .onSuccess(m -> {
           lastError = null;

@@ -143,6 +143,15 @@ public final class ArtifactRepository {
     });
   }
 
+  /**
+   * Fetches {@code version}'s stored files again, over this node's copy (which did not open: a
+   * damaged disk, a copy cut short); completes with the folder, or null when nothing is stored.
+   */
+  public Future<Path> refetch(String version) {
+    return files(version).compose(stored -> stored.isEmpty() ? Future.succeededFuture()
+        : fetch(version, stored, modelsDir.resolve(version)));
+  }
+
   private Future<List<StoredFile>> files(String version) {
     return pool.preparedQuery("SELECT name, size, sha256 FROM model_files WHERE version = $1 ORDER BY name")
         .execute(Tuple.of(version)).map(rs -> {

@@ -21,7 +21,7 @@ public final class TrainingDesk {
   /** Event-bus address of training requests: {@code {"kind", "body"}}, answered like the train route. */
   public static final String ADDRESS = "causalrec.training.requests";
   /** How long an API node waits for a trainer to register a run. */
-  static final long SEND_TIMEOUT_MS = 30_000;
+  static final long SEND_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final TrainingJobs training;
@@ -94,17 +94,20 @@ public final class TrainingDesk {
   }
 
   private Future<JsonObject> local(String kind, JsonObject body) {
+    // the API node checked the body; a trainer checks it again, as any request from afar
+    for (String name : new String[] {"objective", "propensity"}) {
+      Object v = body.getValue(name);
+      if (v != null && !(v instanceof String)) {
+        return Future.failedFuture(ApiException.badRequest("invalid_parameter", name, name + " must be a string"));
+      }
+    }
     Object e = body.getValue("epochs");
     if (e != null && !(e instanceof Integer)) {
-      return Future.failedFuture(ApiException.badField("epochs", "epochs must be an integer"));
+      return Future.failedFuture(ApiException.badRequest("invalid_parameter", "epochs", "epochs must be an integer"));
     }
-    Object objective = body.getValue("objective");
-    Object propensity = body.getValue("propensity");
-    if (objective != null && !(objective instanceof String) || propensity != null && !(propensity instanceof String)) {
-      return Future.failedFuture(ApiException.badField(objective != null && !(objective instanceof String)
-          ? "objective" : "propensity", "must be a string"));
-    }
-    return training.launch(kind, new TrainingRequest((Integer) e, (String) objective, (String) propensity))
+    String objective = body.getString("objective");
+    String propensity = body.getString("propensity");
+    return training.launch(kind, new TrainingRequest((Integer) e, objective, propensity))
         .compose(run -> jobs.submit("train", body.copy().put("kind", kind).put("version", run.version()),
                 progress -> follow(run, progress))
             .map(id -> new JsonObject().put("job_id", id).put("job_url", "/v1/jobs/" + id)

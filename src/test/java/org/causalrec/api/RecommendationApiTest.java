@@ -197,14 +197,25 @@ class RecommendationApiTest {
       assertEquals(200, f.await().statusCode(), f.await().bodyAsString());
     }
 
-    // Corrupt the second version's parameters: switching to it is refused, the current one stays.
+    // Corrupt this node's copy of the second version's parameters: the copy stored in PostgreSQL
+    // is fetched again and the version serves.
     assertEquals(first, api.server().switchModel(first).await());
     String artifact = new ModelRepository(api.store().pool()).list().await().stream()
         .filter(m -> m.version().equals(second)).findFirst().orElseThrow().artifact();
+    Path params;
     try (var files = Files.list(Path.of(artifact))) {
-      Path params = files.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
-      Files.write(params, new byte[] {1, 2, 3, 4});
+      params = files.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
     }
+    byte[] garbage = new byte[(int) Files.size(params)];
+    new java.util.Random(5).nextBytes(garbage);
+    Files.write(params, garbage);
+    assertEquals(second, api.server().switchModel(second).await(), "the damaged copy was replaced from the database");
+    assertEquals(first, api.server().switchModel(first).await());
+
+    // Corrupt it here and in the database: switching to it is refused, the current one stays.
+    Files.write(params, new byte[] {1, 2, 3, 4});
+    api.store().pool().preparedQuery("UPDATE model_file_chunks SET data = $2 WHERE version = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(second, Buffer.buffer(new byte[] {9, 9, 9}))).await();
     assertTrue(api.server().switchModel(second).transform(ar -> Future.succeededFuture(ar.failed())).await(),
         "a corrupt artifact is refused");
     assertEquals(first, api.server().servingVersion());
