@@ -26,7 +26,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.causalrec.config.ClusterConfig;
 import org.causalrec.config.Config;
@@ -151,40 +150,11 @@ final class ClusterBench {
   }
 
   private CompletableFuture<Node> start(String name, String role, int k) throws IOException {
-    Path log = dir.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx768m", "-cp", System.getProperty("java.class.path"), "org.causalrec.App", "serve",
-        "--data-dir", dir.resolve(name).toString(), "--port", "0", "--role", role)
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    Map<String, String> env = pb.environment();
-    env.put("CAUSALREC_PG_URL", pg);
-    env.put("CAUSALREC_CLUSTER_NODE_NAME", name);
-    env.put("CAUSALREC_CLUSTER_HOST", "127.0.0.1");
-    env.put("CAUSALREC_CLUSTER_PORT", Integer.toString(clusterPorts[k]));
-    env.put("CAUSALREC_CLUSTER_MEMBERS", members);
-    env.put("CAUSALREC_CLUSTER_NAME", "bench-" + clusterPorts[0]);
-    env.put("CAUSALREC_TEXT_PROVIDER", "off");
-    env.put("CAUSALREC_HTTP_HOST", "127.0.0.1");
-    env.put("CAUSALREC_MODELS_RETRAIN_AFTER_EVENTS", "0");
+    Map<String, String> env = NodeProcess.member(pg, "bench-" + clusterPorts[0], name, clusterPorts[k], members);
     env.put("CAUSALREC_LOG_ACCESS", "false");
-    Process p = pb.start();
-    processes.add(p);
-    return CompletableFuture.supplyAsync(() -> {
-      long deadline = System.currentTimeMillis() + 300_000;
-      while (System.currentTimeMillis() < deadline && p.isAlive()) {
-        try {
-          for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("CausalRec listening on ")) {
-              return new Node(name, line.substring("CausalRec listening on ".length()).strip());
-            }
-          }
-          Thread.sleep(200);
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-      throw new IllegalStateException(name + " did not start; see " + log);
-    });
+    NodeProcess.Started s = NodeProcess.start(dir, name, role, "768m", env);
+    processes.add(s.process());
+    return s.url().thenApply(url -> new Node(name, url));
   }
 
   private static int freePort() throws IOException {
@@ -245,45 +215,18 @@ final class ClusterBench {
   /** Cached recommendations from random users, the connections spread evenly over {@code behind}. */
   private static String phase(WebClient client, List<Node> behind, int seconds, int connections, int users)
       throws Exception {
-    long[] latencies = new long[8_000_000];
-    AtomicInteger n = new AtomicInteger();
     AtomicLong failures = new AtomicLong();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    AtomicInteger loops = new AtomicInteger(connections);
-    for (int c = 0; c < connections; c++) {
+    long[] sorted = RecommendationBench.closedLoops(connections, seconds, behind.size(), c -> {
       String base = behind.get(c % behind.size()).url();
-      SplittableRandom rng = new SplittableRandom(31L * c + behind.size());
-      loop(client, base, rng, users, latencies, n, failures, end, loops, done);
-    }
-    done.get();
-    int count = Math.min(n.get(), latencies.length);
-    long[] sorted = Arrays.copyOf(latencies, count);
-    Arrays.sort(sorted);
+      return rng -> {
+        long sent = System.nanoTime();
+        return client.getAbs(base + "/v1/users/u" + rng.nextInt(users) + "/recommendations?n=10").send()
+            .map(r -> ok(r, 200)).map(r -> sent);
+      };
+    }, failures);
+    int count = sorted.length;
     return String.format(Locale.ROOT, "| %d | %.0f | %.2f | %.2f | %d |", behind.size(), count / (double) seconds,
         sorted[count / 2] / 1e6, sorted[(int) Math.min(count - 1, count * 0.99)] / 1e6, failures.get());
-  }
-
-  private static void loop(WebClient client, String base, SplittableRandom rng, int users, long[] latencies,
-      AtomicInteger n, AtomicLong failures, long end, AtomicInteger loops, CompletableFuture<Void> done) {
-    if (System.nanoTime() >= end) {
-      if (loops.decrementAndGet() == 0) {
-        done.complete(null);
-      }
-      return;
-    }
-    long sent = System.nanoTime();
-    client.getAbs(base + "/v1/users/u" + rng.nextInt(users) + "/recommendations?n=10").send().onComplete(ar -> {
-      if (ar.succeeded() && ar.result().statusCode() == 200) {
-        int k = n.getAndIncrement();
-        if (k < latencies.length) {
-          latencies[k] = System.nanoTime() - sent;
-        }
-      } else {
-        failures.incrementAndGet();
-      }
-      loop(client, base, rng, users, latencies, n, failures, end, loops, done);
-    });
   }
 
   /**

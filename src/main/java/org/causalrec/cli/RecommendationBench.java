@@ -157,20 +157,9 @@ final class RecommendationBench {
    * the time its future gives (when the timed request was sent) to its answer.
    */
   private Figures phase(String name, int seconds, Function<SplittableRandom, Future<Long>> request) throws Exception {
-    long[] latencies = new long[8_000_000];
-    AtomicInteger n = new AtomicInteger();
     AtomicLong failures = new AtomicLong();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    AtomicInteger loops = new AtomicInteger(connections);
-    for (int c = 0; c < connections; c++) {
-      SplittableRandom rng = new SplittableRandom(31L * c + name.hashCode());
-      loop(request, rng, latencies, n, failures, end, loops, done);
-    }
-    done.get();
-    int count = Math.min(n.get(), latencies.length);
-    long[] sorted = Arrays.copyOf(latencies, count);
-    Arrays.sort(sorted);
+    long[] sorted = closedLoops(connections, seconds, name.hashCode(), c -> request, failures);
+    int count = sorted.length;
     if (failures.get() > 0) {
       System.out.println(name + ": " + failures.get() + " failed requests");
     }
@@ -181,7 +170,33 @@ final class RecommendationBench {
     return f;
   }
 
-  private void loop(Function<SplittableRandom, Future<Long>> request, SplittableRandom rng, long[] latencies,
+  /**
+   * The latencies, sorted, in ns, of {@code connections} closed loops (one request in flight each)
+   * run for {@code seconds}; connection {@code c} sends what {@code requestOf.apply(c)} gives, whose
+   * future completes with the time the timed request was sent. Failures are counted, not timed.
+   */
+  static long[] closedLoops(int connections, int seconds, long seed,
+      java.util.function.IntFunction<Function<SplittableRandom, Future<Long>>> requestOf, AtomicLong failures)
+      throws Exception {
+    long[] latencies = new long[8_000_000];
+    AtomicInteger n = new AtomicInteger();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    AtomicInteger loops = new AtomicInteger(connections);
+    for (int c = 0; c < connections; c++) {
+      loop(requestOf.apply(c), new SplittableRandom(31L * c + seed), latencies, n, failures, end, loops, done);
+    }
+    done.get();
+    long[] sorted = Arrays.copyOf(latencies, Math.min(n.get(), latencies.length));
+    Arrays.sort(sorted);
+    return sorted;
+  }
+
+  /**
+   * One closed loop of a phase: sends {@code request} again as soon as it answered, until
+   * {@code end}; records each latency (from the send time its future gives) or counts a failure.
+   */
+  private static void loop(Function<SplittableRandom, Future<Long>> request, SplittableRandom rng, long[] latencies,
       AtomicInteger n, AtomicLong failures, long end, AtomicInteger loops, CompletableFuture<Void> done) {
     if (System.nanoTime() >= end) {
       if (loops.decrementAndGet() == 0) {

@@ -95,11 +95,7 @@ public final class ModelRepository {
   public Future<List<String>> failInterrupted(String node) {
     return pool.preparedQuery("UPDATE models SET status = 'failed', error = 'interrupted by a restart',"
         + " finished_at = now() WHERE status = 'training' AND (node = $1 OR node IS NULL) RETURNING version")
-        .execute(Tuple.of(node)).map(rs -> {
-          List<String> out = new ArrayList<>();
-          rs.forEach(r -> out.add(r.getString(0)));
-          return out;
-        });
+        .execute(Tuple.of(node)).map(ModelRepository::versions);
   }
 
   /**
@@ -109,11 +105,14 @@ public final class ModelRepository {
   public Future<List<String>> failOrphans(String kind) {
     return pool.preparedQuery("UPDATE models SET status = 'failed', error = 'its trainer stopped',"
         + " finished_at = now() WHERE kind = $1 AND status = 'training' RETURNING version")
-        .execute(Tuple.of(kind)).map(rs -> {
-          List<String> out = new ArrayList<>();
-          rs.forEach(r -> out.add(r.getString(0)));
-          return out;
-        });
+        .execute(Tuple.of(kind)).map(ModelRepository::versions);
+  }
+
+  /** The first column of every row: the versions a statement returned. */
+  private static List<String> versions(io.vertx.sqlclient.RowSet<Row> rs) {
+    List<String> out = new ArrayList<>();
+    rs.forEach(r -> out.add(r.getString(0)));
+    return out;
   }
 
   /**

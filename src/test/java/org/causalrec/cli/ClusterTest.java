@@ -200,41 +200,12 @@ class ClusterTest {
 
   private CompletableFuture<Node> start(String name, String role, int clusterPort, String members, String pg)
       throws IOException {
-    Path log = dir.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-cp", System.getProperty("java.class.path"), "org.causalrec.App", "serve",
-        "--data-dir", dir.resolve(name).toString(), "--port", "0", "--role", role)
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    Map<String, String> env = pb.environment();
-    env.put("CAUSALREC_PG_URL", pg);
-    env.put("CAUSALREC_CLUSTER_NODE_NAME", name);
-    env.put("CAUSALREC_CLUSTER_HOST", "127.0.0.1");
-    env.put("CAUSALREC_CLUSTER_PORT", Integer.toString(clusterPort));
-    env.put("CAUSALREC_CLUSTER_MEMBERS", members);
-    env.put("CAUSALREC_CLUSTER_NAME", "test-" + members.hashCode());
-    env.put("CAUSALREC_TEXT_PROVIDER", "off");
-    env.put("CAUSALREC_HTTP_HOST", "127.0.0.1");
-    env.put("CAUSALREC_MODELS_RETRAIN_AFTER_EVENTS", "0");
+    Map<String, String> env = NodeProcess.member(pg, "test-" + members.hashCode(), name, clusterPort, members);
     env.put("CAUSALREC_SERVING_SCORING_THREADS", "1");
     env.put("CAUSALREC_SERVING_TRAINING_THREADS", "1");
-    Process p = pb.start();
-    processes.add(p);
-    return CompletableFuture.supplyAsync(() -> {
-      long deadline = System.currentTimeMillis() + 180_000;
-      while (System.currentTimeMillis() < deadline && p.isAlive()) {
-        try {
-          for (String line : Files.readAllLines(log)) {
-            if (line.startsWith("CausalRec listening on ")) {
-              return new Node(name, p, line.substring("CausalRec listening on ".length()).strip());
-            }
-          }
-          Thread.sleep(200);
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-      throw new IllegalStateException(name + " did not start: " + tail(log));
-    });
+    NodeProcess.Started s = NodeProcess.start(dir, name, role, "384m", env);
+    processes.add(s.process());
+    return s.url().thenApply(url -> new Node(name, s.process(), url));
   }
 
   private static String tail(Path log) {
