@@ -28,7 +28,7 @@ public final class ConfigBuilder {
   private Config.ModelConfig models;
   private Config.CausalConfig causal;
   private Config.TextConfig text;
-  private Config.FeedConfig feed;
+  private FeedConfig feed;
   private Config.ServingConfig serving;
   private ClusterConfig cluster;
 
@@ -179,7 +179,7 @@ public final class ConfigBuilder {
   }
 
   /** Sets the WebSocket feeds' settings. */
-  public ConfigBuilder setFeed(Config.FeedConfig feed) {
+  public ConfigBuilder setFeed(FeedConfig feed) {
     this.feed = feed;
     return this;
   }

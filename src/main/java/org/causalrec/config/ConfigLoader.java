@@ -164,7 +164,7 @@ public final class ConfigLoader {
             "a new item scores its text neighbours' mean plus this many standard deviations"))
         .build());
 
-    b.setFeed(new Config.FeedConfig(toInt("feed.send_buffer_bytes", s.integer("feed.send_buffer_bytes",
+    b.setFeed(new FeedConfig(toInt("feed.send_buffer_bytes", s.integer("feed.send_buffer_bytes",
         d.feed().sendBufferBytes(), "kernel send buffer of each connection; 0: the system's"))));
 
     Config.ServingConfig ds = d.serving();

@@ -17,7 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.causalrec.ApiFixture;
 import org.causalrec.TestDatabase;
-import org.causalrec.config.Config;
+import org.causalrec.config.FeedConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class LiveFeedTest {
   @BeforeAll
   static void start() {
     // a fixed, small kernel send buffer per connection: a client that stops reading is felt soon
-    api = ApiFixture.builder(dir).world("tiny", 9).config(c -> c.setFeed(new Config.FeedConfig(16 * 1024)))
+    api = ApiFixture.builder(dir).world("tiny", 9).config(c -> c.setFeed(new FeedConfig(16 * 1024)))
         // the text index embeds the items first: items the model has no column for join the lists
         // through the text neighbours, so a list computed while they were being embedded differs
         .trainMultVae(5).waitForTextIndex().start();
