@@ -12,9 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.causalrec.config.Config;
 import org.causalrec.core.ApiException;
 import org.causalrec.core.FileTrees;
@@ -29,10 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs training jobs off the event loops (on {@link #WORKER_POOL}, one thread): one job per kind at
- * a time, each registered in PostgreSQL as training, then ready (with its metrics and data
- * snapshot) or failed; its artifact saved under the data dir; its progress published on
- * {@link #PROGRESS_ADDRESS}; ready versions handed to the listeners.
+ * Runs training jobs off the event loops (on {@link #WORKER_POOL}, one thread): one run per kind at
+ * a time across every node on the database (the kind's {@link TrainingLock}), each registered in
+ * PostgreSQL as training, then ready (with its metrics and data snapshot) or failed; its artifact
+ * saved under the data dir and stored in PostgreSQL before it is ready; its progress, and at the
+ * end its {@code ready} or {@code failed}, published on {@link #PROGRESS_ADDRESS} (on a clustered
+ * bus every node hears it, and serving switches on {@code ready}).
  */
 public final class TrainingJobs {
 
@@ -59,7 +59,6 @@ public final class TrainingJobs {
   private volatile boolean stopping;
   /** Runs are started here, not on the context of the request that asked for them. */
   private final org.causalrec.core.OwnContext own;
-  private final List<BiConsumer<String, String>> readyListeners = new CopyOnWriteArrayList<>();
   private volatile EmbeddingRepository itemText;
   private volatile String itemTextModel;
 
@@ -85,11 +84,6 @@ public final class TrainingJobs {
   /** The kinds that can be trained, sorted. */
   public static List<String> kinds() {
     return Recipes.names();
-  }
-
-  /** Calls {@code listener} with (kind, version) of every version that finished training and is ready. */
-  public void onReady(BiConsumer<String, String> listener) {
-    readyListeners.add(listener);
   }
 
   /** From now on models that take item text (click MLP, exposure) read each item's embedding by {@code model}. */
@@ -196,7 +190,6 @@ public final class TrainingJobs {
               publish(new JsonObject().put("version", version).put("kind", kind).put("status", "ready")
                   .put("metrics", t.metrics()));
               LOG.info("{} ready: {}", version, t.metrics().encode());
-              readyListeners.forEach(l -> l.accept(kind, version));
             }))
         .recover(err -> {
           LOG.warn("{} failed: {}", version, err.toString());

@@ -56,7 +56,6 @@ class TrainingJobsTest {
   static StoreHandle store;
   static ModelRepository registry;
   static TrainingJobs jobs;
-  static final List<List<String>> ready = new CopyOnWriteArrayList<>();
   static final List<JsonObject> progress = new CopyOnWriteArrayList<>();
 
   @BeforeAll
@@ -90,7 +89,6 @@ class TrainingJobsTest {
     registry = new ModelRepository(store.pool());
     jobs = new TrainingJobs(store.vertx(), store.pool(), new EventRepository(store.pool()), registry, TestEnv.config(dir),
         Device.cpu());
-    jobs.onReady((kind, version) -> ready.add(List.of(kind, version)));
     store.vertx().eventBus().<JsonObject>consumer(TrainingJobs.PROGRESS_ADDRESS, m -> progress.add(m.body()));
   }
 
@@ -146,6 +144,12 @@ class TrainingJobsTest {
     }
   }
 
+  /** (kind, version) of every ready version announced, in order. */
+  static List<List<String>> ready() {
+    return progress.stream().filter(m -> "ready".equals(m.getString("status")))
+        .map(m -> List.of(m.getString("kind"), m.getString("version"))).toList();
+  }
+
   static List<JsonObject> progressOf(String version) {
     return progress.stream().filter(m -> version.equals(m.getString("version"))).toList();
   }
@@ -188,10 +192,9 @@ class TrainingJobsTest {
     assertEquals(artifact.toString(), r.artifact());
     assertTrue(Files.isRegularFile(artifact.resolve("items.json")));
     assertTrue(Files.isRegularFile(artifact.resolve("mult-vae.json")));
-    assertTrue(ready.contains(List.of("mult-vae", version)), "ready listeners are called: " + ready);
-
     waitFor(() -> progressOf(version).stream().anyMatch(m -> m.getString("status").equals("ready")),
         "the ready message never arrived");
+    assertTrue(ready().contains(List.of("mult-vae", version)), "the ready version is announced: " + ready());
     List<JsonObject> messages = progressOf(version);
     List<Integer> epochs = new ArrayList<>();
     for (JsonObject m : messages.subList(0, messages.size() - 1)) {
@@ -266,7 +269,7 @@ class TrainingJobsTest {
   @Test
   void aRunThatFailsIsMarkedFailedWithItsErrorAndTheRunnerStaysUsable() {
     String expected = "not enough impressions to train a click model: 0";
-    int readyBefore = ready.size();
+    int readyBefore = ready().size();
     Throwable err = failure(jobs.trainAndWait("click-mlp", TrainingRequest.epochs(1)));
     assertInstanceOf(IllegalStateException.class, err);
     assertEquals(expected, err.getMessage());
@@ -287,11 +290,12 @@ class TrainingJobsTest {
     Throwable exposure = failure(jobs.trainAndWait("exposure", 1));
     assertTrue(exposure.getMessage().startsWith("not enough impressions to learn exposure from: 0"),
         exposure.getMessage());
-    assertEquals(readyBefore, ready.size(), "failed runs call no ready listener");
+    assertEquals(readyBefore, ready().size(), "failed runs announce no ready version");
 
     String version = jobs.trainAndWait("mult-vae", 1).await();
     assertEquals("ready", row(version).status(), "the runner trains on after failures");
-    assertEquals(List.of("mult-vae", version), ready.get(ready.size() - 1));
+    waitFor(() -> ready().contains(List.of("mult-vae", version)), "the ready message never arrived");
+    assertEquals(List.of("mult-vae", version), ready().get(ready().size() - 1));
     assertTrue(failure(jobs.trainAndWait("click-mlp", TrainingRequest.epochs(1))).getMessage().equals(expected),
         "the failed kind is not left running");
   }
