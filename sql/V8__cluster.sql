@@ -1,6 +1,6 @@
 -- CausalRec schema, version 8: several nodes over one database. Model artifacts live here, so no
 -- node needs another's disk; jobs and training runs name the node that runs them, so a node that
--- starts again marks only its own leftovers as interrupted.
+-- starts again marks only its own leftovers as interrupted, and jobs carry their node's heartbeat.
 
 -- One row per file of a ready version's artifact folder (its path inside the folder).
 CREATE TABLE model_files (
@@ -25,3 +25,6 @@ ALTER TABLE model_file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 
 ALTER TABLE models ADD COLUMN node text;
 ALTER TABLE jobs ADD COLUMN node text;
+-- a running job's node says it is alive every few seconds; a job whose node went silent (died and
+-- never came back) is marked interrupted by any node still up
+ALTER TABLE jobs ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now();

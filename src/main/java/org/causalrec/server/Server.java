@@ -158,6 +158,7 @@ public final class Server implements AutoCloseable {
     this.evaluations = new Evaluations(vertx, laggingEvents, registry, artifacts, config, device.device());
     this.jobs = new Jobs(vertx, new JobRepository(pool, config.nodeKey()));
     jobs.interruptLeftovers().await();
+    jobs.followLiveness();
     if (text != null && training != null) {
       training.useItemText(new EmbeddingRepository(pool), text.model());
     }

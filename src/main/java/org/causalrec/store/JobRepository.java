@@ -48,6 +48,22 @@ public final class JobRepository {
         .execute(Tuple.of(node)).map(rs -> rs.rowCount());
   }
 
+  /** Says this node's running jobs are alive. */
+  public Future<Void> heartbeat() {
+    return pool.preparedQuery("UPDATE jobs SET heartbeat_at = now() WHERE status = 'running'"
+        + " AND node IS NOT DISTINCT FROM $1").execute(Tuple.of(node)).mapEmpty();
+  }
+
+  /**
+   * Running jobs whose node has been silent for {@code seconds} (it died and did not come back)
+   * become 'interrupted'; how many.
+   */
+  public Future<Integer> interruptSilent(int seconds) {
+    return pool.preparedQuery("UPDATE jobs SET status = 'interrupted', error = 'its node stopped answering',"
+        + " finished_at = now() WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $1)")
+        .execute(Tuple.of(seconds)).map(rs -> rs.rowCount());
+  }
+
   /** One job's wire form, or null. */
   public Future<JsonObject> get(String id) {
     return pool.preparedQuery("SELECT " + COLUMNS + " FROM jobs WHERE id = $1").execute(Tuple.of(id))

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Long runs an API call started (training, evaluation), as jobs in PostgreSQL: registered as
  * running, their progress stored at most once a second, then succeeded with their result or failed
  * with the reason, or interrupted when its node stopped it (a {@link java.util.concurrent.CancellationException}).
- * Any node answers for any job; a job still running when its node died is marked interrupted at the
- * next start.
+ * Any node answers for any job. A job still running when its node died is marked interrupted when
+ * that node starts again, or, once its node has sent no heartbeat for {@link #SILENT_AFTER_S}, by
+ * any node still up ({@link #followLiveness}).
  */
 public final class Jobs {
 
@@ -29,6 +30,10 @@ public final class Jobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(Jobs.class);
   private static final long PROGRESS_EVERY_MS = 1_000;
+  /** How often a node says its running jobs are alive (and looks for silent ones). */
+  static final long HEARTBEAT_MS = 10_000;
+  /** A running job whose node has said nothing for this long is taken as interrupted. */
+  static final int SILENT_AFTER_S = 60;
 
   private final Vertx vertx;
   private final JobRepository repo;
@@ -36,6 +41,7 @@ public final class Jobs {
   private final org.causalrec.core.OwnContext own;
   /** Each running job's record: completes once its end is stored. */
   private final java.util.Set<Future<Void>> recording = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private long heartbeats = -1;
 
   public Jobs(Vertx vertx, JobRepository repo) {
     this.vertx = vertx;
@@ -50,6 +56,23 @@ public final class Jobs {
         LOG.warn("{} job(s) were interrupted by the last stop and are marked so", n);
       }
     });
+  }
+
+  /**
+   * From now on, every {@link #HEARTBEAT_MS}: says this node's running jobs are alive, and marks
+   * interrupted the running jobs of nodes silent for {@link #SILENT_AFTER_S}.
+   */
+  public void followLiveness() {
+    heartbeats = vertx.setPeriodic(HEARTBEAT_MS, t -> sweep());
+  }
+
+  /** One heartbeat and one look for silent nodes' jobs; completes with how many were marked. */
+  Future<Integer> sweep() {
+    return repo.heartbeat().compose(v -> repo.interruptSilent(SILENT_AFTER_S)).onSuccess(n -> {
+      if (n > 0) {
+        LOG.warn("{} job(s) of a node that stopped answering are marked interrupted", n);
+      }
+    }).onFailure(err -> LOG.debug("job heartbeat failed: {}", err.toString()));
   }
 
   /**
@@ -100,6 +123,9 @@ public final class Jobs {
 
   /** Completes once every job that has ended has its end stored (call after the runs were stopped). */
   public Future<Void> drain() {
+    if (heartbeats >= 0) {
+      vertx.cancelTimer(heartbeats);
+    }
     return Future.join(new java.util.ArrayList<>(recording)).mapEmpty();
   }
 
