@@ -38,12 +38,6 @@ final class ModelRoutes {
   private void train(RoutingContext ctx) {
     String kind = ctx.pathParam("kind");
     JsonObject body = Bodies.optionalObject(ctx);
-    Object e = body.getValue("epochs");
-    if (e != null && !(e instanceof Integer)) {
-      throw Params.invalid("epochs", "epochs must be an integer");
-    }
-    Bodies.string(body, "objective");
-    Bodies.string(body, "propensity");
     training.submit(kind, body)
         .onSuccess(answer -> Responses.send(ctx, 202, answer))
         .onFailure(ctx::fail);

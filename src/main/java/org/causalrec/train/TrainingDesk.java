@@ -66,6 +66,10 @@ public final class TrainingDesk {
    * {@code no_trainer} when no trainer is up.
    */
   public Future<JsonObject> submit(String kind, JsonObject body) {
+    ApiException bad = invalid(body);
+    if (bad != null) {
+      return Future.failedFuture(bad); // here, before any trainer is asked
+    }
     if (training != null) {
       return local(kind, body);
     }
@@ -93,21 +97,26 @@ public final class TrainingDesk {
     return ApiException.unavailable("no_trainer", "kind", String.valueOf(err.getMessage()));
   }
 
-  private Future<JsonObject> local(String kind, JsonObject body) {
-    // the API node checked the body; a trainer checks it again, as any request from afar
+  /** What is wrong with a train request's body (400 {@code invalid_parameter} naming the field), or null. */
+  private static ApiException invalid(JsonObject body) {
+    Object e = body.getValue("epochs");
+    if (e != null && !(e instanceof Integer)) {
+      return ApiException.badRequest("invalid_parameter", "epochs", "epochs must be an integer");
+    }
     for (String name : new String[] {"objective", "propensity"}) {
       Object v = body.getValue(name);
       if (v != null && !(v instanceof String)) {
-        return Future.failedFuture(ApiException.badRequest("invalid_parameter", name, name + " must be a string"));
+        return ApiException.badRequest("invalid_parameter", name, name + " must be a string");
       }
     }
-    Object e = body.getValue("epochs");
-    if (e != null && !(e instanceof Integer)) {
-      return Future.failedFuture(ApiException.badRequest("invalid_parameter", "epochs", "epochs must be an integer"));
-    }
+    return null;
+  }
+
+  /** Starts the run on this node; {@code body} was checked by the {@link #submit} that took it. */
+  private Future<JsonObject> local(String kind, JsonObject body) {
     String objective = body.getString("objective");
     String propensity = body.getString("propensity");
-    return training.launch(kind, new TrainingRequest((Integer) e, objective, propensity))
+    return training.launch(kind, new TrainingRequest(body.getInteger("epochs"), objective, propensity))
         .compose(run -> jobs.submit("train", body.copy().put("kind", kind).put("version", run.version()),
                 progress -> follow(run, progress))
             .map(id -> new JsonObject().put("job_id", id).put("job_url", "/v1/jobs/" + id)
