@@ -232,20 +232,17 @@ class ConfigLoaderTest {
     assertEquals(java.util.List.of("10.0.0.2", "10.0.0.3:5702"), c.cluster().members());
     assertEquals("postgresql://u:p@replica:5432/causalrec", c.storage().pgReplicaUrl());
 
-    IllegalArgumentException noDb = assertThrows(IllegalArgumentException.class,
-        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ENABLED", "true")));
-    assertTrue(noDb.getMessage().contains("cluster.enabled needs pg_url"), noDb.getMessage());
-    IllegalArgumentException roleAlone = assertThrows(IllegalArgumentException.class,
-        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ROLE", "trainer")));
-    assertTrue(roleAlone.getMessage().contains("cluster.role trainer needs cluster.enabled"), roleAlone.getMessage());
-    IllegalArgumentException badRole = assertThrows(IllegalArgumentException.class,
-        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_ROLE", "boss")));
-    assertTrue(badRole.getMessage().contains("cluster.role must be all, api or trainer"), badRole.getMessage());
-    IllegalArgumentException badMember = assertThrows(IllegalArgumentException.class,
-        () -> ConfigLoader.load(null, Map.of("CAUSALREC_CLUSTER_MEMBERS", "a b")));
-    assertTrue(badMember.getMessage().contains("cluster.members"), badMember.getMessage());
-    IllegalArgumentException replicaAlone = assertThrows(IllegalArgumentException.class,
-        () -> ConfigLoader.load(null, Map.of("CAUSALREC_PG_REPLICA_URL", "postgresql://u:p@r/db")));
-    assertTrue(replicaAlone.getMessage().contains("pg_replica_url needs pg_url"), replicaAlone.getMessage());
+    assertRefused("CAUSALREC_CLUSTER_ENABLED", "true", "cluster.enabled needs pg_url");
+    assertRefused("CAUSALREC_CLUSTER_ROLE", "trainer", "cluster.role trainer needs cluster.enabled");
+    assertRefused("CAUSALREC_CLUSTER_ROLE", "boss", "cluster.role must be all, api or trainer");
+    assertRefused("CAUSALREC_CLUSTER_MEMBERS", "a b", "cluster.members");
+    assertRefused("CAUSALREC_PG_REPLICA_URL", "postgresql://u:p@r/db", "pg_replica_url needs pg_url");
+  }
+
+  /** The variable {@code name} set to {@code value} alone is refused with a message saying {@code why}. */
+  private static void assertRefused(String name, String value, String why) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(null, Map.of(name, value)));
+    assertTrue(e.getMessage().contains(why), e.getMessage());
   }
 }
